@@ -1,0 +1,12 @@
+"""mock-doitong: a local test double of the Doitong API's Hedra avatar service."""
+
+from __future__ import annotations
+
+from .app import create_app
+from .config import MockConfig
+from .core.clock import ClockMode
+from .server import ServerThread
+
+__version__ = "0.1.0"
+
+__all__ = ["ClockMode", "MockConfig", "ServerThread", "__version__", "create_app"]

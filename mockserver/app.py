@@ -1,0 +1,73 @@
+"""`create_app`: one Starlette application around one MockRuntime, sharing nothing with others."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .admin import AdminEndpoints
+from .config import MockConfig
+from .core.errors import ApiError, internal_error
+from .graphql_api import GraphQLEndpoint
+from .media import MediaEndpoint
+from .responses import error_response
+from .rest import RestEndpoints
+from .runtime import MockRuntime
+
+logger = logging.getLogger("mockserver")
+
+_HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Unknown routes and methods in the documented envelope instead of plain text."""
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
+    message = f"{request.method} {request.url.path}: {exc.detail}"
+    return error_response(ApiError(exc.status_code, code, message), dict(exc.headers or {}))
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    """A bug in the mock: logged with its trace for us, an enveloped 500 for the client."""
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(internal_error())
+
+
+def create_app(config: MockConfig | None = None, runtime: MockRuntime | None = None) -> Starlette:
+    """Build the mock's ASGI application; pass `runtime` to share one built elsewhere."""
+    runtime = runtime or MockRuntime(config or MockConfig())
+    graphql = GraphQLEndpoint(runtime)
+    rest = RestEndpoints(runtime)
+    media = MediaEndpoint(runtime)
+    admin = AdminEndpoints(runtime)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    routes = [
+        Route("/graphql", graphql.handle, methods=["POST"]),
+        Route("/graphql", graphql.explorer, methods=["GET"]),
+        Route("/v1/avatar", rest.create, methods=["POST"]),
+        Route("/v1/avatar/{job_id}", rest.get, methods=["GET"]),
+        Route("/outputs/{job_id}.mp4", media.video, methods=["GET", "HEAD"]),
+        *admin.routes(),
+    ]
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_error, Exception: _unexpected},
+    )
+    app.state.runtime = runtime
+    return app

@@ -1,0 +1,168 @@
+"""`mock-doitong`: serve the mock, print its schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .app import create_app
+from .config import DEFAULT_JOB_SECONDS, MockConfig
+from .core.catalog import FixtureError
+from .core.clock import ClockMode, parse_iso
+from .graphql_schema import sdl
+from .runtime import MockRuntime
+from .server import DEFAULT_HOST, serve_forever
+
+DEFAULT_PORT = 8910
+ENV = "MOCK_DOITONG_"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="mock-doitong")
+def main() -> None:
+    """A local test double of the Doitong API's Hedra avatar service.
+
+    The same GraphQL and REST API as the vendor documents, jobs that finish on a clock you
+    control, credits, rate limits and every documented error on demand.
+
+    \b
+    Start it:       mock-doitong serve
+    Test clock:     mock-doitong serve --clock virtual   (then POST /__mock/clock/advance)
+    Its schema:     mock-doitong schema
+    """
+
+
+def _clock_start(_: click.Context, __: click.Parameter, value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return parse_iso(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"expected an ISO 8601 time such as 2024-01-01T00:00:00Z, got {value!r}"
+        ) from None
+
+
+@main.command()
+@click.option(
+    "--host",
+    default=DEFAULT_HOST,
+    show_default=True,
+    envvar=ENV + "HOST",
+    show_envvar=True,
+    help="Interface to listen on. Keep 127.0.0.1 unless other machines must reach it.",
+)
+@click.option(
+    "--port",
+    default=DEFAULT_PORT,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    envvar=ENV + "PORT",
+    show_envvar=True,
+    help="Port to listen on; 0 picks a free one.",
+)
+@click.option(
+    "--fixtures",
+    "fixtures_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    envvar=ENV + "FIXTURES",
+    show_envvar=True,
+    help="Directory of fixtures (plans, accounts, catalog, sample video) "
+    "to use instead of the bundled ones.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    envvar=ENV + "SEED",
+    show_envvar=True,
+    help="Seed for ids and secrets, so a run can be repeated exactly.  [default: random]",
+)
+@click.option(
+    "--clock",
+    "clock_mode",
+    type=click.Choice([m.value for m in ClockMode]),
+    default="real",
+    show_default=True,
+    envvar=ENV + "CLOCK",
+    show_envvar=True,
+    help="real: wall time (plus any advance). "
+    "virtual: frozen; only POST /__mock/clock/advance moves it.",
+)
+@click.option(
+    "--clock-start",
+    callback=_clock_start,
+    envvar=ENV + "CLOCK_START",
+    show_envvar=True,
+    help="Where the clock starts, ISO 8601.  [default: now; virtual: 2024-01-01T00:00:00Z]",
+)
+@click.option(
+    "--job-seconds",
+    type=click.FloatRange(0),
+    default=DEFAULT_JOB_SECONDS,
+    show_default=True,
+    envvar=ENV + "JOB_SECONDS",
+    show_envvar=True,
+    help="Seconds (on the mock's clock) from accepting a job to its completion.",
+)
+@click.option(
+    "--access-log/--no-access-log",
+    default=False,
+    show_default=True,
+    envvar=ENV + "ACCESS_LOG",
+    show_envvar=True,
+    help="Log every request to stderr.",
+)
+def serve(
+    *,
+    host: str,
+    port: int,
+    fixtures_dir: Path | None,
+    seed: int | None,
+    clock_mode: str,
+    clock_start: float | None,
+    job_seconds: float,
+    access_log: bool,
+) -> None:
+    """Start the mock and serve until interrupted (Ctrl+C)."""
+    config = MockConfig(
+        fixtures_dir=fixtures_dir,
+        seed=seed,
+        clock=ClockMode(clock_mode),
+        clock_start=clock_start,
+        job_seconds=job_seconds,
+    )
+    try:
+        runtime = MockRuntime(config)
+    except FixtureError as error:
+        raise click.ClickException(f"bad fixtures: {error}") from None
+    app = create_app(runtime=runtime)
+    serve_forever(app, host, port, lambda url: click.echo(banner(url, runtime)), access_log)
+
+
+def banner(url: str, runtime: MockRuntime) -> str:
+    """What `serve` prints once it accepts requests: where to send them, and with which keys."""
+    clock = runtime.clock
+    lines = [
+        f"mock-doitong {__version__}: Doitong API (Hedra avatar service) test double",
+        f"  GraphQL  POST {url}/graphql   (GET it in a browser for the explorer)",
+        f"  REST     POST {url}/v1/avatar   GET {url}/v1/avatar/{{id}}",
+        f"  Control  {url}/__mock/   (clock, reset, accounts)",
+        f"  Clock    {clock.mode.value}, jobs finish after {runtime.config.job_seconds:g} s;"
+        f" seed {runtime.engine.randomness.seed}",
+        "API keys (GraphQL: Authorization: Bearer <key>; REST: X-API-Key: <key>):",
+    ]
+    for account in runtime.engine.list_accounts():
+        lines.append(
+            f"  {account.api_key:<22} {account.plan:<10} {account.credits:>12,} credits"
+            f"   webhook secret {account.webhook_secret}"
+        )
+    lines.append(f"Ready at {url}")
+    return "\n".join(lines)
+
+
+@main.command()
+def schema() -> None:
+    """Print the GraphQL schema (SDL) the mock serves."""
+    click.echo(sdl().rstrip("\n"))

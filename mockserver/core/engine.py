@@ -1,0 +1,242 @@
+"""The mock's state and the operations both transports share: one admission path, one store.
+
+Nothing here knows HTTP. A transport reads its request, calls `admit` and an operation, and
+writes what comes back (or the ApiError raised) in its own way.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .accounts import PLANS, Account
+from .catalog import FixtureError, Fixtures, build_account, parse_limits
+from .clock import Clock
+from .errors import bad_request, insufficient_credits, not_found, rate_limited, unauthorized
+from .job_request import JobRequest
+from .jobs import Job, JobStatus
+from .randomness import Randomness
+from .ratelimit import RateLimiter
+from .scheduler import Scheduler
+
+JOB_DUE = "job"
+
+
+@dataclass(frozen=True)
+class Admission:
+    """An admitted request: whose it is, and the rate-limit headers its answer carries."""
+
+    account: Account
+    headers: dict[str, str]
+
+
+class Engine:
+    """All state of one mock instance. Two engines never share anything."""
+
+    def __init__(
+        self, fixtures: Fixtures, clock: Clock, randomness: Randomness, job_seconds: float
+    ) -> None:
+        self.fixtures = fixtures
+        self.clock = clock
+        self.randomness = randomness
+        self.job_seconds = job_seconds
+        self.accounts: dict[str, Account] = {}
+        self.jobs: dict[str, Job] = {}
+        self.scheduler = Scheduler()
+        self.limiter = RateLimiter()
+        self._processing: dict[str, set[str]] = {}
+        self._idempotency: dict[tuple[str, str], tuple[str, str]] = {}
+        self.reset()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Back to the fixtures: accounts, no jobs, fresh counters, the clock at its start."""
+        self.clock.reset()
+        self.randomness.reset()
+        self.accounts = {a.api_key: _copy_account(a) for a in self.fixtures.accounts}
+        self.jobs.clear()
+        self.scheduler.clear()
+        self.limiter.reset()
+        self._processing.clear()
+        self._idempotency.clear()
+
+    # -- admission ---------------------------------------------------------------------------
+
+    def authenticate(self, api_key: str | None, header: str) -> Account:
+        """The account behind `api_key`; 401 naming the header the transport expects."""
+        if not api_key:
+            raise unauthorized(f"Missing API key: send it in the {header} header")
+        for key, account in self.accounts.items():
+            # Constant-time comparison so response timing reveals nothing about valid keys.
+            if hmac.compare_digest(key.encode(), api_key.encode()):
+                return account
+        raise unauthorized(f"Invalid API key in the {header} header")
+
+    def admit(self, api_key: str | None, header: str) -> Admission:
+        """Authenticate and count the request against the key's limits."""
+        account = self.authenticate(api_key, header)
+        headers = self.limiter.admit(account, self.clock.now())
+        return Admission(account, headers)
+
+    # -- operations --------------------------------------------------------------------------
+
+    def create_job(
+        self, admission: Admission, request: JobRequest, idempotency_key: str | None = None
+    ) -> Job:
+        """Accept a job: idempotent replay, concurrency limit, credits, then create and debit."""
+        account = admission.account
+        if idempotency_key:
+            replay = self._idempotent_replay(account, idempotency_key, request)
+            if replay is not None:
+                return replay
+        self._check_concurrency(account)
+        cost = request.quote.credits
+        if cost > account.credits:
+            raise insufficient_credits(cost, account.credits)
+        job = self._new_job(account, request)
+        account.credits -= cost
+        if idempotency_key:
+            self._idempotency[(account.api_key, idempotency_key)] = (request.fingerprint, job.id)
+        return job
+
+    def get_job(self, account: Account, job_id: str) -> Job:
+        """A job of this key; any other key's job is indistinguishable from a missing one."""
+        job = self.jobs.get(job_id)
+        if job is None or job.api_key != account.api_key:
+            raise not_found(job_id)
+        return job
+
+    def _idempotent_replay(self, account: Account, key: str, request: JobRequest) -> Job | None:
+        seen = self._idempotency.get((account.api_key, key))
+        if seen is None:
+            return None
+        fingerprint, job_id = seen
+        if fingerprint != request.fingerprint:
+            raise bad_request(
+                f"Idempotency-Key {key!r} was already used with a different request body",
+                "Idempotency-Key",
+            )
+        return self.jobs[job_id]
+
+    def _check_concurrency(self, account: Account) -> None:
+        limit = account.limits.concurrent_jobs
+        running = self._processing.get(account.api_key, set())
+        if limit is None or len(running) < limit:
+            return
+        now = self.clock.now()
+        headers = self.limiter.uncount(account, now)
+        first_done = min(self.jobs[job_id].due_at for job_id in running)
+        retry = max(int(first_done - now + 0.999), 1)
+        raise rate_limited("concurrent_jobs", retry, headers)
+
+    def _new_job(self, account: Account, request: JobRequest) -> Job:
+        job_id = self.randomness.token()
+        while job_id in self.jobs:
+            job_id = self.randomness.token()
+        avatar = self.fixtures.catalog.avatars[request.avatar_id]
+        now = self.clock.now()
+        job = Job(
+            id=job_id,
+            api_key=account.api_key,
+            text=request.text,
+            avatar_id=request.avatar_id,
+            voice=request.voice,
+            language=request.language,
+            version=request.version,
+            webhook_url=request.webhook_url,
+            credit_cost=request.quote.credits,
+            duration_ms=request.quote.duration_ms,
+            width=avatar.width,
+            height=avatar.height,
+            created_at=now,
+            due_at=now + self.job_seconds,
+        )
+        self.jobs[job_id] = job
+        self._processing.setdefault(account.api_key, set()).add(job_id)
+        self.scheduler.schedule(job.due_at, JOB_DUE, job_id)
+        return job
+
+    # -- time --------------------------------------------------------------------------------
+
+    def run_due(self) -> list[Job]:
+        """Finish every job whose time has come; returns the jobs that finished."""
+        finished = []
+        for due in self.scheduler.pop_due(self.clock.now()):
+            if due.kind == JOB_DUE:
+                job = self.jobs.get(due.ref)
+                if job is not None and not job.finished:
+                    self.finish(job, JobStatus.COMPLETED, at=due.at)
+                    finished.append(job)
+        return finished
+
+    def finish(self, job: Job, status: JobStatus, at: float, error: str | None = None) -> None:
+        """End a job; a failed job gives its credits back."""
+        job.status = status
+        job.completed_at = at
+        job.error = error
+        self._processing.get(job.api_key, set()).discard(job.id)
+        if status is JobStatus.FAILED:
+            account = self.accounts.get(job.api_key)
+            if account is not None:
+                account.credits += job.credit_cost
+
+    def processing_count(self, api_key: str) -> int:
+        return len(self._processing.get(api_key, ()))
+
+    # -- accounts ----------------------------------------------------------------------------
+
+    def put_account(self, api_key: str, body: Any) -> Account:
+        """Create or change an account from a control-plane body `{plan, credits, ...}`."""
+        if not api_key:
+            raise bad_request("apiKey must not be empty", "apiKey")
+        if not isinstance(body, dict):
+            raise bad_request("The request body must be a JSON object")
+        unknown = sorted(set(body) - {"plan", "credits", "webhookSecret", "limits"})
+        if unknown:
+            raise bad_request(f"Unknown field {unknown[0]}", unknown[0])
+        current = self.accounts.get(api_key)
+        plan = body.get("plan", current.plan if current else None)
+        if plan not in PLANS:
+            raise bad_request(f"plan must be one of {', '.join(PLANS)}, got {plan!r}", "plan")
+        credits = body.get("credits", current.credits if current else None)
+        if isinstance(credits, bool) or not isinstance(credits, int) or credits < 0:
+            raise bad_request(f"credits must be a whole number >= 0, got {credits!r}", "credits")
+        secret = body.get("webhookSecret") or (current.webhook_secret if current else None)
+        if secret is None:
+            secret = self.randomness.webhook_secret()
+        elif not isinstance(secret, str):
+            raise bad_request("webhookSecret must be a string", "webhookSecret")
+        limits = current.custom_limits if current and "plan" not in body else {}
+        if "limits" in body:
+            try:
+                limits = parse_limits(body["limits"], "limits")
+            except FixtureError as error:
+                raise bad_request(str(error), "limits") from None
+        account = build_account(
+            api_key=api_key,
+            plan=plan,
+            credits=credits,
+            webhook_secret=secret,
+            plans=self.fixtures.plans,
+            custom_limits=limits,
+        )
+        self.accounts[api_key] = account
+        return account
+
+    def list_accounts(self) -> Iterable[Account]:
+        return self.accounts.values()
+
+
+def _copy_account(account: Account) -> Account:
+    """A fresh mutable copy, so a reset really goes back to the fixture's balance."""
+    return Account(
+        account.api_key,
+        account.plan,
+        account.credits,
+        account.webhook_secret,
+        account.limits,
+        dict(account.custom_limits),
+    )

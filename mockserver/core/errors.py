@@ -1,0 +1,69 @@
+"""The one error type of the API plane: status, code, message and code, message, extras."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ApiError(Exception):
+    """What a client sees: HTTP status, `extensions.code`, message, extension fields, headers."""
+
+    status: int
+    code: str
+    message: str
+    extensions: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    def body(self) -> dict[str, Any]:
+        """The documented error body: `{"errors": [{"message", "extensions": {"code", ...}}]}`."""
+        return {
+            "errors": [
+                {"message": self.message, "extensions": {"code": self.code, **self.extensions}}
+            ]
+        }
+
+
+def bad_request(message: str, field_path: str | None = None) -> ApiError:
+    """400 naming the field at fault, so the person fixing the request knows where to look."""
+    extensions = {"field": field_path} if field_path else {}
+    return ApiError(400, "BAD_REQUEST", message, extensions)
+
+
+def unauthorized(message: str) -> ApiError:
+    return ApiError(401, "UNAUTHORIZED", message)
+
+
+def insufficient_credits(required: int, available: int) -> ApiError:
+    return ApiError(
+        402,
+        "INSUFFICIENT_CREDITS",
+        "Insufficient credits for this operation",
+        {"creditsRequired": required, "creditsAvailable": available},
+    )
+
+
+def not_found(job_id: str) -> ApiError:
+    return ApiError(404, "NOT_FOUND", f"No avatar job with id {job_id!r}")
+
+
+def payload_too_large(limit: int) -> ApiError:
+    return ApiError(413, "PAYLOAD_TOO_LARGE", f"Request body is larger than {limit} bytes")
+
+
+def rate_limited(limit_name: str, retry_after: int, headers: dict[str, str]) -> ApiError:
+    return ApiError(
+        429,
+        "RATE_LIMIT_EXCEEDED",
+        f"Rate limit exceeded: {limit_name.replace('_', ' ')}",
+        {"limit": limit_name, "retryAfter": retry_after},
+        {**headers, "Retry-After": str(retry_after)},
+    )
+
+
+def internal_error(message: str = "Internal server error, please retry") -> ApiError:
+    return ApiError(500, "INTERNAL_SERVER_ERROR", message)

@@ -1,0 +1,97 @@
+"""An avatar job, and the two documented shapes a client reads it in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from .clock import iso
+
+PROVIDER = "hedra"
+JOB_TYPE = "AVATAR"
+
+
+class JobStatus(StrEnum):
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+@dataclass
+class Job:
+    """One generation request and where it has got to."""
+
+    id: str
+    api_key: str
+    text: str
+    avatar_id: str
+    voice: str | None
+    language: str | None
+    version: str | None
+    webhook_url: str | None
+    credit_cost: int
+    duration_ms: int
+    width: int
+    height: int
+    created_at: float
+    due_at: float
+    status: JobStatus = JobStatus.PROCESSING
+    completed_at: float | None = None
+    error: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status is not JobStatus.PROCESSING
+
+    def output_url(self, base_url: str) -> str | None:
+        """Where the finished video is served: the mock itself, so the link really plays."""
+        if self.status is not JobStatus.COMPLETED:
+            return None
+        return f"{base_url}/outputs/{self.id}.mp4"
+
+    def metadata(self) -> dict[str, Any]:
+        """Duration and size once the job is done; null while it is processing, as documented."""
+        if not self.finished:
+            return {"duration": None, "width": None, "height": None}
+        return {
+            "duration": self.duration_ms / 1000,
+            "width": self.width,
+            "height": self.height,
+        }
+
+    def completed_at_iso(self) -> str | None:
+        return None if self.completed_at is None else iso(self.completed_at)
+
+
+def generation_view(job: Job, base_url: str) -> dict[str, Any]:
+    """The `Generation` shape returned by `generate` and `generation(id)`."""
+    return {
+        "id": job.id,
+        "status": job.status.value,
+        "type": JOB_TYPE,
+        "provider": PROVIDER,
+        "url": job.output_url(base_url),
+        "metadata": job.metadata(),
+        "creditCost": job.credit_cost,
+        "createdAt": iso(job.created_at),
+        "completedAt": job.completed_at_iso(),
+        "error": job.error,
+    }
+
+
+def avatar_view(job: Job, base_url: str) -> dict[str, Any]:
+    """The documented `data.avatar` shape, shared by REST, `generateAvatar` and `avatar(id)`."""
+    url = job.output_url(base_url)
+    return {
+        "id": job.id,
+        "status": job.status.value,
+        "url": url,
+        "videoUrl": url,
+        "duration": job.metadata()["duration"],
+        "webhookUrl": job.webhook_url,
+        "creditCost": job.credit_cost,
+        "createdAt": iso(job.created_at),
+        "completedAt": job.completed_at_iso(),
+        "error": job.error,
+    }

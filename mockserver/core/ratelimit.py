@@ -1,0 +1,86 @@
+"""Per-key request counting in a fixed one-minute window and a UTC day, on the mock's clock.
+
+The vendor documents requests per minute, concurrent jobs and a daily limit per plan, and the
+three `X-RateLimit-*` headers. The headers describe the minute window, the one a client meets
+first; the other two limits show in the 429 that names them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .accounts import Account
+from .errors import rate_limited
+
+MINUTE = 60
+DAY = 86_400
+
+
+@dataclass
+class _Usage:
+    window: int = -1  # index of the minute window the count belongs to
+    minute_count: int = 0
+    day: int = -1  # index of the UTC day
+    day_count: int = 0
+
+    def roll(self, now: float) -> None:
+        """Start new counts when the clock has moved into a later window or day."""
+        window, day = int(now // MINUTE), int(now // DAY)
+        if window != self.window:
+            self.window, self.minute_count = window, 0
+        if day != self.day:
+            self.day, self.day_count = day, 0
+
+
+class RateLimiter:
+    """Counts every authenticated API request per key; answers whether the next one may pass."""
+
+    def __init__(self) -> None:
+        self._usage: dict[str, _Usage] = {}
+
+    def reset(self) -> None:
+        self._usage.clear()
+
+    def _usage_at(self, api_key: str, now: float) -> _Usage:
+        usage = self._usage.get(api_key)
+        if usage is None:
+            usage = self._usage[api_key] = _Usage()
+        usage.roll(now)
+        return usage
+
+    def headers(self, account: Account, now: float) -> dict[str, str]:
+        """The documented headers for the current minute window (none for an unlimited key)."""
+        limit = account.limits.requests_per_minute
+        if limit is None:
+            return {}
+        usage = self._usage_at(account.api_key, now)
+        reset = (usage.window + 1) * MINUTE
+        return {
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": str(max(limit - usage.minute_count, 0)),
+            "X-RateLimit-Reset": str(reset),
+        }
+
+    def admit(self, account: Account, now: float) -> dict[str, str]:
+        """Count one request, or raise 429 (uncounted) if the minute or the day is used up."""
+        usage = self._usage_at(account.api_key, now)
+        limits = account.limits
+        if limits.requests_per_minute is not None and (
+            usage.minute_count >= limits.requests_per_minute
+        ):
+            retry = math.ceil((usage.window + 1) * MINUTE - now)
+            raise rate_limited("requests_per_minute", max(retry, 1), self.headers(account, now))
+        if limits.daily_requests is not None and usage.day_count >= limits.daily_requests:
+            retry = math.ceil((usage.day + 1) * DAY - now)
+            raise rate_limited("daily", max(retry, 1), self.headers(account, now))
+        usage.minute_count += 1
+        usage.day_count += 1
+        return self.headers(account, now)
+
+    def uncount(self, account: Account, now: float) -> dict[str, str]:
+        """Take back the count of a request that was then rejected with a 429 after all."""
+        usage = self._usage_at(account.api_key, now)
+        usage.minute_count = max(usage.minute_count - 1, 0)
+        usage.day_count = max(usage.day_count - 1, 0)
+        return self.headers(account, now)

@@ -1,0 +1,74 @@
+"""The GraphQL schema: SDL from `schema.graphql`, bound to resolvers that call the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from ariadne import MutationType, QueryType, ScalarType, make_executable_schema
+from graphql import GraphQLResolveInfo, GraphQLSchema
+
+from .core import job_request
+from .core.engine import Admission, Engine
+from .core.jobs import avatar_view, generation_view
+
+Info = GraphQLResolveInfo[Any]
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """What resolvers need from the HTTP request that carried the operation."""
+
+    engine: Engine
+    admission: Admission
+    base_url: str
+    idempotency_key: str | None
+
+
+def sdl() -> str:
+    """The schema's source, shipped inside the package."""
+    return resources.files("mockserver").joinpath("schema.graphql").read_text(encoding="utf-8")
+
+
+query = QueryType()
+mutation = MutationType()
+json_scalar = ScalarType("JSON")
+
+
+@query.field("avatar")
+def resolve_avatar(_: Any, info: Info, id: str) -> dict[str, Any]:
+    context: RequestContext = info.context
+    job = context.engine.get_job(context.admission.account, id)
+    return avatar_view(job, context.base_url)
+
+
+@query.field("generation")
+def resolve_generation(_: Any, info: Info, id: str) -> dict[str, Any]:
+    context: RequestContext = info.context
+    job = context.engine.get_job(context.admission.account, id)
+    return generation_view(job, context.base_url)
+
+
+@mutation.field("generate")
+def resolve_generate(_: Any, info: Info, input: dict[str, Any]) -> dict[str, Any]:
+    context: RequestContext = info.context
+    request = job_request.from_generate(context.engine.fixtures.catalog, input)
+    job = context.engine.create_job(context.admission, request, context.idempotency_key)
+    return generation_view(job, context.base_url)
+
+
+@mutation.field("generateAvatar")
+def resolve_generate_avatar(_: Any, info: Info, input: dict[str, Any]) -> dict[str, Any]:
+    context: RequestContext = info.context
+    catalog = context.engine.fixtures.catalog
+    request = job_request.from_avatar_input(catalog, input, "input", "generateAvatar")
+    job = context.engine.create_job(context.admission, request, context.idempotency_key)
+    return avatar_view(job, context.base_url)
+
+
+@cache
+def executable_schema() -> GraphQLSchema:
+    """Built once per process: the schema is immutable and holds no state of any mock."""
+    return make_executable_schema(sdl(), query, mutation, json_scalar)

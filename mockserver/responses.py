@@ -1,0 +1,87 @@
+"""The one writer of API-plane answers: JSON bodies, the documented error envelope, headers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .core.errors import ApiError, bad_request, payload_too_large
+
+MAX_JSON_DEPTH = 32
+
+
+def json_response(
+    payload: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    return Response(body, status, headers, media_type="application/json")
+
+
+def error_response(error: ApiError, headers: dict[str, str] | None = None) -> Response:
+    """The documented body `{"errors": [...]}` with the error's status and headers."""
+    return json_response(error.body(), error.status, {**(headers or {}), **error.headers})
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing (413) anything past `limit` bytes without reading it all."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise payload_too_large(limit)
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise payload_too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_json(body: bytes) -> Any:
+    """Decode a JSON body; malformed JSON, bad UTF-8 or absurd nesting are 400s, never 500s."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise bad_request(f"The request body is not valid UTF-8 (byte {error.start})") from None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise bad_request(
+            f"Malformed JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        ) from None
+    except RecursionError:
+        value = None
+        depth = MAX_JSON_DEPTH + 1
+    else:
+        depth = json_depth(value)
+    if depth > MAX_JSON_DEPTH:
+        raise bad_request(f"JSON is nested more than {MAX_JSON_DEPTH} levels deep")
+    return value
+
+
+def json_depth(value: Any) -> int:
+    """How deeply containers nest in `value`, counted without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if depth <= MAX_JSON_DEPTH:
+            stack.extend((child, depth + 1) for child in children)
+        else:
+            return depth
+    return deepest
+
+
+def base_url(request: Request) -> str:
+    """Scheme and authority the client used, so links in answers reach this very server."""
+    return str(request.base_url).rstrip("/")

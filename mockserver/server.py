@@ -1,0 +1,92 @@
+"""Run the mock on a real socket: in the foreground (the CLI) or in a thread (tests, the plugin)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Callable
+
+import uvicorn
+from starlette.applications import Starlette
+
+DEFAULT_HOST = "127.0.0.1"
+
+
+class _ReportingServer(uvicorn.Server):
+    """A uvicorn server that says where it listens once it is really accepting connections."""
+
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[str], None]) -> None:
+        super().__init__(config)
+        self._on_ready = on_ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and not self.should_exit:
+            self._on_ready(self.bound_url())
+
+    def bound_url(self) -> str:
+        host, port = self.servers[0].sockets[0].getsockname()[:2]
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{port}"
+
+
+def uvicorn_config(app: Starlette, host: str, port: int, access_log: bool) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="info" if access_log else "warning",
+        access_log=access_log,
+        lifespan="on",
+    )
+
+
+def serve_forever(
+    app: Starlette, host: str, port: int, on_ready: Callable[[str], None], access_log: bool = False
+) -> None:
+    """Serve in the foreground until interrupted; `on_ready(url)` runs once it accepts requests."""
+    _ReportingServer(uvicorn_config(app, host, port, access_log), on_ready).run()
+
+
+class ServerThread:
+    """The mock served from a background thread, for tests: `start()`, `url`, `stop()`."""
+
+    def __init__(self, app: Starlette, host: str = DEFAULT_HOST, port: int = 0) -> None:
+        self.app = app
+        self.url = ""
+        self._ready = threading.Event()
+        self._server = _ReportingServer(uvicorn_config(app, host, port, False), self._mark_ready)
+        self._thread = threading.Thread(target=self._run, name="mock-doitong", daemon=True)
+        self._error: BaseException | None = None
+
+    def _mark_ready(self, url: str) -> None:
+        self.url = url
+        self._ready.set()
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._server.serve())
+        except BaseException as error:  # surfaced by start(); a thread cannot raise to its caller
+            self._error = error
+        finally:
+            self._ready.set()
+
+    def start(self, timeout: float = 10.0) -> ServerThread:
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise RuntimeError(f"mock-doitong did not start within {timeout} s")
+        if not self.url:
+            raise RuntimeError("mock-doitong failed to start") from self._error
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout)
+
+    def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

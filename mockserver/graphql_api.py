@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from .core.errors import ApiError, bad_request, internal_error
+from .graphql_errors import bad_request_entry
 from .graphql_schema import RequestContext, executable_schema
 from .responses import base_url, error_response, json_response, parse_json, read_body
 from .runtime import MockRuntime
@@ -127,13 +128,6 @@ def read_operation(payload: Any, documents: DocumentCache) -> Operation:
     return Operation(prepared, name, variables, root)
 
 
-def _graphql_error_entry(error: GraphQLError, code: str) -> dict[str, Any]:
-    entry: dict[str, Any] = {"message": error.message, "extensions": {"code": code}}
-    if error.path:
-        entry["path"] = list(error.path)
-    return entry
-
-
 def _result_response(result: ExecutionResult, headers: dict[str, str]) -> Response:
     """200 with data, or the status of the first error, in the documented envelope."""
     if not result.errors:
@@ -149,8 +143,8 @@ def _result_response(result: ExecutionResult, headers: dict[str, str]) -> Respon
             entries.append(entry)
             status = status or original.status
             headers = {**headers, **original.headers}
-        elif original is None:  # variable coercion and similar request errors
-            entries.append(_graphql_error_entry(error, "BAD_REQUEST"))
+        elif original is None or isinstance(original, GraphQLError):  # variable coercion
+            entries.append(bad_request_entry(error.message, error.path and list(error.path)))
             status = status or 400
         else:  # a bug in the mock: say so in the envelope rather than crash
             failure = internal_error(f"Internal server error: {type(original).__name__}")
@@ -189,7 +183,7 @@ class GraphQLEndpoint:
             return error_response(request_error, admission.headers)
         assert operation is not None
         if operation.prepared.errors:
-            entries = [_graphql_error_entry(e, "BAD_REQUEST") for e in operation.prepared.errors]
+            entries = [bad_request_entry(e.message) for e in operation.prepared.errors]
             return json_response({"errors": entries, "data": None}, 400, admission.headers)
         context = RequestContext(
             engine, admission, base_url(request), request.headers.get("idempotency-key")

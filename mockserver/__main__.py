@@ -1,0 +1,5 @@
+"""`python -m mockserver` is `mock-doitong`."""
+
+from .cli import main
+
+main()

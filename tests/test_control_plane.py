@@ -1,0 +1,72 @@
+"""The control routes built so far: clock, advance, reset, accounts."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import Api
+
+
+def test_clock_reads_and_advances(api: Api) -> None:
+    clock = api.client.get("/__mock/clock").json()
+    assert clock == {"now": "2024-01-01T00:00:00Z", "epoch": 1704067200.0, "mode": "virtual"}
+    assert api.advance(90.5)["now"] == "2024-01-01T00:01:30Z"
+
+
+@pytest.mark.parametrize("body", [{"seconds": -1}, {"seconds": "ten"}, {}, [5], {"seconds": True}])
+def test_bad_advance_is_400(api: Api, body: object) -> None:
+    response = api.client.post("/__mock/clock/advance", json=body)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["field"] == "seconds"
+
+
+def test_accounts_list_and_put(api: Api) -> None:
+    accounts = {a["apiKey"]: a for a in api.client.get("/__mock/accounts").json()["accounts"]}
+    assert accounts["YOUR_API_KEY"]["plan"] == "pro"
+    assert accounts["YOUR_API_KEY"]["limits"] == {
+        "requestsPerMinute": 60,
+        "concurrentJobs": 10,
+        "dailyRequests": 10000,
+    }
+    created = api.client.put("/__mock/accounts/second-key", json={"plan": "free", "credits": 75})
+    assert created.status_code == 200
+    assert created.json()["webhookSecret"].startswith("whsec_")
+    assert created.json()["limits"]["requestsPerMinute"] == 10
+    assert api.rest_create(key="second-key").status_code == 200
+
+
+def test_put_changes_only_what_it_names(api: Api) -> None:
+    api.client.put("/__mock/accounts/YOUR_API_KEY", json={"credits": 5})
+    account = next(
+        a
+        for a in api.client.get("/__mock/accounts").json()["accounts"]
+        if a["apiKey"] == "YOUR_API_KEY"
+    )
+    assert account["credits"] == 5
+    assert account["plan"] == "pro"
+    assert account["webhookSecret"] == "whsec_your_webhook_secret"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"plan": "platinum", "credits": 1}, "plan"),
+        ({"plan": "free", "credits": -1}, "credits"),
+        ({"plan": "free", "credits": "lots"}, "credits"),
+        ({"plan": "free", "credits": 1, "limits": {"bogus": 1}}, "limits"),
+        ({"plan": "free", "credits": 1, "nickname": "x"}, "nickname"),
+    ],
+)
+def test_bad_account_is_400(api: Api, body: dict[str, object], field: str) -> None:
+    response = api.client.put("/__mock/accounts/new-key", json=body)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["field"] == field
+
+
+def test_reset_restores_the_fixtures(api: Api) -> None:
+    api.client.put("/__mock/accounts/temp", json={"plan": "free", "credits": 1})
+    api.rest_create()
+    api.reset()
+    accounts = {a["apiKey"]: a for a in api.client.get("/__mock/accounts").json()["accounts"]}
+    assert "temp" not in accounts
+    assert accounts["YOUR_API_KEY"]["credits"] == 100000

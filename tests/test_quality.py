@@ -1,0 +1,38 @@
+"""ruff and mypy --strict are part of the test command, so CI holds them too."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+
+def test_ruff_lint() -> None:
+    result = run("ruff", "check", "mockserver", "tests")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format() -> None:
+    result = run("ruff", "format", "--check", "mockserver", "tests")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_strict() -> None:
+    result = run("mypy", "--strict", "mockserver")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_core_imports_no_web_framework() -> None:
+    """The core is plain Python: the layering the architecture relies on."""
+    for module in (ROOT / "mockserver" / "core").glob("*.py"):
+        text = module.read_text()
+        for framework in ("starlette", "ariadne", "uvicorn", "graphql"):
+            assert f"import {framework}" not in text and f"from {framework}" not in text, module

@@ -137,14 +137,11 @@ def _result_response(result: ExecutionResult, headers: dict[str, str]) -> Respon
     for error in result.errors:
         original = error.original_error
         if isinstance(original, ApiError):
-            entry = original.body()["errors"][0]
-            if error.path:
-                entry["path"] = list(error.path)
-            entries.append(entry)
+            entries.append(original.body()["errors"][0])
             status = status or original.status
             headers = {**headers, **original.headers}
         elif original is None or isinstance(original, GraphQLError):  # variable coercion
-            entries.append(bad_request_entry(error.message, error.path and list(error.path)))
+            entries.append(bad_request_entry(error.message))
             status = status or 400
         else:  # a bug in the mock: say so in the envelope rather than crash
             failure = internal_error(f"Internal server error: {type(original).__name__}")

@@ -37,13 +37,10 @@ def describe(message: str) -> tuple[str, str | None]:
     return f"{field}: {detail}", field
 
 
-def bad_request_entry(message: str, path: list[Any] | None = None) -> dict[str, Any]:
+def bad_request_entry(message: str) -> dict[str, Any]:
     """One entry of the documented `errors` list for a request the schema rejects."""
     text, field = describe(message)
     extensions: dict[str, Any] = {"code": "BAD_REQUEST"}
     if field:
         extensions["field"] = field
-    entry: dict[str, Any] = {"message": text, "extensions": extensions}
-    if path:
-        entry["path"] = path
-    return entry
+    return {"message": text, "extensions": extensions}

@@ -63,17 +63,20 @@ class RateLimiter:
         }
 
     def admit(self, account: Account, now: float) -> dict[str, str]:
-        """Count one request, or raise 429 (uncounted) if the minute or the day is used up."""
+        """Count one request, or raise 429 (uncounted) if the day or the minute is used up.
+
+        The day is checked first: when both are spent, its Retry-After is the one that matters.
+        """
         usage = self._usage_at(account.api_key, now)
         limits = account.limits
+        if limits.daily_requests is not None and usage.day_count >= limits.daily_requests:
+            retry = math.ceil((usage.day + 1) * DAY - now)
+            raise rate_limited("daily", max(retry, 1), self.headers(account, now))
         if limits.requests_per_minute is not None and (
             usage.minute_count >= limits.requests_per_minute
         ):
             retry = math.ceil((usage.window + 1) * MINUTE - now)
             raise rate_limited("requests_per_minute", max(retry, 1), self.headers(account, now))
-        if limits.daily_requests is not None and usage.day_count >= limits.daily_requests:
-            retry = math.ceil((usage.day + 1) * DAY - now)
-            raise rate_limited("daily", max(retry, 1), self.headers(account, now))
         usage.minute_count += 1
         usage.day_count += 1
         return self.headers(account, now)

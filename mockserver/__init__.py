@@ -5,8 +5,16 @@ from __future__ import annotations
 from .app import create_app
 from .config import MockConfig
 from .core.clock import ClockMode
+from .core.webhooks import verify_signature
 from .server import ServerThread
 
 __version__ = "0.1.0"
 
-__all__ = ["ClockMode", "MockConfig", "ServerThread", "__version__", "create_app"]
+__all__ = [
+    "ClockMode",
+    "MockConfig",
+    "ServerThread",
+    "__version__",
+    "create_app",
+    "verify_signature",
+]

@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from .core.clock import iso
 from .core.errors import ApiError, bad_request
+from .core.webhooks import Delivery
 from .responses import error_response, json_response, parse_json, read_body
 from .runtime import MockRuntime
 
@@ -34,6 +35,11 @@ class AdminEndpoints:
             Route("/__mock/clock/advance", self._guard(self.advance), methods=["POST"]),
             Route("/__mock/accounts", self._guard(self.accounts), methods=["GET"]),
             Route("/__mock/accounts/{api_key}", self._guard(self.put_account), methods=["PUT"]),
+            Route("/__mock/webhooks", self._guard(self.deliveries), methods=["GET"]),
+            Route("/__mock/webhooks/{delivery_id}", self._guard(self.delivery), methods=["GET"]),
+            Route(
+                "/__mock/webhooks/{delivery_id}/replay", self._guard(self.replay), methods=["POST"]
+            ),
         ]
 
     def _guard(self, handler: Any) -> Any:
@@ -76,6 +82,33 @@ class AdminEndpoints:
     async def accounts(self, request: Request) -> Response:
         accounts = [a.as_json() for a in self.runtime.engine.list_accounts()]
         return json_response({"accounts": accounts})
+
+    async def deliveries(self, request: Request) -> Response:
+        """Webhook deliveries, oldest first; `?jobId=` and `?status=` narrow the list."""
+        self.runtime.sync()
+        job_id = request.query_params.get("jobId")
+        status = request.query_params.get("status")
+        deliveries = [
+            d.as_json()
+            for d in self.runtime.engine.webhooks
+            if (job_id is None or d.job_id == job_id) and (status is None or d.status == status)
+        ]
+        return json_response({"deliveries": deliveries})
+
+    def _find_delivery(self, request: Request) -> Delivery:
+        delivery_id = request.path_params["delivery_id"]
+        delivery = self.runtime.engine.webhooks.get(delivery_id)
+        if delivery is None:
+            raise ApiError(404, "NOT_FOUND", f"No webhook delivery {delivery_id!r}")
+        return delivery
+
+    async def delivery(self, request: Request) -> Response:
+        return json_response(self._find_delivery(request).as_json())
+
+    async def replay(self, request: Request) -> Response:
+        delivery = self._find_delivery(request)
+        await self.runtime.replay(delivery)
+        return json_response(delivery.as_json())
 
     async def put_account(self, request: Request) -> Response:
         body = await _json_body(request, self.runtime.config.max_body_bytes)

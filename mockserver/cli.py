@@ -107,6 +107,33 @@ def _clock_start(_: click.Context, __: click.Parameter, value: str | None) -> fl
     help="Seconds (on the mock's clock) from accepting a job to its completion.",
 )
 @click.option(
+    "--webhook-attempts",
+    type=click.IntRange(1),
+    default=5,
+    show_default=True,
+    envvar=ENV + "WEBHOOK_ATTEMPTS",
+    show_envvar=True,
+    help="Attempts per webhook delivery before it is given up as failed.",
+)
+@click.option(
+    "--webhook-backoff",
+    type=click.FloatRange(0),
+    default=10.0,
+    show_default=True,
+    envvar=ENV + "WEBHOOK_BACKOFF",
+    show_envvar=True,
+    help="Seconds before the first retry; each later retry waits twice as long as the last.",
+)
+@click.option(
+    "--webhook-timeout",
+    type=click.FloatRange(0, min_open=True),
+    default=5.0,
+    show_default=True,
+    envvar=ENV + "WEBHOOK_TIMEOUT",
+    show_envvar=True,
+    help="Seconds (real time) a receiver has to answer one attempt.",
+)
+@click.option(
     "--access-log/--no-access-log",
     default=False,
     show_default=True,
@@ -123,6 +150,9 @@ def serve(
     clock_mode: str,
     clock_start: float | None,
     job_seconds: float,
+    webhook_attempts: int,
+    webhook_backoff: float,
+    webhook_timeout: float,
     access_log: bool,
 ) -> None:
     """Start the mock and serve until interrupted (Ctrl+C)."""
@@ -132,6 +162,9 @@ def serve(
         clock=ClockMode(clock_mode),
         clock_start=clock_start,
         job_seconds=job_seconds,
+        webhook_attempts=webhook_attempts,
+        webhook_backoff_seconds=webhook_backoff,
+        webhook_timeout_seconds=webhook_timeout,
     )
     try:
         runtime = MockRuntime(config)
@@ -148,7 +181,7 @@ def banner(url: str, runtime: MockRuntime) -> str:
         f"mock-doitong {__version__}: Doitong API (Hedra avatar service) test double",
         f"  GraphQL  POST {url}/graphql   (GET it in a browser for the explorer)",
         f"  REST     POST {url}/v1/avatar   GET {url}/v1/avatar/{{id}}",
-        f"  Control  {url}/__mock/   (clock, reset, accounts)",
+        f"  Control  {url}/__mock/   (clock, reset, accounts, webhooks)",
         f"  Clock    {clock.mode.value}, jobs finish after {runtime.config.job_seconds:g} s;"
         f" seed {runtime.engine.randomness.seed}",
         "API keys (GraphQL: Authorization: Bearer <key>; REST: X-API-Key: <key>):",

@@ -19,3 +19,6 @@ class MockConfig:
     clock_start: float | None = None
     job_seconds: float = DEFAULT_JOB_SECONDS
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    webhook_attempts: int = 5
+    webhook_backoff_seconds: float = 10.0
+    webhook_timeout_seconds: float = 5.0

@@ -55,7 +55,9 @@ def resolve_generation(_: Any, info: Info, id: str) -> dict[str, Any]:
 def resolve_generate(_: Any, info: Info, input: dict[str, Any]) -> dict[str, Any]:
     context: RequestContext = info.context
     request = job_request.from_generate(context.engine.fixtures.catalog, input)
-    job = context.engine.create_job(context.admission, request, context.idempotency_key)
+    job = context.engine.create_job(
+        context.admission, request, context.idempotency_key, context.base_url
+    )
     return generation_view(job, context.base_url)
 
 
@@ -64,7 +66,9 @@ def resolve_generate_avatar(_: Any, info: Info, input: dict[str, Any]) -> dict[s
     context: RequestContext = info.context
     catalog = context.engine.fixtures.catalog
     request = job_request.from_avatar_input(catalog, input, "input", "generateAvatar")
-    job = context.engine.create_job(context.admission, request, context.idempotency_key)
+    job = context.engine.create_job(
+        context.admission, request, context.idempotency_key, context.base_url
+    )
     return avatar_view(job, context.base_url)
 
 

@@ -36,7 +36,9 @@ class RestEndpoints:
                 raise body_error
             catalog = engine.fixtures.catalog
             spec = job_request.from_avatar_input(catalog, parse_json(body), "", "rest.create")
-            job = engine.create_job(admission, spec, request.headers.get("idempotency-key"))
+            job = engine.create_job(
+                admission, spec, request.headers.get("idempotency-key"), base_url(request)
+            )
         except ApiError as error:
             return error_response(error, admission.headers)
         payload = {"data": {"avatar": avatar_view(job, base_url(request))}}

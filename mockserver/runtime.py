@@ -1,20 +1,27 @@
-"""One running mock: the engine plus what moves it through time.
+"""One running mock: the engine plus what moves it through time and does its I/O.
 
-With a real clock a background task finishes jobs as they fall due; with a frozen clock only
-`advance` moves time, and it runs everything that fell due before it returns. Both paths, and
-every API request (so a job read is never stale), go through `sync`.
+With a real clock a background task runs what falls due; with a frozen clock only `advance`
+moves time, and it runs everything that fell due, webhook attempts included, before it returns.
+Every API request goes through `sync` too, so a job that is read is never stale.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from .config import MockConfig
 from .core.catalog import load_fixtures
 from .core.clock import Clock, ClockMode
 from .core.engine import Engine
 from .core.randomness import Randomness
+from .core.webhooks import Delivery, RetryPolicy
+from .webhook_sender import WebhookSender
+
+logger = logging.getLogger("mockserver")
 
 # With a real clock the ticker wakes at least this often, so a job created while it sleeps is
 # never finished much later than its due time.
@@ -25,30 +32,69 @@ class MockRuntime:
     def __init__(self, config: MockConfig) -> None:
         self.config = config
         self.clock = Clock(config.clock, config.clock_start)
+        policy = RetryPolicy(
+            max_attempts=config.webhook_attempts,
+            backoff_seconds=config.webhook_backoff_seconds,
+            timeout_seconds=config.webhook_timeout_seconds,
+        )
         self.engine = Engine(
             load_fixtures(config.fixtures_dir),
             self.clock,
             Randomness(config.seed),
             config.job_seconds,
+            policy,
         )
+        self.sender = WebhookSender(self.clock, policy)
+        self._tasks: set[asyncio.Task[None]] = set()
         self._ticker: asyncio.Task[None] | None = None
+        self._advancing = asyncio.Lock()
 
     def sync(self) -> None:
-        """Bring state up to the clock's present."""
-        self.engine.run_due()
+        """Bring state up to the clock's present; due webhook attempts start in the background."""
+        for delivery in self.engine.run_due():
+            self._spawn(self._deliver(delivery))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _deliver(self, delivery: Delivery) -> None:
+        number = sum(1 for attempt in delivery.attempts if not attempt.replay) + 1
+        attempt = await self.sender.attempt(delivery, number)
+        self.engine.record_attempt(delivery, attempt)
+
+    async def replay(self, delivery: Delivery) -> None:
+        """Send a delivery once more, now; returns after the attempt is logged."""
+        attempt = await self.sender.attempt(delivery, len(delivery.attempts) + 1, replay=True)
+        self.engine.record_attempt(delivery, attempt)
+
+    async def _drain(self) -> None:
+        """Wait for every webhook attempt in flight to finish and be logged."""
+        while self._tasks:
+            results = await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            for result in results:
+                if isinstance(result, Exception):
+                    logger.error("webhook attempt failed unexpectedly", exc_info=result)
 
     async def advance(self, seconds: float) -> None:
         """Move the clock, running each due event at its own instant, earliest first."""
-        target = self.clock.now() + seconds
-        while (at := self.engine.scheduler.next_at()) is not None and at <= target:
-            self.clock.move_to(at)
-            if self.clock.mode is ClockMode.REAL:
-                break  # a real clock cannot be stepped: jump, then run all that is due
+        async with self._advancing:
+            target = self.clock.now() + seconds
+            await self._drain()
+            while (at := self.engine.scheduler.next_at()) is not None and at <= target:
+                if self.clock.mode is ClockMode.REAL:
+                    break  # a real clock cannot be stepped: jump, then run all that is due
+                self.clock.move_to(at)
+                self.sync()
+                await self._drain()
+            self.clock.advance(max(target - self.clock.now(), 0.0))
             self.sync()
-        self.clock.advance(target - self.clock.now())
-        self.sync()
+            await self._drain()
 
     def reset(self) -> None:
+        for task in self._tasks:
+            task.cancel()
         self.engine.reset()
 
     async def start(self) -> None:
@@ -56,11 +102,14 @@ class MockRuntime:
             self._ticker = asyncio.create_task(self._tick_forever())
 
     async def stop(self) -> None:
-        if self._ticker is not None:
-            self._ticker.cancel()
+        tasks = [*self._tasks, *([self._ticker] if self._ticker else [])]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
-            self._ticker = None
+                await task
+        self._ticker = None
+        await self.sender.close()
 
     async def _tick_forever(self) -> None:
         while True:

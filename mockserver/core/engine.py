@@ -20,8 +20,10 @@ from .jobs import Job, JobStatus
 from .randomness import Randomness
 from .ratelimit import RateLimiter
 from .scheduler import Scheduler
+from .webhooks import Attempt, Delivery, DeliveryLog, RetryPolicy
 
 JOB_DUE = "job"
+WEBHOOK_DUE = "webhook"
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,12 @@ class Engine:
     """All state of one mock instance. Two engines never share anything."""
 
     def __init__(
-        self, fixtures: Fixtures, clock: Clock, randomness: Randomness, job_seconds: float
+        self,
+        fixtures: Fixtures,
+        clock: Clock,
+        randomness: Randomness,
+        job_seconds: float,
+        retry_policy: RetryPolicy | None = None,
     ) -> None:
         self.fixtures = fixtures
         self.clock = clock
@@ -48,6 +55,7 @@ class Engine:
         self.limiter = RateLimiter()
         self._processing: dict[str, set[str]] = {}
         self._idempotency: dict[tuple[str, str], tuple[str, str]] = {}
+        self.webhooks = DeliveryLog(retry_policy or RetryPolicy())
         self.reset()
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -62,6 +70,7 @@ class Engine:
         self.limiter.reset()
         self._processing.clear()
         self._idempotency.clear()
+        self.webhooks.clear()
 
     # -- admission ---------------------------------------------------------------------------
 
@@ -84,7 +93,11 @@ class Engine:
     # -- operations --------------------------------------------------------------------------
 
     def create_job(
-        self, admission: Admission, request: JobRequest, idempotency_key: str | None = None
+        self,
+        admission: Admission,
+        request: JobRequest,
+        idempotency_key: str | None = None,
+        base_url: str = "",
     ) -> Job:
         """Accept a job: idempotent replay, concurrency limit, credits, then create and debit."""
         account = admission.account
@@ -96,7 +109,7 @@ class Engine:
         cost = request.quote.credits
         if cost > account.credits:
             raise insufficient_credits(cost, account.credits)
-        job = self._new_job(account, request)
+        job = self._new_job(account, request, base_url)
         account.credits -= cost
         if idempotency_key:
             self._idempotency[(account.api_key, idempotency_key)] = (request.fingerprint, job.id)
@@ -132,7 +145,7 @@ class Engine:
         retry = max(int(first_done - now + 0.999), 1)
         raise rate_limited("concurrent_jobs", retry, headers)
 
-    def _new_job(self, account: Account, request: JobRequest) -> Job:
+    def _new_job(self, account: Account, request: JobRequest, base_url: str) -> Job:
         job_id = self.randomness.token()
         while job_id in self.jobs:
             job_id = self.randomness.token()
@@ -153,6 +166,7 @@ class Engine:
             height=avatar.height,
             created_at=now,
             due_at=now + self.job_seconds,
+            base_url=base_url,
         )
         self.jobs[job_id] = job
         self._processing.setdefault(account.api_key, set()).add(job_id)
@@ -161,27 +175,39 @@ class Engine:
 
     # -- time --------------------------------------------------------------------------------
 
-    def run_due(self) -> list[Job]:
-        """Finish every job whose time has come; returns the jobs that finished."""
-        finished = []
+    def run_due(self) -> list[Delivery]:
+        """Run everything due by now, earliest first; returns the webhook deliveries to attempt."""
+        to_send = []
         for due in self.scheduler.pop_due(self.clock.now()):
             if due.kind == JOB_DUE:
                 job = self.jobs.get(due.ref)
                 if job is not None and not job.finished:
                     self.finish(job, JobStatus.COMPLETED, at=due.at)
-                    finished.append(job)
-        return finished
+            elif due.kind == WEBHOOK_DUE:
+                delivery = self.webhooks.get(due.ref)
+                if delivery is not None and delivery.next_attempt_at == due.at:
+                    to_send.append(delivery)
+        return to_send
 
     def finish(self, job: Job, status: JobStatus, at: float, error: str | None = None) -> None:
-        """End a job; a failed job gives its credits back."""
+        """End a job: a failed one gives its credits back; either one's webhook falls due."""
         job.status = status
         job.completed_at = at
         job.error = error
         self._processing.get(job.api_key, set()).discard(job.id)
-        if status is JobStatus.FAILED:
-            account = self.accounts.get(job.api_key)
-            if account is not None:
-                account.credits += job.credit_cost
+        account = self.accounts.get(job.api_key)
+        if status is JobStatus.FAILED and account is not None:
+            account.credits += job.credit_cost
+        if job.webhook_url and account is not None:
+            delivery_id = "dlv_" + self.randomness.token(16)
+            self.webhooks.open(delivery_id, job, account.webhook_secret, at)
+            self.scheduler.schedule(at, WEBHOOK_DUE, delivery_id)
+
+    def record_attempt(self, delivery: Delivery, attempt: Attempt) -> None:
+        """Log an attempt and schedule the retry it calls for, if any."""
+        retry_at = self.webhooks.record(delivery, attempt)
+        if retry_at is not None:
+            self.scheduler.schedule(retry_at, WEBHOOK_DUE, delivery.id)
 
     def processing_count(self, api_key: str) -> int:
         return len(self._processing.get(api_key, ()))

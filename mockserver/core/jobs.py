@@ -36,6 +36,7 @@ class Job:
     height: int
     created_at: float
     due_at: float
+    base_url: str = ""  # where the creating client reached the mock; webhook payloads link there
     status: JobStatus = JobStatus.PROCESSING
     completed_at: float | None = None
     error: str | None = None

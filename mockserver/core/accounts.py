@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -55,3 +56,90 @@ class Account:
             "webhookSecret": self.webhook_secret,
             "limits": self.limits.as_json(),
         }
+
+
+def _optional_int(value: Any, where: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{where}: expected a whole number >= 0 or null, got {value!r}")
+    return value
+
+
+def parse_limits(raw: Any, where: str) -> dict[str, int | None]:
+    """Validate a camelCase limits object (any subset of the three keys)."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where}: expected an object")
+    known = {"requestsPerMinute", "concurrentJobs", "dailyRequests"}
+    unknown = set(raw) - known
+    if unknown:
+        raise ValueError(f"{where}: unknown limit {sorted(unknown)[0]!r}; known: {sorted(known)}")
+    return {name: _optional_int(value, f"{where}.{name}") for name, value in raw.items()}
+
+
+def build_account(
+    *,
+    api_key: str,
+    plan: str,
+    credits: int,
+    webhook_secret: str,
+    plans: dict[str, Limits],
+    custom_limits: dict[str, int | None] | None = None,
+) -> Account:
+    """An account on `plan`, its limits being the plan's with `custom_limits` laid over them."""
+    custom = custom_limits or {}
+    return Account(
+        api_key=api_key,
+        plan=plan,
+        credits=credits,
+        webhook_secret=webhook_secret,
+        limits=plans[plan].merged(custom),
+        custom_limits=dict(custom),
+    )
+
+
+_ACCOUNT_FIELDS = frozenset({"plan", "credits", "webhookSecret", "limits"})
+
+
+def change_account(
+    current: Account | None,
+    api_key: str,
+    body: Any,
+    plans: dict[str, Limits],
+    new_secret: Callable[[], str],
+) -> Account:
+    """An account with `body` (`{plan, credits, webhookSecret?, limits?}`) laid over `current`.
+
+    Fields left out keep their value; a new account without a secret gets `new_secret()`.
+    Raises ValueError naming the field, as `(field, message)` in its args.
+    """
+    if not api_key:
+        raise ValueError("apiKey", "apiKey must not be empty")
+    if not isinstance(body, dict):
+        raise ValueError(None, "The request body must be a JSON object")
+    unknown = sorted(set(body) - _ACCOUNT_FIELDS)
+    if unknown:
+        raise ValueError(unknown[0], f"Unknown field {unknown[0]}")
+    plan = body.get("plan", current.plan if current else None)
+    if plan not in plans:
+        raise ValueError("plan", f"plan must be one of {', '.join(PLANS)}, got {plan!r}")
+    credits = body.get("credits", current.credits if current else None)
+    if isinstance(credits, bool) or not isinstance(credits, int) or credits < 0:
+        raise ValueError("credits", f"credits must be a whole number >= 0, got {credits!r}")
+    secret = body.get("webhookSecret") or (current.webhook_secret if current else new_secret())
+    if not isinstance(secret, str):
+        raise ValueError("webhookSecret", "webhookSecret must be a string")
+    limits = current.custom_limits if current and "plan" not in body else {}
+    if "limits" in body:
+        try:
+            limits = parse_limits(body["limits"], "limits")
+        except ValueError as error:
+            raise ValueError("limits", str(error)) from None
+    return build_account(
+        api_key=api_key,
+        plan=plan,
+        credits=credits,
+        webhook_secret=secret,
+        plans=plans,
+        custom_limits=limits,
+    )

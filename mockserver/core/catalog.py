@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .accounts import PLANS, Account, Limits
+from .accounts import PLANS, Account, Limits, build_account, parse_limits
 
 
 class FixtureError(ValueError):
@@ -67,23 +67,11 @@ def _read_json(path: Path) -> Any:
         raise FixtureError(f"{path}: not valid JSON ({error})") from None
 
 
-def _optional_int(value: Any, where: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise FixtureError(f"{where}: expected a whole number >= 0 or null, got {value!r}")
-    return value
-
-
-def parse_limits(raw: Any, where: str) -> dict[str, int | None]:
-    """Validate a camelCase limits object (any subset of the three keys)."""
-    if not isinstance(raw, dict):
-        raise FixtureError(f"{where}: expected an object")
-    known = {"requestsPerMinute", "concurrentJobs", "dailyRequests"}
-    unknown = set(raw) - known
-    if unknown:
-        raise FixtureError(f"{where}: unknown limit {sorted(unknown)[0]!r}; known: {sorted(known)}")
-    return {name: _optional_int(value, f"{where}.{name}") for name, value in raw.items()}
+def _fixture_limits(raw: Any, where: str) -> dict[str, int | None]:
+    try:
+        return parse_limits(raw, where)
+    except ValueError as error:
+        raise FixtureError(str(error)) from None
 
 
 def _load_plans(path: Path) -> dict[str, Limits]:
@@ -93,34 +81,13 @@ def _load_plans(path: Path) -> dict[str, Limits]:
         entry = raw.get(plan) if isinstance(raw, dict) else None
         if entry is None:
             raise FixtureError(f"{path}: plan {plan!r} is missing")
-        limits = parse_limits(entry, f"{path}: {plan}")
+        limits = _fixture_limits(entry, f"{path}: {plan}")
         plans[plan] = Limits(
             limits.get("requestsPerMinute"),
             limits.get("concurrentJobs"),
             limits.get("dailyRequests"),
         )
     return plans
-
-
-def build_account(
-    *,
-    api_key: str,
-    plan: str,
-    credits: int,
-    webhook_secret: str,
-    plans: dict[str, Limits],
-    custom_limits: dict[str, int | None] | None = None,
-) -> Account:
-    """An account on `plan`, its limits being the plan's with `custom_limits` laid over them."""
-    custom = custom_limits or {}
-    return Account(
-        api_key=api_key,
-        plan=plan,
-        credits=credits,
-        webhook_secret=webhook_secret,
-        limits=plans[plan].merged(custom),
-        custom_limits=dict(custom),
-    )
 
 
 def _load_accounts(path: Path, plans: dict[str, Limits]) -> tuple[Account, ...]:
@@ -142,7 +109,7 @@ def _load_accounts(path: Path, plans: dict[str, Limits]) -> tuple[Account, ...]:
             raise FixtureError(f"{where}.credits: expected a whole number >= 0")
         if not isinstance(secret, str) or not secret:
             raise FixtureError(f"{where}.webhookSecret: expected a non-empty string")
-        custom = parse_limits(entry.get("limits", {}), f"{where}.limits")
+        custom = _fixture_limits(entry.get("limits", {}), f"{where}.limits")
         accounts.append(
             build_account(
                 api_key=api_key,

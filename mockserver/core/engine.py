@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .accounts import PLANS, Account
-from .catalog import FixtureError, Fixtures, build_account, parse_limits
+from .accounts import Account, change_account
+from .catalog import Fixtures
 from .clock import Clock
 from .errors import bad_request, insufficient_credits, not_found, rate_limited, unauthorized
 from .job_request import JobRequest
@@ -216,39 +216,17 @@ class Engine:
 
     def put_account(self, api_key: str, body: Any) -> Account:
         """Create or change an account from a control-plane body `{plan, credits, ...}`."""
-        if not api_key:
-            raise bad_request("apiKey must not be empty", "apiKey")
-        if not isinstance(body, dict):
-            raise bad_request("The request body must be a JSON object")
-        unknown = sorted(set(body) - {"plan", "credits", "webhookSecret", "limits"})
-        if unknown:
-            raise bad_request(f"Unknown field {unknown[0]}", unknown[0])
-        current = self.accounts.get(api_key)
-        plan = body.get("plan", current.plan if current else None)
-        if plan not in PLANS:
-            raise bad_request(f"plan must be one of {', '.join(PLANS)}, got {plan!r}", "plan")
-        credits = body.get("credits", current.credits if current else None)
-        if isinstance(credits, bool) or not isinstance(credits, int) or credits < 0:
-            raise bad_request(f"credits must be a whole number >= 0, got {credits!r}", "credits")
-        secret = body.get("webhookSecret") or (current.webhook_secret if current else None)
-        if secret is None:
-            secret = self.randomness.webhook_secret()
-        elif not isinstance(secret, str):
-            raise bad_request("webhookSecret must be a string", "webhookSecret")
-        limits = current.custom_limits if current and "plan" not in body else {}
-        if "limits" in body:
-            try:
-                limits = parse_limits(body["limits"], "limits")
-            except FixtureError as error:
-                raise bad_request(str(error), "limits") from None
-        account = build_account(
-            api_key=api_key,
-            plan=plan,
-            credits=credits,
-            webhook_secret=secret,
-            plans=self.fixtures.plans,
-            custom_limits=limits,
-        )
+        try:
+            account = change_account(
+                self.accounts.get(api_key),
+                api_key,
+                body,
+                self.fixtures.plans,
+                self.randomness.webhook_secret,
+            )
+        except ValueError as error:
+            field, message = error.args
+            raise bad_request(message, field) from None
         self.accounts[api_key] = account
         return account
 

@@ -8,11 +8,13 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from .admin import AdminEndpoints
+from .api_plane import DropConnectionMiddleware, journaled
 from .config import MockConfig
 from .core.errors import ApiError, internal_error
 from .graphql_api import GraphQLEndpoint
@@ -57,15 +59,16 @@ def create_app(config: MockConfig | None = None, runtime: MockRuntime | None = N
             await runtime.stop()
 
     routes = [
-        Route("/graphql", graphql.handle, methods=["POST"]),
+        Route("/graphql", journaled(runtime, graphql.handle), methods=["POST"]),
         Route("/graphql", graphql.explorer, methods=["GET"]),
-        Route("/v1/avatar", rest.create, methods=["POST"]),
-        Route("/v1/avatar/{job_id}", rest.get, methods=["GET"]),
-        Route("/outputs/{job_id}.mp4", media.video, methods=["GET", "HEAD"]),
+        Route("/v1/avatar", journaled(runtime, rest.create), methods=["POST"]),
+        Route("/v1/avatar/{job_id}", journaled(runtime, rest.get), methods=["GET"]),
+        Route("/outputs/{job_id}.mp4", journaled(runtime, media.video), methods=["GET", "HEAD"]),
         *admin.routes(),
     ]
     app = Starlette(
         routes=routes,
+        middleware=[Middleware(DropConnectionMiddleware)],
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error, Exception: _unexpected},
     )

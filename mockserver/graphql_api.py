@@ -25,10 +25,11 @@ from graphql.language import FieldNode
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from .api_plane import admit
 from .core.errors import ApiError, bad_request, internal_error
 from .graphql_errors import bad_request_entry
 from .graphql_schema import RequestContext, executable_schema
-from .responses import base_url, error_response, json_response, parse_json, read_body
+from .responses import base_url, json_response, parse_json, read_body
 from .runtime import MockRuntime
 
 AUTH_HEADER = "Authorization: Bearer <API key>"
@@ -171,13 +172,16 @@ class GraphQLEndpoint:
         except ApiError as error:
             request_error = error
         if operation is not None and operation.introspection_only and not operation.prepared.errors:
+            request.state.operation = operation.root_field
             return self._execute(operation, None, request, {})
+        root_field = operation.root_field if operation is not None else None
+        api_key = _bearer(request.headers.get("authorization"))
         try:
-            admission = engine.admit(_bearer(request.headers.get("authorization")), AUTH_HEADER)
+            admission = await admit(self.runtime, request, root_field, api_key, AUTH_HEADER)
         except ApiError as error:
-            return error_response(error)
+            return _error_response(error)
         if request_error is not None:
-            return error_response(request_error, admission.headers)
+            return _error_response(request_error, admission.headers)
         assert operation is not None
         if operation.prepared.errors:
             entries = [bad_request_entry(e.message) for e in operation.prepared.errors]
@@ -202,6 +206,12 @@ class GraphQLEndpoint:
             context_value=context,
         )
         return _result_response(result, headers)
+
+
+def _error_response(error: ApiError, headers: dict[str, str] | None = None) -> Response:
+    """An error before execution, shaped like one from execution: `data` is null either way."""
+    body = {**error.body(), "data": None}
+    return json_response(body, error.status, {**(headers or {}), **error.headers})
 
 
 def _bearer(header: str | None) -> str | None:

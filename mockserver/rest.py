@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .api_plane import admit
 from .core import job_request
 from .core.errors import ApiError
 from .core.jobs import avatar_view
@@ -28,7 +29,9 @@ class RestEndpoints:
         else:
             body_error = None
         try:
-            admission = engine.admit(request.headers.get("x-api-key"), AUTH_HEADER)
+            admission = await admit(
+                self.runtime, request, "rest.create", request.headers.get("x-api-key"), AUTH_HEADER
+            )
         except ApiError as error:
             return error_response(error)
         try:
@@ -48,7 +51,9 @@ class RestEndpoints:
         self.runtime.sync()
         engine = self.runtime.engine
         try:
-            admission = engine.admit(request.headers.get("x-api-key"), AUTH_HEADER)
+            admission = await admit(
+                self.runtime, request, "rest.get", request.headers.get("x-api-key"), AUTH_HEADER
+            )
         except ApiError as error:
             return error_response(error)
         try:

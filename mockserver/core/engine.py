@@ -14,11 +14,21 @@ from typing import Any
 from .accounts import Account, change_account
 from .catalog import Fixtures
 from .clock import Clock
-from .errors import bad_request, insufficient_credits, not_found, rate_limited, unauthorized
+from .errors import (
+    ApiError,
+    bad_request,
+    insufficient_credits,
+    not_found,
+    rate_limited,
+    unauthorized,
+)
+from .faults import DEFAULT_FAILURE, Fault, FaultBook, parse_fault, scripted_error
 from .job_request import JobRequest
 from .jobs import Job, JobStatus
+from .journal import Journal
 from .randomness import Randomness
 from .ratelimit import RateLimiter
+from .scenarios import Scenario
 from .scheduler import Scheduler
 from .webhooks import Attempt, Delivery, DeliveryLog, RetryPolicy
 
@@ -32,6 +42,7 @@ class Admission:
 
     account: Account
     headers: dict[str, str]
+    planned_failure: str | None = None  # a scripted `failed` outcome for the job it creates
 
 
 class Engine:
@@ -41,14 +52,16 @@ class Engine:
         self,
         fixtures: Fixtures,
         clock: Clock,
+        *,
         randomness: Randomness,
         job_seconds: float,
         retry_policy: RetryPolicy | None = None,
+        journal: Journal | None = None,
     ) -> None:
         self.fixtures = fixtures
         self.clock = clock
         self.randomness = randomness
-        self.job_seconds = job_seconds
+        self.job_seconds = self.base_job_seconds = job_seconds
         self.accounts: dict[str, Account] = {}
         self.jobs: dict[str, Job] = {}
         self.scheduler = Scheduler()
@@ -56,6 +69,9 @@ class Engine:
         self._processing: dict[str, set[str]] = {}
         self._idempotency: dict[tuple[str, str], tuple[str, str]] = {}
         self.webhooks = DeliveryLog(retry_policy or RetryPolicy())
+        self.faults = FaultBook()
+        self.journal = journal if journal is not None else Journal()
+        self.scenario: Scenario | None = None
         self.reset()
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -71,24 +87,95 @@ class Engine:
         self._processing.clear()
         self._idempotency.clear()
         self.webhooks.clear()
+        self.faults.clear()
+        self.journal.clear()
+        self.job_seconds = self.base_job_seconds
+        if self.scenario is not None:
+            self._apply(self.scenario)
+
+    def activate(self, scenario: Scenario | None) -> None:
+        """Make `scenario` (or none) part of what a reset returns to, and reset to it."""
+        self.scenario = scenario
+        self.reset()
+
+    def _apply(self, scenario: Scenario) -> None:
+        if scenario.job_seconds is not None:
+            self.job_seconds = scenario.job_seconds
+        for account in scenario.accounts:
+            body = {name: value for name, value in account.items() if name != "apiKey"}
+            self.put_account(account["apiKey"], body)
+        for fault in scenario.build_faults(self._fault_id):
+            self.faults.add(fault)
 
     # -- admission ---------------------------------------------------------------------------
+
+    def find_account(self, api_key: str | None) -> Account | None:
+        if not api_key:
+            return None
+        presented = api_key.encode()
+        for key, account in self.accounts.items():
+            # Constant-time comparison so response timing reveals nothing about valid keys.
+            if hmac.compare_digest(key.encode(), presented):
+                return account
+        return None
 
     def authenticate(self, api_key: str | None, header: str) -> Account:
         """The account behind `api_key`; 401 naming the header the transport expects."""
         if not api_key:
             raise unauthorized(f"Missing API key: send it in the {header} header")
-        for key, account in self.accounts.items():
-            # Constant-time comparison so response timing reveals nothing about valid keys.
-            if hmac.compare_digest(key.encode(), api_key.encode()):
-                return account
-        raise unauthorized(f"Invalid API key in the {header} header")
+        account = self.find_account(api_key)
+        if account is None:
+            raise unauthorized(f"Invalid API key in the {header} header")
+        return account
 
-    def admit(self, api_key: str | None, header: str) -> Admission:
-        """Authenticate and count the request against the key's limits."""
+    def admit(self, api_key: str | None, header: str, fault: Fault | None = None) -> Admission:
+        """Authenticate and count the request against the key's limits.
+
+        A matched `fault` with a status raises its scripted error here instead, with the same
+        headers the real error would carry; a `failed` outcome rides along on the admission.
+        """
+        if fault is not None and fault.status is not None:
+            raise self._scripted(fault, api_key)
         account = self.authenticate(api_key, header)
         headers = self.limiter.admit(account, self.clock.now())
+        if fault is not None and fault.outcome == "failed":
+            return Admission(account, headers, fault.message or DEFAULT_FAILURE)
         return Admission(account, headers)
+
+    def take_fault(self, operation: str | None, api_key: str | None) -> Fault | None:
+        """The scripted fault for this request, if any (uses up one of its `times`)."""
+        return self.faults.take(operation, api_key, self.randomness.chance)
+
+    def add_fault(self, body: Any) -> Fault:
+        fault = parse_fault(self._fault_id(), body)
+        self.faults.add(fault)
+        return fault
+
+    def one_off_fault(self, value: str) -> Fault:
+        """The fault an `X-Mock-Fault` header asks for: a status, `failed` or `drop`."""
+        body: dict[str, Any] = {"status": int(value)} if value.isdigit() else {"outcome": value}
+        try:
+            return parse_fault("header", body)
+        except ApiError as error:
+            raise bad_request(f"X-Mock-Fault: {error.message}", "X-Mock-Fault") from None
+
+    def _fault_id(self) -> str:
+        return "flt_" + self.randomness.token(10)
+
+    def _scripted(self, fault: Fault, api_key: str | None) -> ApiError:
+        account = self.find_account(api_key)
+        error = scripted_error(fault, account.credits if account else None)
+        if account is None or fault.status == 401:
+            return error
+        now = self.clock.now()
+        if fault.status == 429:
+            headers = {**self.limiter.headers(account, now), "X-RateLimit-Remaining": "0"}
+            reset = int(headers.get("X-RateLimit-Reset", now + 60))
+            retry = max(int(reset - now + 0.999), 1)
+            limited = rate_limited("requests_per_minute", retry, headers)
+            return ApiError(429, limited.code, error.message, limited.extensions, limited.headers)
+        error.headers.update(self.limiter.count(account, now))
+        return error
 
     # -- operations --------------------------------------------------------------------------
 
@@ -110,6 +197,7 @@ class Engine:
         if cost > account.credits:
             raise insufficient_credits(cost, account.credits)
         job = self._new_job(account, request, base_url)
+        job.planned_error = admission.planned_failure
         account.credits -= cost
         if idempotency_key:
             self._idempotency[(account.api_key, idempotency_key)] = (request.fingerprint, job.id)
@@ -182,7 +270,10 @@ class Engine:
             if due.kind == JOB_DUE:
                 job = self.jobs.get(due.ref)
                 if job is not None and not job.finished:
-                    self.finish(job, JobStatus.COMPLETED, at=due.at)
+                    if job.planned_error is not None:
+                        self.finish(job, JobStatus.FAILED, at=due.at, error=job.planned_error)
+                    else:
+                        self.finish(job, JobStatus.COMPLETED, at=due.at)
             elif due.kind == WEBHOOK_DUE:
                 delivery = self.webhooks.get(due.ref)
                 if delivery is not None and delivery.next_attempt_at == due.at:

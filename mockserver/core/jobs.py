@@ -37,6 +37,7 @@ class Job:
     created_at: float
     due_at: float
     base_url: str = ""  # where the creating client reached the mock; webhook payloads link there
+    planned_error: str | None = None  # set by a scripted `failed` outcome: how the job will end
     status: JobStatus = JobStatus.PROCESSING
     completed_at: float | None = None
     error: str | None = None
@@ -95,4 +96,26 @@ def avatar_view(job: Job, base_url: str) -> dict[str, Any]:
         "createdAt": iso(job.created_at),
         "completedAt": job.completed_at_iso(),
         "error": job.error,
+    }
+
+
+def job_record(job: Job) -> dict[str, Any]:
+    """Everything the control plane shows about a job, including what the API never reveals."""
+    return {
+        "id": job.id,
+        "apiKey": job.api_key,
+        "status": job.status.value,
+        "text": job.text,
+        "avatarId": job.avatar_id,
+        "voice": job.voice,
+        "language": job.language,
+        "version": job.version,
+        "webhookUrl": job.webhook_url,
+        "creditCost": job.credit_cost,
+        "durationSeconds": job.duration_ms / 1000,
+        "createdAt": iso(job.created_at),
+        "dueAt": iso(job.due_at),
+        "completedAt": job.completed_at_iso(),
+        "error": job.error,
+        "plannedError": job.planned_error,
     }

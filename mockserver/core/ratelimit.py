@@ -81,6 +81,13 @@ class RateLimiter:
         usage.day_count += 1
         return self.headers(account, now)
 
+    def count(self, account: Account, now: float) -> dict[str, str]:
+        """Count a request without checking it (a scripted error stands in for its answer)."""
+        usage = self._usage_at(account.api_key, now)
+        usage.minute_count += 1
+        usage.day_count += 1
+        return self.headers(account, now)
+
     def uncount(self, account: Account, now: float) -> dict[str, str]:
         """Take back the count of a request that was then rejected with a 429 after all."""
         usage = self._usage_at(account.api_key, now)

@@ -1,0 +1,177 @@
+"""Scripted faults: errors, delays, failed jobs and dropped connections, on demand.
+
+A fault is matched by operation and API key before anything else happens to a request, so a
+scripted 500 fires even for a request that would have been refused. What it produces is the
+real thing: the documented envelope, status and code, with the same extra fields and headers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ApiError, bad_request
+
+OPERATIONS = ("generate", "generateAvatar", "avatar", "generation", "rest.create", "rest.get")
+CREATE_OPERATIONS = frozenset({"generate", "generateAvatar", "rest.create"})
+OUTCOMES = ("failed", "drop")
+
+ERROR_CODES = {
+    400: ("BAD_REQUEST", "Invalid parameters or malformed request"),
+    401: ("UNAUTHORIZED", "Invalid API key"),
+    402: ("INSUFFICIENT_CREDITS", "Insufficient credits for this operation"),
+    404: ("NOT_FOUND", "Not found"),
+    413: ("PAYLOAD_TOO_LARGE", "Request body is too large"),
+    429: ("RATE_LIMIT_EXCEEDED", "Rate limit exceeded: requests per minute"),
+    500: ("INTERNAL_SERVER_ERROR", "Internal server error, please retry"),
+}
+DEFAULT_FAILURE = "Avatar generation failed"
+MAX_LATENCY_MS = 60_000
+
+
+@dataclass
+class Fault:
+    """What to do to matching requests, and to how many more of them."""
+
+    id: str
+    status: int | None = None
+    outcome: str | None = None  # "failed": the job ends failed; "drop": the connection is cut
+    operation: str | None = None
+    api_key: str | None = None
+    times: int | None = None  # None: until cleared
+    probability: float = 1.0
+    latency_ms: float = 0.0
+    message: str | None = None
+
+    def matches(self, operation: str | None, api_key: str | None) -> bool:
+        if self.operation is not None and self.operation != operation:
+            return False
+        if self.outcome == "failed" and operation not in CREATE_OPERATIONS:
+            return False  # only a create has a job to fail
+        return self.api_key is None or self.api_key == api_key
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "status": self.status,
+            "outcome": self.outcome,
+            "operation": self.operation,
+            "apiKey": self.api_key,
+            "times": self.times,
+            "probability": self.probability,
+            "latencyMs": self.latency_ms,
+            "message": self.message,
+        }
+
+
+_FIELDS = frozenset(
+    {"status", "outcome", "operation", "apiKey", "times", "probability", "latencyMs", "message"}
+)
+
+
+def _number(body: dict[str, Any], name: str) -> float | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise bad_request(f"{name} must be a number, got {value!r}", name)
+    return float(value)
+
+
+def parse_fault(fault_id: str, body: Any) -> Fault:
+    """A Fault from a control-plane or scenario body; a 400 naming the field otherwise."""
+    if not isinstance(body, dict):
+        raise bad_request("A fault must be a JSON object")
+    unknown = sorted(set(body) - _FIELDS)
+    if unknown:
+        raise bad_request(f"Unknown fault field {unknown[0]}; known: {sorted(_FIELDS)}", unknown[0])
+    status = body.get("status")
+    if status is not None and (isinstance(status, bool) or status not in ERROR_CODES):
+        raise bad_request(f"status must be one of {sorted(ERROR_CODES)}, got {status!r}", "status")
+    outcome = body.get("outcome")
+    if outcome is not None and outcome not in OUTCOMES:
+        raise bad_request(f"outcome must be one of {list(OUTCOMES)}, got {outcome!r}", "outcome")
+    if status is not None and outcome is not None:
+        raise bad_request("Give status or outcome, not both", "outcome")
+    operation = body.get("operation")
+    if operation is not None and operation not in OPERATIONS:
+        choices = ", ".join(OPERATIONS)
+        raise bad_request(f"operation must be one of {choices}, got {operation!r}", "operation")
+    api_key = body.get("apiKey")
+    if api_key is not None and not isinstance(api_key, str):
+        raise bad_request("apiKey must be a string", "apiKey")
+    times = body.get("times")
+    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
+        raise bad_request(f"times must be a whole number >= 1, got {times!r}", "times")
+    probability = _number(body, "probability")
+    if probability is not None and not 0 <= probability <= 1:
+        raise bad_request(f"probability must be between 0 and 1, got {probability}", "probability")
+    latency = _number(body, "latencyMs")
+    if latency is not None and not 0 <= latency <= MAX_LATENCY_MS:
+        raise bad_request(f"latencyMs must be between 0 and {MAX_LATENCY_MS}", "latencyMs")
+    message = body.get("message")
+    if message is not None and not isinstance(message, str):
+        raise bad_request("message must be a string", "message")
+    if status is None and outcome is None and not latency:
+        raise bad_request("A fault needs a status, an outcome or a latencyMs", "status")
+    return Fault(
+        id=fault_id,
+        status=status,
+        outcome=outcome,
+        operation=operation,
+        api_key=api_key,
+        times=times,
+        probability=1.0 if probability is None else probability,
+        latency_ms=latency or 0.0,
+        message=message,
+    )
+
+
+class FaultBook:
+    """The faults in force, first added first matched."""
+
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+
+    def __iter__(self) -> Any:
+        return iter(list(self._faults))
+
+    def add(self, fault: Fault) -> None:
+        self._faults.append(fault)
+
+    def clear(self) -> None:
+        self._faults.clear()
+
+    def take(self, operation: str | None, api_key: str | None, draw: Any) -> Fault | None:
+        """The first fault that matches and whose dice come up; uses up one of its `times`.
+
+        `draw(probability) -> bool` is the mock's seeded coin, so a run can be repeated.
+        """
+        for fault in self._faults:
+            if not fault.matches(operation, api_key):
+                continue
+            if fault.probability < 1.0 and not draw(fault.probability):
+                continue
+            if fault.times is not None:
+                fault.times -= 1
+                if fault.times == 0:
+                    self._faults.remove(fault)
+            return fault
+        return None
+
+
+def scripted_error(fault: Fault, credits_available: int | None) -> ApiError:
+    """The error a fault with a status produces, with the fields its real twin carries.
+
+    Headers that depend on the account (rate limits) are added by the engine.
+    """
+    assert fault.status is not None
+    code, default_message = ERROR_CODES[fault.status]
+    message = fault.message or default_message
+    extensions: dict[str, Any] = {}
+    if fault.status == 402:
+        available = credits_available or 0
+        # The vendor's own example asks for 100; never claim to need less than the balance holds.
+        extensions = {"creditsRequired": max(100, available + 1), "creditsAvailable": available}
+    return ApiError(fault.status, code, message, extensions)

@@ -5,23 +5,35 @@ Never part of the vendor's API: API keys do not open it, and nothing here is jou
 
 from __future__ import annotations
 
+import hmac
 import math
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .core.catalog import FixtureError
 from .core.clock import iso
-from .core.errors import ApiError, bad_request
+from .core.errors import ApiError, bad_request, unauthorized
+from .core.jobs import Job, JobStatus, job_record
+from .core.scenarios import available_scenarios, load_scenario
 from .core.webhooks import Delivery
 from .responses import error_response, json_response, parse_json, read_body
 from .runtime import MockRuntime
 
+Handler = Callable[[Request], Awaitable[Response]]
+ADMIN_TOKEN_HEADER = "X-Mock-Admin-Token"
 
-async def _json_body(request: Request, limit: int) -> Any:
-    body = await read_body(request, limit)
-    return parse_json(body) if body.strip() else {}
+
+def _query_int(request: Request, name: str) -> int | None:
+    value = request.query_params.get(name)
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise bad_request(f"{name} must be a whole number, got {value!r}", name)
+    return int(value)
 
 
 class AdminEndpoints:
@@ -29,37 +41,65 @@ class AdminEndpoints:
         self.runtime = runtime
 
     def routes(self) -> list[Route]:
+        table: list[tuple[str, Handler, str]] = [
+            ("/__mock/reset", self.reset, "POST"),
+            ("/__mock/clock", self.clock, "GET"),
+            ("/__mock/clock/advance", self.advance, "POST"),
+            ("/__mock/accounts", self.accounts, "GET"),
+            ("/__mock/accounts/{api_key}", self.put_account, "PUT"),
+            ("/__mock/jobs", self.jobs, "GET"),
+            ("/__mock/jobs/{job_id}", self.job, "GET"),
+            ("/__mock/jobs/{job_id}/complete", self.complete_job, "POST"),
+            ("/__mock/jobs/{job_id}/fail", self.fail_job, "POST"),
+            ("/__mock/faults", self.faults, "GET"),
+            ("/__mock/faults", self.add_fault, "POST"),
+            ("/__mock/faults", self.clear_faults, "DELETE"),
+            ("/__mock/requests", self.requests, "GET"),
+            ("/__mock/webhooks", self.deliveries, "GET"),
+            ("/__mock/webhooks/{delivery_id}", self.delivery, "GET"),
+            ("/__mock/webhooks/{delivery_id}/replay", self.replay, "POST"),
+            ("/__mock/scenarios", self.scenarios, "GET"),
+            ("/__mock/scenarios/{name}", self.activate_scenario, "POST"),
+        ]
         return [
-            Route("/__mock/reset", self._guard(self.reset), methods=["POST"]),
-            Route("/__mock/clock", self._guard(self.clock), methods=["GET"]),
-            Route("/__mock/clock/advance", self._guard(self.advance), methods=["POST"]),
-            Route("/__mock/accounts", self._guard(self.accounts), methods=["GET"]),
-            Route("/__mock/accounts/{api_key}", self._guard(self.put_account), methods=["PUT"]),
-            Route("/__mock/webhooks", self._guard(self.deliveries), methods=["GET"]),
-            Route("/__mock/webhooks/{delivery_id}", self._guard(self.delivery), methods=["GET"]),
-            Route(
-                "/__mock/webhooks/{delivery_id}/replay", self._guard(self.replay), methods=["POST"]
-            ),
+            Route(path, self._guard(handler), methods=[method]) for path, handler, method in table
         ]
 
-    def _guard(self, handler: Any) -> Any:
-        """Turn an ApiError raised by a handler into the enveloped answer."""
+    def _guard(self, handler: Handler) -> Handler:
+        """The admin token check, and ApiErrors turned into the enveloped answer."""
+        token = self.runtime.config.admin_token
 
         async def guarded(request: Request) -> Response:
             try:
-                response: Response = await handler(request)
+                if token is not None:
+                    presented = request.headers.get(ADMIN_TOKEN_HEADER, "")
+                    if not hmac.compare_digest(presented.encode(), token.encode()):
+                        raise unauthorized(
+                            f"The control plane needs the {ADMIN_TOKEN_HEADER} header"
+                        )
+                return await handler(request)
             except ApiError as error:
                 return error_response(error)
-            return response
 
         return guarded
+
+    async def _body(self, request: Request) -> Any:
+        body = await read_body(request, self.runtime.config.max_body_bytes)
+        return parse_json(body) if body.strip() else {}
 
     def _clock_state(self) -> dict[str, Any]:
         now = self.runtime.clock.now()
         return {"now": iso(now), "epoch": now, "mode": self.runtime.clock.mode.value}
 
+    # -- state and time ----------------------------------------------------------------------
+
     async def reset(self, request: Request) -> Response:
-        self.runtime.reset()
+        """Back to the fixtures and the active scenario; `{"scenario": null}` drops the scenario."""
+        body = await self._body(request)
+        if isinstance(body, dict) and "scenario" in body:
+            await self._activate(body["scenario"])
+        else:
+            self.runtime.reset()
         return json_response({"reset": True, "clock": self._clock_state()})
 
     async def clock(self, request: Request) -> Response:
@@ -67,7 +107,7 @@ class AdminEndpoints:
         return json_response(self._clock_state())
 
     async def advance(self, request: Request) -> Response:
-        body = await _json_body(request, self.runtime.config.max_body_bytes)
+        body = await self._body(request)
         seconds = body.get("seconds") if isinstance(body, dict) else None
         if (
             isinstance(seconds, bool)
@@ -79,9 +119,87 @@ class AdminEndpoints:
         await self.runtime.advance(float(seconds))
         return json_response(self._clock_state())
 
+    # -- accounts ----------------------------------------------------------------------------
+
     async def accounts(self, request: Request) -> Response:
         accounts = [a.as_json() for a in self.runtime.engine.list_accounts()]
         return json_response({"accounts": accounts})
+
+    async def put_account(self, request: Request) -> Response:
+        body = await self._body(request)
+        account = self.runtime.engine.put_account(request.path_params["api_key"], body)
+        return json_response(account.as_json())
+
+    # -- jobs --------------------------------------------------------------------------------
+
+    async def jobs(self, request: Request) -> Response:
+        """All jobs, oldest first; `?apiKey=` and `?status=` narrow the list."""
+        self.runtime.sync()
+        api_key = request.query_params.get("apiKey")
+        status = request.query_params.get("status")
+        jobs = [
+            job_record(job)
+            for job in self.runtime.engine.jobs.values()
+            if (api_key is None or job.api_key == api_key)
+            and (status is None or job.status == status)
+        ]
+        return json_response({"jobs": jobs})
+
+    def _find_job(self, request: Request) -> Job:
+        job_id = request.path_params["job_id"]
+        job = self.runtime.engine.jobs.get(job_id)
+        if job is None:
+            raise ApiError(404, "NOT_FOUND", f"No job {job_id!r}")
+        return job
+
+    async def job(self, request: Request) -> Response:
+        self.runtime.sync()
+        return json_response(job_record(self._find_job(request)))
+
+    async def complete_job(self, request: Request) -> Response:
+        return await self._finish(request, JobStatus.COMPLETED, None)
+
+    async def fail_job(self, request: Request) -> Response:
+        body = await self._body(request)
+        error = body.get("error", "Avatar generation failed") if isinstance(body, dict) else None
+        if not isinstance(error, str):
+            raise bad_request("error must be a string", "error")
+        return await self._finish(request, JobStatus.FAILED, error)
+
+    async def _finish(self, request: Request, status: JobStatus, error: str | None) -> Response:
+        """End a processing job now; answers after its webhook has been attempted."""
+        self.runtime.sync()
+        job = self._find_job(request)
+        if job.finished:
+            raise ApiError(409, "CONFLICT", f"Job {job.id!r} is already {job.status.value}")
+        self.runtime.engine.finish(job, status, at=self.runtime.clock.now(), error=error)
+        await self.runtime.advance(0)
+        return json_response(job_record(job))
+
+    # -- faults and the journal --------------------------------------------------------------
+
+    async def faults(self, request: Request) -> Response:
+        return json_response({"faults": [f.as_json() for f in self.runtime.engine.faults]})
+
+    async def add_fault(self, request: Request) -> Response:
+        fault = self.runtime.engine.add_fault(await self._body(request))
+        return json_response(fault.as_json(), 201)
+
+    async def clear_faults(self, request: Request) -> Response:
+        self.runtime.engine.faults.clear()
+        return json_response({"faults": []})
+
+    async def requests(self, request: Request) -> Response:
+        """The journal, oldest first; `?operation=`, `?apiKey=`, `?status=`, `?limit=` narrow it."""
+        entries = self.runtime.engine.journal.select(
+            operation=request.query_params.get("operation"),
+            api_key=request.query_params.get("apiKey"),
+            status=_query_int(request, "status"),
+            limit=_query_int(request, "limit"),
+        )
+        return json_response({"requests": [entry.as_json() for entry in entries]})
+
+    # -- webhooks ----------------------------------------------------------------------------
 
     async def deliveries(self, request: Request) -> Response:
         """Webhook deliveries, oldest first; `?jobId=` and `?status=` narrow the list."""
@@ -110,7 +228,33 @@ class AdminEndpoints:
         await self.runtime.replay(delivery)
         return json_response(delivery.as_json())
 
-    async def put_account(self, request: Request) -> Response:
-        body = await _json_body(request, self.runtime.config.max_body_bytes)
-        account = self.runtime.engine.put_account(request.path_params["api_key"], body)
-        return json_response(account.as_json())
+    # -- scenarios ---------------------------------------------------------------------------
+
+    async def scenarios(self, request: Request) -> Response:
+        active = self.runtime.engine.scenario
+        return json_response(
+            {
+                "scenarios": available_scenarios(self.runtime.engine.fixtures.scenarios_dir),
+                "active": active.as_json() if active else None,
+            }
+        )
+
+    async def activate_scenario(self, request: Request) -> Response:
+        """Reset to the fixtures with this scenario laid over them (and kept over later resets)."""
+        await self._activate(request.path_params["name"])
+        active = self.runtime.engine.scenario
+        return json_response({"active": active.as_json() if active else None})
+
+    async def _activate(self, name: Any) -> None:
+        if name is None:
+            self.runtime.activate(None)
+            return
+        if not isinstance(name, str) or "/" in name or "\\" in name:
+            raise bad_request(
+                f"scenario must be the name of a bundled scenario, got {name!r}", "scenario"
+            )
+        try:
+            scenario = load_scenario(name, self.runtime.engine.fixtures.scenarios_dir)
+        except FixtureError as error:
+            raise ApiError(404, "NOT_FOUND", str(error)) from None
+        self.runtime.activate(scenario)

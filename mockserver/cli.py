@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import click
 
 from . import __version__
 from .app import create_app
-from .config import DEFAULT_JOB_SECONDS, MockConfig
+from .config import DEFAULT_JOB_SECONDS, DEFAULT_JOURNAL_SIZE, MockConfig
 from .core.catalog import FixtureError
 from .core.clock import ClockMode, parse_iso
 from .graphql_schema import sdl
@@ -134,6 +135,27 @@ def _clock_start(_: click.Context, __: click.Parameter, value: str | None) -> fl
     help="Seconds (real time) a receiver has to answer one attempt.",
 )
 @click.option(
+    "--scenario",
+    envvar=ENV + "SCENARIO",
+    show_envvar=True,
+    help="Scenario to start in: a name from fixtures/scenarios (e.g. flaky) or a JSON file.",
+)
+@click.option(
+    "--admin-token",
+    envvar=ENV + "ADMIN_TOKEN",
+    show_envvar=True,
+    help="Require this token (header X-Mock-Admin-Token) on /__mock/ routes.",
+)
+@click.option(
+    "--journal-size",
+    type=click.IntRange(1),
+    default=DEFAULT_JOURNAL_SIZE,
+    show_default=True,
+    envvar=ENV + "JOURNAL_SIZE",
+    show_envvar=True,
+    help="How many API requests the journal keeps (the oldest go first).",
+)
+@click.option(
     "--access-log/--no-access-log",
     default=False,
     show_default=True,
@@ -153,6 +175,9 @@ def serve(
     webhook_attempts: int,
     webhook_backoff: float,
     webhook_timeout: float,
+    scenario: str | None,
+    admin_token: str | None,
+    journal_size: int,
     access_log: bool,
 ) -> None:
     """Start the mock and serve until interrupted (Ctrl+C)."""
@@ -165,13 +190,29 @@ def serve(
         webhook_attempts=webhook_attempts,
         webhook_backoff_seconds=webhook_backoff,
         webhook_timeout_seconds=webhook_timeout,
+        scenario=scenario,
+        admin_token=admin_token,
+        journal_size=journal_size,
     )
     try:
         runtime = MockRuntime(config)
     except FixtureError as error:
         raise click.ClickException(f"bad fixtures: {error}") from None
+    if admin_token is None and not _is_loopback(host):
+        click.echo(
+            f"warning: the control plane (/__mock/) is open to anyone who can reach {host}; "
+            "set --admin-token to guard it",
+            err=True,
+        )
     app = create_app(runtime=runtime)
     serve_forever(app, host, port, lambda url: click.echo(banner(url, runtime)), access_log)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def banner(url: str, runtime: MockRuntime) -> str:
@@ -181,9 +222,14 @@ def banner(url: str, runtime: MockRuntime) -> str:
         f"mock-doitong {__version__}: Doitong API (Hedra avatar service) test double",
         f"  GraphQL  POST {url}/graphql   (GET it in a browser for the explorer)",
         f"  REST     POST {url}/v1/avatar   GET {url}/v1/avatar/{{id}}",
-        f"  Control  {url}/__mock/   (clock, reset, accounts, webhooks)",
+        f"  Control  {url}/__mock/   (clock, reset, accounts, jobs, faults, requests, webhooks)",
         f"  Clock    {clock.mode.value}, jobs finish after {runtime.config.job_seconds:g} s;"
         f" seed {runtime.engine.randomness.seed}",
+        *(
+            [f"  Scenario {scenario.name}: {scenario.description}"]
+            if (scenario := runtime.engine.scenario)
+            else []
+        ),
         "API keys (GraphQL: Authorization: Bearer <key>; REST: X-API-Key: <key>):",
     ]
     for account in runtime.engine.list_accounts():

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .core.clock import ClockMode
+from .core.journal import DEFAULT_CAPACITY
 
 DEFAULT_JOB_SECONDS = 5.0
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_JOURNAL_SIZE = DEFAULT_CAPACITY
 
 
 @dataclass(frozen=True)
@@ -22,3 +24,6 @@ class MockConfig:
     webhook_attempts: int = 5
     webhook_backoff_seconds: float = 10.0
     webhook_timeout_seconds: float = 5.0
+    journal_size: int = DEFAULT_JOURNAL_SIZE
+    scenario: str | None = None  # a name in fixtures/scenarios or a path to a JSON file
+    admin_token: str | None = None  # when set, the control plane requires X-Mock-Admin-Token

@@ -17,7 +17,9 @@ from .config import MockConfig
 from .core.catalog import load_fixtures
 from .core.clock import Clock, ClockMode
 from .core.engine import Engine
+from .core.journal import Journal
 from .core.randomness import Randomness
+from .core.scenarios import Scenario, load_scenario
 from .core.webhooks import Delivery, RetryPolicy
 from .webhook_sender import WebhookSender
 
@@ -40,10 +42,13 @@ class MockRuntime:
         self.engine = Engine(
             load_fixtures(config.fixtures_dir),
             self.clock,
-            Randomness(config.seed),
-            config.job_seconds,
-            policy,
+            randomness=Randomness(config.seed),
+            job_seconds=config.job_seconds,
+            retry_policy=policy,
+            journal=Journal(config.journal_size),
         )
+        if config.scenario is not None:
+            self.engine.activate(load_scenario(config.scenario, self.engine.fixtures.scenarios_dir))
         self.sender = WebhookSender(self.clock, policy)
         self._tasks: set[asyncio.Task[None]] = set()
         self._ticker: asyncio.Task[None] | None = None
@@ -96,6 +101,12 @@ class MockRuntime:
         for task in self._tasks:
             task.cancel()
         self.engine.reset()
+
+    def activate(self, scenario: Scenario | None) -> None:
+        """Reset with `scenario` laid over the fixtures, now and at every later reset."""
+        for task in self._tasks:
+            task.cancel()
+        self.engine.activate(scenario)
 
     async def start(self) -> None:
         if self.clock.mode is ClockMode.REAL:

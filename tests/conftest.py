@@ -77,8 +77,9 @@ class Api:
             "/v1/avatar", json=rest_body() if body is None else body, headers=headers
         )
 
-    def rest_get(self, job_id: str, key: str | None = KEY) -> httpx.Response:
-        headers = {"X-API-Key": key} if key is not None else {}
+    def rest_get(self, job_id: str, key: str | None = KEY, **headers: str) -> httpx.Response:
+        if key is not None:
+            headers["X-API-Key"] = key
         return self.client.get(f"/v1/avatar/{job_id}", headers=headers)
 
     def advance(self, seconds: float) -> dict[str, Any]:

@@ -1,0 +1,232 @@
+"""Scripted faults: each documented error on each transport and operation, like the real one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+from test_credits import credits_of
+
+from mockserver import create_app
+
+from conftest import AVATAR, GENERATE_AVATAR, GENERATION, Api, rest_body, virtual_config
+
+Call = Callable[[Api, dict[str, str]], httpx.Response]
+
+
+def _job(api: Api) -> str:
+    job_id: str = api.rest_create().json()["data"]["avatar"]["id"]
+    return job_id
+
+
+OPERATIONS: dict[str, Call] = {
+    "generate": lambda api, h: api.graphql(
+        "mutation($i: GenerateInput!) { generate(input: $i) { id } }",
+        {
+            "i": {
+                "type": "AVATAR",
+                "provider": "hedra",
+                "input": {"text": "Hi", "avatarId": "casual-1"},
+            }
+        },
+        **h,
+    ),
+    "generateAvatar": lambda api, h: api.graphql(
+        GENERATE_AVATAR, {"input": {"service": "hedra", "text": "Hi", "avatarId": "casual-1"}}, **h
+    ),
+    "avatar": lambda api, h: api.graphql(AVATAR, {"id": _job(api)}, **h),
+    "generation": lambda api, h: api.graphql(GENERATION, {"id": _job(api)}, **h),
+    "rest.create": lambda api, h: api.rest_create(rest_body(), **h),
+    "rest.get": lambda api, h: api.rest_get(_job(api), **h),
+}
+
+CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    402: "INSUFFICIENT_CREDITS",
+    429: "RATE_LIMIT_EXCEEDED",
+    500: "INTERNAL_SERVER_ERROR",
+}
+
+
+def add_fault(api: Api, **fault: Any) -> dict[str, Any]:
+    response = api.client.post("/__mock/faults", json=fault)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def assert_scripted(response: httpx.Response, status: int, operation: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body = response.json()
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == CODES[status]
+    assert error["message"]
+    if operation in ("generate", "generateAvatar", "avatar", "generation"):
+        assert body["data"] is None
+    if status == 402:
+        extensions = error["extensions"]
+        assert extensions["creditsRequired"] > extensions["creditsAvailable"] > 0
+    if status == 429:
+        assert error["extensions"]["limit"] == "requests_per_minute"
+        assert response.headers["Retry-After"] == str(error["extensions"]["retryAfter"])
+        assert response.headers["X-RateLimit-Remaining"] == "0"
+        assert response.headers["X-RateLimit-Limit"] == "60"
+    if status in (400, 402, 500):
+        assert "X-RateLimit-Limit" in response.headers  # as on the real error after admission
+    if status == 401:
+        assert "X-RateLimit-Limit" not in response.headers
+    result: dict[str, Any] = error
+    return result
+
+
+@pytest.mark.parametrize("status", sorted(CODES))
+@pytest.mark.parametrize("operation", sorted(OPERATIONS))
+def test_every_documented_error_on_every_operation(api: Api, operation: str, status: int) -> None:
+    add_fault(api, status=status, operation=operation, times=1)
+    assert_scripted(OPERATIONS[operation](api, {}), status, operation)
+    assert OPERATIONS[operation](api, {}).status_code == 200  # times=1: gone after one
+
+
+@pytest.mark.parametrize("status", sorted(CODES))
+@pytest.mark.parametrize("operation", sorted(OPERATIONS))
+def test_x_mock_fault_header_on_every_operation(api: Api, operation: str, status: int) -> None:
+    assert_scripted(OPERATIONS[operation](api, {"X-Mock-Fault": str(status)}), status, operation)
+    assert OPERATIONS[operation](api, {}).status_code == 200
+
+
+def test_scripted_402_carries_the_real_balance(api: Api) -> None:
+    api.client.put("/__mock/accounts/YOUR_API_KEY", json={"credits": 40})
+    add_fault(api, status=402, operation="rest.create")
+    error = api.rest_create().json()["errors"][0]
+    assert error["extensions"] == {
+        "code": "INSUFFICIENT_CREDITS",
+        "creditsRequired": 100,
+        "creditsAvailable": 40,
+    }
+    assert error["message"] == "Insufficient credits for this operation"
+
+
+def test_a_fault_matches_only_its_operation_and_key(api: Api) -> None:
+    add_fault(api, status=500, operation="rest.create", apiKey="test_pro_key")
+    assert api.rest_create().status_code == 200  # another key
+    assert api.generate(key="test_pro_key").status_code == 200  # another operation
+    assert api.rest_create(key="test_pro_key").status_code == 500
+    assert api.rest_create(key="test_pro_key").status_code == 500  # no times: stays
+
+
+def test_faults_are_listed_and_cleared(api: Api) -> None:
+    created = add_fault(api, status=500, message="boom", times=3)
+    listed = api.client.get("/__mock/faults").json()["faults"]
+    assert listed == [created]
+    assert created["message"] == "boom" and created["times"] == 3
+    assert api.rest_create().json()["errors"][0]["message"] == "boom"
+    assert api.client.get("/__mock/faults").json()["faults"][0]["times"] == 2
+    assert api.client.delete("/__mock/faults").json() == {"faults": []}
+    assert api.rest_create().status_code == 200
+
+
+def test_probability_is_seeded_and_repeatable() -> None:
+    def statuses(seed: int) -> list[int]:
+        with TestClient(create_app(virtual_config(seed=seed))) as client:
+            api = Api(client)
+            add_fault(api, status=500, probability=0.5)
+            return [api.rest_get("x", key="test_unlimited_key").status_code for _ in range(40)]
+
+    first = statuses(3)
+    assert first == statuses(3)
+    assert 5 < first.count(500) < 35 and 404 in first
+    assert first != statuses(4)
+
+
+def test_latency_delays_and_then_answers_normally(api: Api) -> None:
+    add_fault(api, latencyMs=150, operation="rest.create", times=1)
+    assert api.rest_create().status_code == 200
+    (entry,) = api.client.get("/__mock/requests", params={"operation": "rest.create"}).json()[
+        "requests"
+    ]
+    assert entry["durationMs"] >= 150
+
+
+def test_latency_before_an_error(api: Api) -> None:
+    add_fault(api, status=500, latencyMs=100, times=1)
+    assert api.rest_get("x").status_code == 500
+    (entry,) = api.client.get("/__mock/requests").json()["requests"]
+    assert entry["durationMs"] >= 100 and entry["status"] == 500
+
+
+def test_failed_outcome_fails_the_job_refunds_and_reports_it(api: Api) -> None:
+    add_fault(api, outcome="failed", message="no face found", times=1)
+    before = credits_of(api)
+    job = api.rest_create().json()["data"]["avatar"]
+    assert job["status"] == "processing"
+    assert credits_of(api) == before - 53
+    api.advance(30)
+    failed = api.rest_get(job["id"]).json()["data"]["avatar"]
+    assert failed["status"] == "failed"
+    assert failed["error"] == "no face found"
+    assert failed["url"] is None and failed["completedAt"] == "2024-01-01T00:00:30Z"
+    assert credits_of(api) == before
+    assert api.rest_create().status_code == 200  # times=1: the next job is fine
+
+
+def test_x_mock_fault_failed_on_graphql(api: Api) -> None:
+    job_id = api.generate().json()["data"]["generate"]["id"]  # a normal one first
+    response = api.graphql(
+        GENERATE_AVATAR,
+        {"input": {"service": "hedra", "text": "Hi", "avatarId": "casual-1"}},
+        **{"X-Mock-Fault": "failed"},
+    )
+    failing = response.json()["data"]["generateAvatar"]["id"]
+    api.advance(30)
+    assert api.graphql(AVATAR, {"id": failing}).json()["data"]["avatar"]["status"] == "failed"
+    assert api.graphql(AVATAR, {"id": job_id}).json()["data"]["avatar"]["status"] == "completed"
+
+
+@pytest.mark.parametrize(
+    ("fault", "field"),
+    [
+        ({"status": 418}, "status"),
+        ({"status": "500"}, "status"),
+        ({"operation": "delete"}, "operation"),
+        ({"status": 500, "times": 0}, "times"),
+        ({"status": 500, "probability": 2}, "probability"),
+        ({"latencyMs": -5}, "latencyMs"),
+        ({"outcome": "explode"}, "outcome"),
+        ({"status": 500, "outcome": "drop"}, "outcome"),
+        ({}, "status"),
+        ({"status": 500, "colour": "red"}, "colour"),
+    ],
+)
+def test_bad_faults_are_400_naming_the_field(api: Api, fault: dict[str, Any], field: str) -> None:
+    response = api.client.post("/__mock/faults", json=fault)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["field"] == field
+
+
+def test_bad_x_mock_fault_header_is_400(api: Api) -> None:
+    response = api.rest_create(**{"X-Mock-Fault": "999"})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["field"] == "X-Mock-Fault"
+
+
+@pytest.mark.parametrize("transport", ["rest", "graphql"])
+def test_dropped_connection_over_a_real_socket(live_api: Api, transport: str) -> None:
+    add_fault(live_api, outcome="drop", times=1)
+    with pytest.raises(httpx.TransportError):
+        if transport == "rest":
+            live_api.rest_create()
+        else:
+            live_api.generate()
+    assert live_api.rest_create().status_code == 200  # the server is fine, the fault used up
+    (dropped, ok) = live_api.client.get("/__mock/requests").json()["requests"]
+    assert dropped["status"] == 0 and ok["status"] == 200
+
+
+def test_x_mock_fault_drop_over_a_real_socket(live_api: Api) -> None:
+    with pytest.raises(httpx.TransportError):
+        live_api.rest_get("x", **{"X-Mock-Fault": "drop"})
+    assert live_api.rest_get("x").status_code == 404

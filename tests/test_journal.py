@@ -1,0 +1,64 @@
+"""The request journal: every API request, filterable, bounded; control calls left out."""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from mockserver import create_app
+
+from conftest import Api, virtual_config
+
+
+def journal(api: Api, **params: str) -> list[dict[str, object]]:
+    entries: list[dict[str, object]] = api.client.get("/__mock/requests", params=params).json()[
+        "requests"
+    ]
+    return entries
+
+
+def test_each_api_request_is_recorded_with_its_outcome(api: Api) -> None:
+    job_id = api.rest_create().json()["data"]["avatar"]["id"]
+    api.generate(key="test_pro_key")
+    api.rest_get("missing")
+    api.rest_create(key=None)
+    api.advance(30)
+    api.client.get(f"/outputs/{job_id}.mp4")
+    entries = journal(api)
+    assert [
+        (e["method"], e["path"], e["operation"], e["apiKey"], e["status"]) for e in entries
+    ] == [
+        ("POST", "/v1/avatar", "rest.create", "YOUR_API_KEY", 200),
+        ("POST", "/graphql", "generate", "test_pro_key", 200),
+        ("GET", "/v1/avatar/missing", "rest.get", "YOUR_API_KEY", 404),
+        ("POST", "/v1/avatar", "rest.create", None, 401),
+        ("GET", f"/outputs/{job_id}.mp4", "output", None, 200),
+    ]
+    assert entries[0]["at"] == "2024-01-01T00:00:00Z"
+    assert entries[-1]["at"] == "2024-01-01T00:00:30Z"
+    assert all(isinstance(e["durationMs"], float) for e in entries)
+
+
+def test_filters(api: Api) -> None:
+    api.rest_create()
+    api.generate()
+    api.generate(key="test_pro_key")
+    assert len(journal(api, operation="generate")) == 2
+    assert len(journal(api, apiKey="test_pro_key")) == 1
+    assert len(journal(api, status="200")) == 3
+    assert [e["apiKey"] for e in journal(api, limit="1")] == ["test_pro_key"]
+    assert api.client.get("/__mock/requests", params={"limit": "many"}).status_code == 400
+
+
+def test_the_journal_keeps_only_the_newest_entries() -> None:
+    with TestClient(create_app(virtual_config(journal_size=5))) as client:
+        api = Api(client)
+        for index in range(12):
+            api.rest_get(f"job-{index}", key="test_unlimited_key")
+        paths = [e["path"] for e in journal(api)]
+        assert paths == [f"/v1/avatar/job-{index}" for index in range(7, 12)]
+
+
+def test_reset_empties_the_journal(api: Api) -> None:
+    api.rest_create()
+    api.reset()
+    assert journal(api) == []

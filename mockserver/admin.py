@@ -17,6 +17,7 @@ from starlette.routing import Route
 from .core.catalog import FixtureError
 from .core.clock import iso
 from .core.errors import ApiError, bad_request, unauthorized
+from .core.inbox import Received
 from .core.jobs import Job, JobStatus, job_record
 from .core.scenarios import available_scenarios, load_scenario
 from .core.webhooks import Delivery
@@ -60,14 +61,21 @@ class AdminEndpoints:
             ("/__mock/webhooks/{delivery_id}/replay", self.replay, "POST"),
             ("/__mock/scenarios", self.scenarios, "GET"),
             ("/__mock/scenarios/{name}", self.activate_scenario, "POST"),
+            ("/__mock/inbox", self.inbox, "GET"),
+            ("/__mock/inbox", self.clear_inbox, "DELETE"),
         ]
-        return [
+        routes = [
             Route(path, self._guard(handler), methods=[method]) for path, handler, method in table
         ]
+        # The inbox takes webhooks, which carry no admin token: it is the one unguarded route.
+        receive = self._guard(self.receive, token_required=False)
+        routes.append(Route("/__mock/inbox/{rest:path}", receive, methods=["POST"]))
+        routes.append(Route("/__mock/inbox", receive, methods=["POST"]))
+        return routes
 
-    def _guard(self, handler: Handler) -> Handler:
+    def _guard(self, handler: Handler, token_required: bool = True) -> Handler:
         """The admin token check, and ApiErrors turned into the enveloped answer."""
-        token = self.runtime.config.admin_token
+        token = self.runtime.config.admin_token if token_required else None
 
         async def guarded(request: Request) -> Response:
             try:
@@ -96,10 +104,14 @@ class AdminEndpoints:
     async def reset(self, request: Request) -> Response:
         """Back to the fixtures and the active scenario; `{"scenario": null}` drops the scenario."""
         body = await self._body(request)
-        if isinstance(body, dict) and "scenario" in body:
+        seed = body.get("seed") if isinstance(body, dict) else None
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise bad_request(f"seed must be a whole number, got {seed!r}", "seed")
+        changes_scenario = isinstance(body, dict) and "scenario" in body
+        if changes_scenario:
             await self._activate(body["scenario"])
-        else:
-            self.runtime.reset()
+        if seed is not None or not changes_scenario:
+            self.runtime.reset(seed)
         return json_response({"reset": True, "clock": self._clock_state()})
 
     async def clock(self, request: Request) -> Response:
@@ -227,6 +239,26 @@ class AdminEndpoints:
         delivery = self._find_delivery(request)
         await self.runtime.replay(delivery)
         return json_response(delivery.as_json())
+
+    # -- the inbox ---------------------------------------------------------------------------
+
+    async def receive(self, request: Request) -> Response:
+        body = await read_body(request, self.runtime.config.max_body_bytes)
+        received = Received(
+            at=self.runtime.clock.now(),
+            path=request.url.path,
+            headers=dict(request.headers.items()),
+            body=body,
+        )
+        self.runtime.engine.inbox.record(received)
+        return json_response({"received": True})
+
+    async def inbox(self, request: Request) -> Response:
+        return json_response({"webhooks": [r.as_json() for r in self.runtime.engine.inbox]})
+
+    async def clear_inbox(self, request: Request) -> Response:
+        self.runtime.engine.inbox.clear()
+        return json_response({"webhooks": []})
 
     # -- scenarios ---------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -37,8 +38,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
-    """A bug in the mock: logged with its trace for us, an enveloped 500 for the client."""
+    """A bug in the mock: logged with its trace, kept for the test that caused it, and an
+    enveloped 500 for the client."""
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    trace = "".join(traceback.format_exception(exc))
+    request.app.state.runtime.errors.append(f"{request.method} {request.url.path}\n{trace}")
     return error_response(internal_error())
 
 

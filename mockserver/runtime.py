@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import traceback
 from collections.abc import Coroutine
 from typing import Any
 
@@ -53,6 +54,8 @@ class MockRuntime:
         self._tasks: set[asyncio.Task[None]] = set()
         self._ticker: asyncio.Task[None] | None = None
         self._advancing = asyncio.Lock()
+        # Tracebacks of errors inside the mock, for the pytest plugin to report in the test.
+        self.errors: list[str] = []
 
     def sync(self) -> None:
         """Bring state up to the clock's present; due webhook attempts start in the background."""
@@ -81,6 +84,7 @@ class MockRuntime:
             for result in results:
                 if isinstance(result, Exception):
                     logger.error("webhook attempt failed unexpectedly", exc_info=result)
+                    self.errors.append("".join(traceback.format_exception(result)))
 
     async def advance(self, seconds: float) -> None:
         """Move the clock, running each due event at its own instant, earliest first."""
@@ -97,10 +101,10 @@ class MockRuntime:
             self.sync()
             await self._drain()
 
-    def reset(self) -> None:
+    def reset(self, seed: int | None = None) -> None:
         for task in self._tasks:
             task.cancel()
-        self.engine.reset()
+        self.engine.reset(seed)
 
     def activate(self, scenario: Scenario | None) -> None:
         """Reset with `scenario` laid over the fixtures, now and at every later reset."""

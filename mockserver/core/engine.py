@@ -23,6 +23,7 @@ from .errors import (
     unauthorized,
 )
 from .faults import DEFAULT_FAILURE, Fault, FaultBook, parse_fault, scripted_error
+from .inbox import Inbox
 from .job_request import JobRequest
 from .jobs import Job, JobStatus
 from .journal import Journal
@@ -72,13 +73,19 @@ class Engine:
         self.faults = FaultBook()
         self.journal = journal if journal is not None else Journal()
         self.scenario: Scenario | None = None
+        self.inbox = Inbox()
         self.reset()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def reset(self) -> None:
-        """Back to the fixtures: accounts, no jobs, fresh counters, the clock at its start."""
+    def reset(self, seed: int | None = None) -> None:
+        """Back to the fixtures: accounts, no jobs, fresh counters, the clock at its start.
+
+        `seed` restarts the random stream from a new seed (kept for later resets too).
+        """
         self.clock.reset()
+        if seed is not None:
+            self.randomness.seed = seed
         self.randomness.reset()
         self.accounts = {a.api_key: _copy_account(a) for a in self.fixtures.accounts}
         self.jobs.clear()
@@ -89,6 +96,7 @@ class Engine:
         self.webhooks.clear()
         self.faults.clear()
         self.journal.clear()
+        self.inbox.clear()
         self.job_seconds = self.base_job_seconds
         if self.scenario is not None:
             self._apply(self.scenario)

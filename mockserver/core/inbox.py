@@ -1,0 +1,49 @@
+"""A webhook receiver inside the mock: tests point `webhookUrl` at it and read what arrived."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from .clock import iso
+
+CAPACITY = 10_000
+
+
+@dataclass(frozen=True)
+class Received:
+    at: float
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def as_json(self) -> dict[str, Any]:
+        try:
+            parsed: Any = json.loads(self.body)
+        except ValueError:
+            parsed = None
+        return {
+            "at": iso(self.at),
+            "path": self.path,
+            "headers": self.headers,
+            # base64 keeps the exact bytes, which a signature check needs
+            "bodyBase64": base64.b64encode(self.body).decode(),
+            "json": parsed,
+        }
+
+
+class Inbox:
+    def __init__(self, capacity: int = CAPACITY) -> None:
+        self._received: deque[Received] = deque(maxlen=capacity)
+
+    def __iter__(self) -> Any:
+        return iter(list(self._received))
+
+    def record(self, received: Received) -> None:
+        self._received.append(received)
+
+    def clear(self) -> None:
+        self._received.clear()

@@ -1,0 +1,205 @@
+"""A Python client of the control plane (`/__mock/...`), for tests and scripts.
+
+`MockControl("http://127.0.0.1:8910")` drives a mock started with `mock-doitong serve`; the pytest
+fixture's handle is one of these too.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+
+class ControlError(RuntimeError):
+    """The control plane refused a request; the message is its error message."""
+
+
+@dataclass(frozen=True)
+class ReceivedWebhook:
+    """A webhook the mock's inbox received: the exact body bytes, its headers, the parsed JSON."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    json: Any
+    at: str
+
+    @property
+    def signature(self) -> str:
+        return self.headers.get("x-doitong-signature", "")
+
+
+class MockControl:
+    """Typed access to every control route of one running mock."""
+
+    def __init__(self, url: str, admin_token: str | None = None, timeout: float = 30.0) -> None:
+        self.url = url.rstrip("/")
+        headers = {"X-Mock-Admin-Token": admin_token} if admin_token else {}
+        self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._http.request(method, f"/__mock{path}", **kwargs)
+        if response.status_code >= 400:
+            try:
+                message = response.json()["errors"][0]["message"]
+            except (ValueError, KeyError, IndexError):
+                message = response.text
+            raise ControlError(f"{method} /__mock{path}: {response.status_code} {message}")
+        return response.json()
+
+    # -- state and time ----------------------------------------------------------------------
+
+    def reset(self, seed: int | None = None) -> None:
+        """Back to the fixtures (and the active scenario); `seed` restarts ids from a new seed."""
+        self._call("POST", "/reset", json={} if seed is None else {"seed": seed})
+
+    def advance(self, seconds: float) -> str:
+        """Move the clock; returns once everything due has run. Returns the new time (ISO)."""
+        now: str = self._call("POST", "/clock/advance", json={"seconds": seconds})["now"]
+        return now
+
+    def now(self) -> str:
+        now: str = self._call("GET", "/clock")["now"]
+        return now
+
+    # -- accounts ----------------------------------------------------------------------------
+
+    def accounts(self) -> list[dict[str, Any]]:
+        accounts: list[dict[str, Any]] = self._call("GET", "/accounts")["accounts"]
+        return accounts
+
+    def account(self, api_key: str) -> dict[str, Any]:
+        for account in self.accounts():
+            if account["apiKey"] == api_key:
+                return account
+        raise ControlError(f"no account {api_key!r}")
+
+    def set_account(
+        self,
+        api_key: str,
+        plan: str | None = None,
+        credits: int | None = None,
+        webhook_secret: str | None = None,
+        limits: dict[str, int | None] | None = None,
+    ) -> dict[str, Any]:
+        """Create or change an account; what is left out keeps its value."""
+        body: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ("plan", plan),
+                ("credits", credits),
+                ("webhookSecret", webhook_secret),
+                ("limits", limits),
+            )
+            if value is not None
+        }
+        account: dict[str, Any] = self._call("PUT", f"/accounts/{api_key}", json=body)
+        return account
+
+    # -- jobs --------------------------------------------------------------------------------
+
+    def jobs(self, api_key: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+        params = {k: v for k, v in (("apiKey", api_key), ("status", status)) if v is not None}
+        jobs: list[dict[str, Any]] = self._call("GET", "/jobs", params=params)["jobs"]
+        return jobs
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        job: dict[str, Any] = self._call("GET", f"/jobs/{job_id}")
+        return job
+
+    def complete_job(self, job_id: str) -> dict[str, Any]:
+        job: dict[str, Any] = self._call("POST", f"/jobs/{job_id}/complete")
+        return job
+
+    def fail_job(self, job_id: str, error: str = "Avatar generation failed") -> dict[str, Any]:
+        job: dict[str, Any] = self._call("POST", f"/jobs/{job_id}/fail", json={"error": error})
+        return job
+
+    # -- faults and the journal --------------------------------------------------------------
+
+    def add_fault(self, **fault: Any) -> dict[str, Any]:
+        """Script a fault: `status`, `outcome`, `operation`, `apiKey`, `times`, `probability`,
+        `latencyMs`, `message` as in the README."""
+        created: dict[str, Any] = self._call("POST", "/faults", json=fault)
+        return created
+
+    def fail_next(
+        self,
+        status: int,
+        operation: str | None = None,
+        times: int = 1,
+        api_key: str | None = None,
+    ) -> dict[str, Any]:
+        """The next `times` matching requests get the scripted error `status`."""
+        fault: dict[str, Any] = {"status": status, "times": times}
+        if operation is not None:
+            fault["operation"] = operation
+        if api_key is not None:
+            fault["apiKey"] = api_key
+        return self.add_fault(**fault)
+
+    def faults(self) -> list[dict[str, Any]]:
+        faults: list[dict[str, Any]] = self._call("GET", "/faults")["faults"]
+        return faults
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/faults")
+
+    def requests(
+        self,
+        operation: str | None = None,
+        api_key: str | None = None,
+        status: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """The journal of API requests, oldest first, narrowed by the filters given."""
+        params = {
+            k: str(v)
+            for k, v in (("operation", operation), ("apiKey", api_key), ("status", status))
+            if v is not None
+        }
+        requests: list[dict[str, Any]] = self._call("GET", "/requests", params=params)["requests"]
+        return requests
+
+    # -- webhooks and scenarios --------------------------------------------------------------
+
+    def deliveries(self, job_id: str | None = None) -> list[dict[str, Any]]:
+        params = {"jobId": job_id} if job_id else {}
+        deliveries: list[dict[str, Any]] = self._call("GET", "/webhooks", params=params)[
+            "deliveries"
+        ]
+        return deliveries
+
+    def replay(self, delivery_id: str) -> dict[str, Any]:
+        delivery: dict[str, Any] = self._call("POST", f"/webhooks/{delivery_id}/replay")
+        return delivery
+
+    def received_webhooks(self) -> list[ReceivedWebhook]:
+        """What the mock's own inbox (`webhook_url`) has received, oldest first."""
+        return [
+            ReceivedWebhook(
+                path=entry["path"],
+                headers=entry["headers"],
+                body=base64.b64decode(entry["bodyBase64"]),
+                json=entry["json"],
+                at=entry["at"],
+            )
+            for entry in self._call("GET", "/inbox")["webhooks"]
+        ]
+
+    def use_scenario(self, name: str | None) -> None:
+        """Reset into a bundled scenario (kept over later resets); None drops it."""
+        if name is None:
+            self._call("POST", "/reset", json={"scenario": None})
+        else:
+            self._call("POST", f"/scenarios/{name}")
+
+    @property
+    def webhook_url(self) -> str:
+        """Give this as `webhookUrl` and read what arrives with `received_webhooks()`."""
+        return f"{self.url}/__mock/inbox"

@@ -81,6 +81,15 @@ class ServerThread:
             raise RuntimeError("mock-doitong failed to start") from self._error
         return self
 
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive() and not self._server.should_exit
+
+    @property
+    def error(self) -> BaseException | None:
+        """What stopped the server thread, if anything did."""
+        return self._error
+
     def stop(self, timeout: float = 10.0) -> None:
         self._server.should_exit = True
         self._thread.join(timeout)

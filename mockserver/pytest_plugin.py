@@ -1,0 +1,151 @@
+"""The mock as a pytest fixture, with no conftest code: installing the package is enough.
+
+One server per test session (per worker under pytest-xdist) on a free loopback port with a frozen
+clock, reset before every test; `@pytest.mark.mock_doitong(...)` configures one test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.applications import Starlette
+
+from .app import create_app
+from .config import MockConfig
+from .control import MockControl
+from .core.clock import ClockMode
+from .runtime import MockRuntime
+from .server import ServerThread
+
+DEFAULT_API_KEY = "YOUR_API_KEY"
+MARKER = "mock_doitong"
+MARKER_OPTIONS = frozenset({"plan", "credits", "scenario", "seed", "api_key"})
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mock-doitong", "mock-doitong: the Doitong Hedra API test double")
+    group.addoption("--mock-doitong-fixtures", help="fixtures directory for the mock")
+    group.addoption("--mock-doitong-seed", type=int, help="seed for ids and secrets (default 0)")
+    parser.addini("mock_doitong_fixtures", "fixtures directory for the mock", default="")
+    parser.addini("mock_doitong_seed", "seed for ids and secrets", default="0")
+    parser.addini("mock_doitong_job_seconds", "seconds from accept to completion", default="5")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(plan=None, credits=None, scenario=None, seed=None, api_key=None): "
+        "set up the mock-doitong fixture for this test",
+    )
+
+
+class MockDoitong(MockControl):
+    """The fixture's handle: where the mock is, whose key to use, and the control plane."""
+
+    def __init__(self, server: ServerThread) -> None:
+        super().__init__(server.url)
+        self._server = server
+        self.api_key = DEFAULT_API_KEY
+
+    @property
+    def graphql_url(self) -> str:
+        return f"{self.url}/graphql"
+
+    @property
+    def rest_url(self) -> str:
+        return f"{self.url}/v1/avatar"
+
+    @property
+    def app(self) -> Starlette:
+        """The ASGI app the server runs, for httpx.ASGITransport with no socket. It shares the
+        server's state, so do not use both at once from different threads."""
+        return self._server.app
+
+    @property
+    def webhook_secret(self) -> str:
+        """The signing secret of `api_key`'s account."""
+        secret: str = self.account(self.api_key)["webhookSecret"]
+        return secret
+
+    def set_account(
+        self,
+        api_key: str | None = None,
+        plan: str | None = None,
+        credits: int | None = None,
+        webhook_secret: str | None = None,
+        limits: dict[str, int | None] | None = None,
+    ) -> dict[str, Any]:
+        """Change (or create) an account; `api_key` defaults to the handle's."""
+        return super().set_account(api_key or self.api_key, plan, credits, webhook_secret, limits)
+
+
+def _option(config: pytest.Config, name: str) -> str | None:
+    value = config.getoption(f"--mock-doitong-{name}")
+    if value is not None:
+        return str(value)
+    ini = str(config.getini(f"mock_doitong_{name}"))
+    return ini or None
+
+
+@pytest.fixture(scope="session")
+def mock_doitong_server(pytestconfig: pytest.Config) -> Iterator[ServerThread]:
+    """The session's mock server (one per xdist worker): started once, reset per test."""
+    fixtures = _option(pytestconfig, "fixtures")
+    config = MockConfig(
+        fixtures_dir=Path(fixtures) if fixtures else None,
+        seed=int(_option(pytestconfig, "seed") or 0),
+        clock=ClockMode.VIRTUAL,
+        job_seconds=float(pytestconfig.getini("mock_doitong_job_seconds")),
+    )
+    server = ServerThread(create_app(config)).start()
+    yield server
+    server.stop()
+
+
+def _runtime(server: ServerThread) -> MockRuntime:
+    runtime: MockRuntime = server.app.state.runtime
+    return runtime
+
+
+@pytest.fixture(scope="session")
+def _mock_doitong_handle(mock_doitong_server: ServerThread) -> Iterator[MockDoitong]:
+    handle = MockDoitong(mock_doitong_server)
+    yield handle
+    handle.close()
+
+
+@pytest.fixture
+def mock_doitong(
+    request: pytest.FixtureRequest,
+    mock_doitong_server: ServerThread,
+    _mock_doitong_handle: MockDoitong,
+) -> Iterator[MockDoitong]:
+    """A running mock with a frozen clock, fresh for this test; see MockDoitong."""
+    if not mock_doitong_server.alive:
+        pytest.fail(f"the mock-doitong server has stopped: {mock_doitong_server.error!r}")
+    handle = _mock_doitong_handle
+    runtime = _runtime(mock_doitong_server)
+    runtime.errors.clear()
+    _prepare(handle, request.node.get_closest_marker(MARKER), request.config)
+    yield handle
+    if runtime.errors:
+        errors = "\n".join(runtime.errors)
+        runtime.errors.clear()
+        pytest.fail(f"errors inside mock-doitong during this test:\n{errors}", pytrace=False)
+
+
+def _prepare(handle: MockDoitong, marker: pytest.Mark | None, config: pytest.Config) -> None:
+    """Reset the mock, then apply the test's marker."""
+    options: dict[str, Any] = dict(marker.kwargs) if marker else {}
+    unknown = sorted(set(options) - MARKER_OPTIONS)
+    if unknown:
+        pytest.fail(f"@pytest.mark.{MARKER}: unknown option {unknown[0]!r}", pytrace=False)
+    handle.api_key = options.get("api_key") or DEFAULT_API_KEY
+    seed = options.get("seed")
+    handle.use_scenario(options.get("scenario"))
+    handle.reset(seed=int(seed) if seed is not None else int(_option(config, "seed") or 0))
+    if options.get("plan") is not None or options.get("credits") is not None:
+        handle.set_account(plan=options.get("plan"), credits=options.get("credits"))

@@ -114,6 +114,9 @@ def test_graphql_malformed_bodies_are_400(api: Api, body: bytes, fragment: str) 
         (rest_body(voice="robot"), "voice"),
         (rest_body(version="hedra-9"), "version"),
         (rest_body(webhookUrl="javascript:alert(1)"), "webhookUrl"),
+        (rest_body(webhookUrl="https://\u0101\u00fd\u000fh"), "webhookUrl"),  # found by fuzzing
+        (rest_body(webhookUrl="http://exa mple.com/"), "webhookUrl"),
+        (rest_body(webhookUrl="http://x.com:99999/"), "webhookUrl"),
         (rest_body(text=12), "text"),
         (rest_body(colour="red"), "colour"),
         ({"service": "hedra", "avatarId": "professional-1"}, "text"),
@@ -165,3 +168,9 @@ def test_unknown_routes_and_methods_use_the_envelope(api: Api) -> None:
     wrong_method = api.client.delete("/v1/avatar")
     assert wrong_method.status_code == 405
     assert wrong_method.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+
+
+def test_optional_fields_may_be_null(api: Api) -> None:
+    """What the OpenAPI spec says (nullable), the mock does: null means not given."""
+    body = rest_body(voice=None, version=None, webhookUrl=None)
+    assert api.rest_create(body).status_code == 200

@@ -7,7 +7,9 @@ cover types too. Every message names the field by its full path in the request, 
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -89,12 +91,33 @@ def _check_exact(value: str, expected: str, field: str) -> None:
         raise bad_request(f"{field} must be {expected!r}, got {value!r}", field)
 
 
+_HOSTNAME = re.compile(
+    r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.?$"
+)
+
+
+def _is_host(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return bool(_HOSTNAME.match(name))
+    return True
+
+
 def _check_webhook_url(url: str | None, field: str) -> str | None:
+    """An absolute http(s) URI: ASCII, no spaces or control characters, a real host name."""
     if url is None:
         return None
+    problem = bad_request(f"{field} must be an absolute http(s) URL, got {url!r}", field)
+    if not url.isascii() or any(char.isspace() or not char.isprintable() for char in url):
+        raise problem
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise bad_request(f"{field} must be an absolute http(s) URL, got {url!r}", field)
+    try:
+        parts.port  # noqa: B018 - only to raise ValueError on a malformed port
+    except ValueError:
+        raise problem from None
+    if parts.scheme not in ("http", "https") or not _is_host(parts.hostname or ""):
+        raise problem
     return url
 
 

@@ -7,8 +7,7 @@ from .config import MockConfig
 from .core.clock import ClockMode
 from .core.webhooks import verify_signature
 from .server import ServerThread
-
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = [
     "ClockMode",

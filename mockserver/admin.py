@@ -21,6 +21,7 @@ from .core.inbox import Received
 from .core.jobs import Job, JobStatus, job_record
 from .core.scenarios import available_scenarios, load_scenario
 from .core.webhooks import Delivery
+from .openapi import build_openapi
 from .responses import error_response, json_response, parse_json, read_body
 from .runtime import MockRuntime
 
@@ -61,6 +62,7 @@ class AdminEndpoints:
             ("/__mock/webhooks/{delivery_id}/replay", self.replay, "POST"),
             ("/__mock/scenarios", self.scenarios, "GET"),
             ("/__mock/scenarios/{name}", self.activate_scenario, "POST"),
+            ("/__mock/openapi.json", self.openapi, "GET"),
             ("/__mock/inbox", self.inbox, "GET"),
             ("/__mock/inbox", self.clear_inbox, "DELETE"),
         ]
@@ -239,6 +241,10 @@ class AdminEndpoints:
         delivery = self._find_delivery(request)
         await self.runtime.replay(delivery)
         return json_response(delivery.as_json())
+
+    async def openapi(self, request: Request) -> Response:
+        """The REST routes' OpenAPI description, for schemathesis and friends."""
+        return json_response(build_openapi(self.runtime.engine.fixtures.catalog))
 
     # -- the inbox ---------------------------------------------------------------------------
 

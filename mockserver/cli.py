@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 from pathlib import Path
 
 import click
 
-from . import __version__
 from .app import create_app
 from .config import DEFAULT_JOB_SECONDS, DEFAULT_JOURNAL_SIZE, MockConfig
-from .core.catalog import FixtureError
+from .core.catalog import FixtureError, load_fixtures
 from .core.clock import ClockMode, parse_iso
 from .graphql_schema import sdl
+from .openapi import build_openapi
 from .runtime import MockRuntime
 from .server import DEFAULT_HOST, serve_forever
+from .version import __version__
 
 DEFAULT_PORT = 8910
 ENV = "MOCK_DOITONG_"
@@ -245,3 +247,19 @@ def banner(url: str, runtime: MockRuntime) -> str:
 def schema() -> None:
     """Print the GraphQL schema (SDL) the mock serves."""
     click.echo(sdl().rstrip("\n"))
+
+
+@main.command()
+@click.option(
+    "--fixtures",
+    "fixtures_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Fixtures whose catalog (avatars, voices, versions) the spec lists.",
+)
+def openapi(fixtures_dir: Path | None) -> None:
+    """Print the OpenAPI 3 description of the REST routes (JSON)."""
+    try:
+        catalog = load_fixtures(fixtures_dir).catalog
+    except FixtureError as error:
+        raise click.ClickException(f"bad fixtures: {error}") from None
+    click.echo(json.dumps(build_openapi(catalog), indent=2))

@@ -1,0 +1,66 @@
+"""Run every check against one deployment and collect the report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from .checks import CHECKS, Session
+from .probe import Listener, Probe
+from .results import CheckFailed, CheckSkipped, Outcome, Report, Result
+
+
+@dataclass(frozen=True)
+class ContractOptions:
+    base_url: str
+    api_key: str
+    allow_spend: bool = False
+    timeout: float = 30.0  # one HTTP request
+    job_timeout: float = 600.0  # a job to finish, or a webhook to arrive, on a real service
+    poll_every: float = 5.0
+    webhook_secret: str | None = None
+    webhook_url: str | None = None  # where the service can reach the listener, if not local
+    webhook_listen: tuple[str, int] = ("127.0.0.1", 0)
+    only: tuple[str, ...] = ()
+
+
+def run_contract(options: ContractOptions) -> Report:
+    probe = Probe(options.base_url, options.api_key, options.timeout)
+    listener = Listener(*options.webhook_listen)
+    session = Session(
+        probe=probe,
+        allow_spend=options.allow_spend,
+        job_timeout=options.job_timeout,
+        poll_every=options.poll_every,
+        webhook_secret=options.webhook_secret,
+        webhook_public_url=options.webhook_url,
+        listener=listener,
+    )
+    results = []
+    try:
+        for name, function in CHECKS:
+            if options.only and name not in options.only:
+                continue
+            results.append(_run(name, function, session))
+    finally:
+        listener.close()
+        probe.close()
+    return Report(options.base_url, probe.is_mock, tuple(results))
+
+
+def _run(name: str, function: object, session: Session) -> Result:
+    assert callable(function)
+    try:
+        detail = function(session)
+    except CheckSkipped as skipped:
+        return Result(name, Outcome.SKIP, str(skipped))
+    except CheckFailed as failed:
+        return Result(name, Outcome.FAIL, str(failed))
+    except httpx.HTTPError as error:
+        return Result(name, Outcome.FAIL, f"{type(error).__name__}: {error}")
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        return Result(
+            name, Outcome.FAIL, f"unexpected answer shape ({type(error).__name__}: {error})"
+        )
+    return Result(name, Outcome.PASS, str(detail))

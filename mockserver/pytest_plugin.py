@@ -45,9 +45,9 @@ def pytest_configure(config: pytest.Config) -> None:
 class MockDoitong(MockControl):
     """The fixture's handle: where the mock is, whose key to use, and the control plane."""
 
-    def __init__(self, server: ServerThread) -> None:
+    def __init__(self, server: ServerThread, app: Starlette) -> None:
         super().__init__(server.url)
-        self._server = server
+        self._app = app
         self.api_key = DEFAULT_API_KEY
 
     @property
@@ -62,7 +62,7 @@ class MockDoitong(MockControl):
     def app(self) -> Starlette:
         """The ASGI app the server runs, for httpx.ASGITransport with no socket. It shares the
         server's state, so do not use both at once from different threads."""
-        return self._server.app
+        return self._app
 
     @property
     def webhook_secret(self) -> str:
@@ -105,14 +105,16 @@ def mock_doitong_server(pytestconfig: pytest.Config) -> Iterator[ServerThread]:
     server.stop()
 
 
-def _runtime(server: ServerThread) -> MockRuntime:
-    runtime: MockRuntime = server.app.state.runtime
+def _runtime(app: Starlette) -> MockRuntime:
+    runtime: MockRuntime = app.state.runtime
     return runtime
 
 
 @pytest.fixture(scope="session")
 def _mock_doitong_handle(mock_doitong_server: ServerThread) -> Iterator[MockDoitong]:
-    handle = MockDoitong(mock_doitong_server)
+    app = mock_doitong_server.app
+    assert isinstance(app, Starlette)
+    handle = MockDoitong(mock_doitong_server, app)
     yield handle
     handle.close()
 
@@ -127,7 +129,7 @@ def mock_doitong(
     if not mock_doitong_server.alive:
         pytest.fail(f"the mock-doitong server has stopped: {mock_doitong_server.error!r}")
     handle = _mock_doitong_handle
-    runtime = _runtime(mock_doitong_server)
+    runtime = _runtime(handle.app)
     runtime.errors.clear()
     _prepare(handle, request.node.get_closest_marker(MARKER), request.config)
     yield handle

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 
 import uvicorn
-from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 DEFAULT_HOST = "127.0.0.1"
 
@@ -32,7 +32,7 @@ class _ReportingServer(uvicorn.Server):
         return f"http://{host}:{port}"
 
 
-def uvicorn_config(app: Starlette, host: str, port: int, access_log: bool) -> uvicorn.Config:
+def uvicorn_config(app: ASGIApp, host: str, port: int, access_log: bool) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         host=host,
@@ -44,7 +44,7 @@ def uvicorn_config(app: Starlette, host: str, port: int, access_log: bool) -> uv
 
 
 def serve_forever(
-    app: Starlette, host: str, port: int, on_ready: Callable[[str], None], access_log: bool = False
+    app: ASGIApp, host: str, port: int, on_ready: Callable[[str], None], access_log: bool = False
 ) -> None:
     """Serve in the foreground until interrupted; `on_ready(url)` runs once it accepts requests."""
     _ReportingServer(uvicorn_config(app, host, port, access_log), on_ready).run()
@@ -53,7 +53,7 @@ def serve_forever(
 class ServerThread:
     """The mock served from a background thread, for tests: `start()`, `url`, `stop()`."""
 
-    def __init__(self, app: Starlette, host: str = DEFAULT_HOST, port: int = 0) -> None:
+    def __init__(self, app: ASGIApp, host: str = DEFAULT_HOST, port: int = 0) -> None:
         self.app = app
         self.url = ""
         self._ready = threading.Event()

@@ -31,7 +31,13 @@ class JobRequest:
     version: str | None
     webhook_url: str | None
     quote: billing.Quote
-    fingerprint: str
+    operation: str
+    body: Any  # the request as sent, for telling an idempotent retry from a different request
+
+    @property
+    def fingerprint(self) -> str:
+        """Computed only when an Idempotency-Key asks for it: most creates never need it."""
+        return fingerprint(self.operation, self.body)
 
 
 def _path(prefix: str, name: str) -> str:
@@ -144,7 +150,8 @@ def _build(
     language: tuple[str | None, str],
     version: tuple[str | None, str],
     webhook_url: tuple[str | None, str],
-    print_: str,
+    operation: str,
+    body: Any,
 ) -> JobRequest:
     """Check each (value, field path) pair against the catalog and price the text."""
     quote = _quote(*text)
@@ -163,7 +170,8 @@ def _build(
         version=version[0],
         webhook_url=_check_webhook_url(*webhook_url),
         quote=quote,
-        fingerprint=print_,
+        operation=operation,
+        body=body,
     )
 
 
@@ -198,7 +206,8 @@ def from_generate(catalog: Catalog, data: Any, prefix: str = "input") -> JobRequ
         language=option("language"),
         version=option("version"),
         webhook_url=(webhook, webhook_field),
-        print_=fingerprint("generate", data),
+        operation="generate",
+        body=data,
     )
 
 
@@ -217,5 +226,6 @@ def from_avatar_input(catalog: Catalog, data: Any, prefix: str, operation: str) 
         language=(None, fields.path("language")),
         version=(fields.string("version"), fields.path("version")),
         webhook_url=(fields.string("webhookUrl"), fields.path("webhookUrl")),
-        print_=fingerprint(operation, data),
+        operation=operation,
+        body=data,
     )

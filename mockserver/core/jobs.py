@@ -18,7 +18,7 @@ class JobStatus(StrEnum):
     FAILED = "failed"
 
 
-@dataclass
+@dataclass(slots=True)
 class Job:
     """One generation request and where it has got to."""
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import random
-import string
 
 from faker import Faker
-
-_ID_ALPHABET = string.ascii_lowercase + string.digits
 
 
 class Randomness:
@@ -31,8 +29,13 @@ class Randomness:
         self._random: random.Random = self.faker.random
 
     def token(self, length: int = 12) -> str:
-        """A lowercase alphanumeric id like the vendor's `abc123xyz`."""
-        return "".join(self._random.choices(_ID_ALPHABET, k=length))
+        """A lowercase alphanumeric id like the vendor's `abc123xyz`.
+
+        Several times cheaper than choosing each character, and as seeded.
+        """
+        # Base 32 (a-z, 2-7) of seeded random bytes: the encoding runs in C.
+        raw = self._random.randbytes(-(-length * 5 // 8))
+        return base64.b32encode(raw).decode("ascii")[:length].lower()
 
     def webhook_secret(self) -> str:
         return "whsec_" + self.faker.sha256()[:32]

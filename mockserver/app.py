@@ -63,10 +63,11 @@ def create_app(config: MockConfig | None = None, runtime: MockRuntime | None = N
             await runtime.stop()
 
     routes = [
-        Route("/graphql", journaled(runtime, graphql.handle), methods=["POST"]),
-        Route("/graphql", graphql.explorer, methods=["GET"]),
+        # The busiest routes first: Starlette tries them in order.
         Route("/v1/avatar", journaled(runtime, rest.create), methods=["POST"]),
+        Route("/graphql", journaled(runtime, graphql.handle), methods=["POST"]),
         Route("/v1/avatar/{job_id}", journaled(runtime, rest.get), methods=["GET"]),
+        Route("/graphql", graphql.explorer, methods=["GET"]),
         Route("/outputs/{job_id}.mp4", journaled(runtime, media.video), methods=["GET", "HEAD"]),
         *admin.routes(),
     ]

@@ -172,7 +172,7 @@ class GraphQLEndpoint:
         except ApiError as error:
             request_error = error
         if operation is not None and operation.introspection_only and not operation.prepared.errors:
-            request.state.operation = operation.root_field
+            request.scope["mock.operation"] = operation.root_field
             return self._execute(operation, None, request, {})
         root_field = operation.root_field if operation is not None else None
         api_key = _bearer(request.headers.get("authorization"))

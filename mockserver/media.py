@@ -21,7 +21,7 @@ class MediaEndpoint:
 
     async def video(self, request: Request) -> Response:
         self.runtime.sync()
-        request.state.operation = "output"
+        request.scope["mock.operation"] = "output"
         job_id = request.path_params["job_id"]
         job = self.runtime.engine.jobs.get(job_id)
         if job is None or job.status is not JobStatus.COMPLETED:

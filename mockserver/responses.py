@@ -13,10 +13,14 @@ from .core.errors import ApiError, bad_request, payload_too_large
 MAX_JSON_DEPTH = 32
 
 
+# One encoder for every answer: json.dumps with options builds a new encoder on each call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def json_response(
     payload: Any, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    body = _ENCODER.encode(payload).encode()
     return Response(body, status, headers, media_type="application/json")
 
 
@@ -28,8 +32,10 @@ def error_response(error: ApiError, headers: dict[str, str] | None = None) -> Re
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refusing (413) anything past `limit` bytes without reading it all."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise payload_too_large(limit)
+    if declared is not None and declared.isdigit():
+        if int(declared) > limit:
+            raise payload_too_large(limit)
+        return await request.body()  # the server holds the body to the declared length
     chunks = []
     size = 0
     async for chunk in request.stream():
@@ -40,8 +46,11 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def parse_json(body: bytes) -> Any:
-    """Decode a JSON body; malformed JSON, bad UTF-8 or absurd nesting are 400s, never 500s."""
+def parse_json(body: bytes, check_depth: bool = True) -> Any:
+    """Decode a JSON body; malformed JSON, bad UTF-8 or absurd nesting are 400s, never 500s.
+
+    `check_depth=False` skips the depth walk for bodies whose reader never recurses (REST).
+    """
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -56,7 +65,7 @@ def parse_json(body: bytes) -> Any:
         value = None
         depth = MAX_JSON_DEPTH + 1
     else:
-        depth = json_depth(value)
+        depth = json_depth(value) if check_depth else 0
     if depth > MAX_JSON_DEPTH:
         raise bad_request(f"JSON is nested more than {MAX_JSON_DEPTH} levels deep")
     return value
@@ -83,5 +92,18 @@ def json_depth(value: Any) -> int:
 
 
 def base_url(request: Request) -> str:
-    """Scheme and authority the client used, so links in answers reach this very server."""
-    return str(request.base_url).rstrip("/")
+    """Scheme and authority the client used, so links in answers reach this very server.
+
+    Read from the scope and cached on it: building Starlette URL objects costs more than the
+    rest of a create request.
+    """
+    scope = request.scope
+    cached: str | None = scope.get("mock.base_url")
+    if cached is None:
+        host = request.headers.get("host")
+        if not host:
+            server = scope.get("server") or ("localhost", 80)
+            host = f"{server[0]}:{server[1]}"
+        root = scope.get("root_path", "")
+        cached = scope["mock.base_url"] = f"{scope.get('scheme', 'http')}://{host}{root}"
+    return cached

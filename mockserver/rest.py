@@ -38,7 +38,9 @@ class RestEndpoints:
             if body_error is not None:
                 raise body_error
             catalog = engine.fixtures.catalog
-            spec = job_request.from_avatar_input(catalog, parse_json(body), "", "rest.create")
+            spec = job_request.from_avatar_input(
+                catalog, parse_json(body, False), "", "rest.create"
+            )
             job = engine.create_job(
                 admission, spec, request.headers.get("idempotency-key"), base_url(request)
             )

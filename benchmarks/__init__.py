@@ -1,0 +1,1 @@
+"""Benchmarks of mock-doitong against the bare stack; run `python -m benchmarks`."""

@@ -1,0 +1,295 @@
+"""`python -m benchmarks`: every row of the performance table, as ratios to the bare stack.
+
+Both servers run as separate processes on loopback, one uvicorn worker each, measured in the same
+run on the same machine, so the ratios hold where absolute numbers drift. Every load is bounded
+in time or count. This is a benchmark, not a test: it reports, it never fails a build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from mockserver.core.job_request import from_avatar_input
+from mockserver.runtime import MockRuntime
+
+from .loadgen import http_request, run_load
+
+ROOT = Path(__file__).resolve().parent.parent
+MOCK = str(Path(sys.executable).with_name("mock-doitong"))
+KEY = "test_unlimited_key"  # an enterprise account whose limits and credits never get in the way
+REST_BODY = json.dumps(
+    {"service": "hedra", "text": "Hello, welcome to our platform!", "avatarId": "professional-1"}
+).encode()
+GRAPHQL_BODY = json.dumps(
+    {
+        "query": "mutation Generate($input: GenerateInput!) { generate(input: $input) "
+        "{ id status type provider url metadata creditCost } }",
+        "variables": {
+            "input": {
+                "type": "AVATAR",
+                "provider": "hedra",
+                "input": {"text": "Hello, welcome to our platform!", "avatarId": "professional-1"},
+                "options": {"voice": "en-US-neural"},
+            }
+        },
+    }
+).encode()
+JSON = {"Content-Type": "application/json"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    port: int
+    started_in: float
+
+    def memory_kib(self) -> tuple[int, int]:
+        """(current RSS, peak RSS) of the server process, from /proc."""
+        values = {}
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            name, _, rest = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                values[name] = int(rest.split()[0])
+        return values["VmRSS"], values["VmHWM"]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start(command: Callable[[int], list[str]], ready_path: str) -> Server:
+    """Spawn a server and time it until its first 200."""
+    port = free_port()
+    began = time.perf_counter()
+    process = subprocess.Popen(
+        command(port), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = began + 30
+    while time.perf_counter() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{ready_path}", timeout=1) as answer:
+                if answer.status == 200:
+                    return Server(process, port, time.perf_counter() - began)
+        except OSError:
+            time.sleep(0.002)
+    process.kill()
+    raise RuntimeError(f"{command(port)} did not answer within 30 s")
+
+
+def baseline_command(port: int) -> list[str]:
+    return [
+        sys.executable, "-m", "uvicorn", "benchmarks.baseline:app", "--port", str(port),
+        "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+
+
+def mock_command(port: int, *extra: str) -> list[str]:
+    return [MOCK, "serve", "--port", str(port), "--seed", "1", *extra]
+
+
+def start_baseline() -> Server:
+    return start(baseline_command, "/health")
+
+
+def start_mock(*extra: str) -> Server:
+    return start(lambda port: mock_command(port, *extra), "/__mock/clock")
+
+
+@dataclass(frozen=True)
+class Row:
+    what: str
+    mock: str
+    baseline: str
+    ratio: float
+    target: str
+    met: bool
+
+
+def throughput(seconds: float) -> list[Row]:
+    rows = []
+    rest = http_request("POST", "/v1/avatar", REST_BODY, {**JSON, "X-API-Key": KEY})
+    graphql = http_request("POST", "/graphql", GRAPHQL_BODY, {**JSON, "Authorization": f"Bearer {KEY}"})
+    base, mock = start_baseline(), start_mock()
+    try:
+        for name, request, target in (("REST create", rest, 0.8), ("GraphQL generate", graphql, 0.3)):
+            run_load(base.port, request, seconds=1)  # warm up both
+            run_load(mock.port, request, seconds=1)
+            base_result = run_load(base.port, request, seconds=seconds)
+            mock_result = run_load(mock.port, request, seconds=seconds)
+            assert set(mock_result.statuses) == {200}, mock_result.statuses
+            ratio = mock_result.per_second / base_result.per_second
+            rows.append(
+                Row(
+                    f"{name}, 16 connections, requests/s",
+                    f"{mock_result.per_second:,.0f}",
+                    f"{base_result.per_second:,.0f}",
+                    ratio,
+                    f">= {target}x",
+                    ratio >= target,
+                )
+            )
+    finally:
+        base.stop()
+        mock.stop()
+    return rows
+
+
+def cold_start(repeats: int = 5) -> Row:
+    def median_start(starter: Callable[[], Server]) -> float:
+        times = []
+        for _ in range(repeats):
+            server = starter()
+            times.append(server.started_in)
+            server.stop()
+        return statistics.median(times)
+
+    base, mock = median_start(start_baseline), median_start(start_mock)
+    ratio = mock / base
+    return Row(
+        "cold start, spawn to first 200", f"{mock * 1000:.0f} ms", f"{base * 1000:.0f} ms",
+        ratio, "<= 2x", ratio <= 2,
+    )  # fmt: skip
+
+
+def memory(count: int) -> list[Row]:
+    rest = http_request("POST", "/v1/avatar", REST_BODY, {**JSON, "X-API-Key": KEY})
+    base = start_baseline()
+    # Jobs finish during the run (5 s each) and the journal keeps every one of the requests.
+    mock = start_mock("--journal-size", str(count))
+    try:
+        run_load(base.port, rest, seconds=600, max_requests=count)
+        run_load(mock.port, rest, seconds=600, max_requests=count)
+        _, base_peak = base.memory_kib()
+        _, mock_peak = mock.memory_kib()
+        run_load(mock.port, rest, seconds=600, max_requests=count)  # as many again
+        _, mock_peak_after = mock.memory_kib()
+    finally:
+        base.stop()
+        mock.stop()
+    ratio = mock_peak / base_peak
+    growth = mock_peak_after / mock_peak
+    return [
+        Row(
+            f"peak memory after {count:,} jobs and journal entries",
+            f"{mock_peak / 1024:.0f} MiB", f"{base_peak / 1024:.0f} MiB",
+            ratio, "<= 3x", ratio <= 3,
+        ),
+        Row(
+            f"... and after {count:,} more (growth)",
+            f"{mock_peak_after / 1024:.0f} MiB", "-", growth, "flat (<= 1.1x)", growth <= 1.1,
+        ),
+    ]  # fmt: skip
+
+
+def advance(count: int) -> Row:
+    from mockserver.config import MockConfig
+    from mockserver.core.clock import ClockMode
+
+    runtime = MockRuntime(MockConfig(clock=ClockMode.VIRTUAL, seed=1))
+    engine = runtime.engine
+    admission = engine.admit(KEY, "X-API-Key")
+    body = json.loads(REST_BODY)
+    for _ in range(count):
+        request = from_avatar_input(engine.fixtures.catalog, body, "", "rest.create")
+        engine.create_job(admission, request)
+    began = time.perf_counter()
+    asyncio.run(runtime.advance(runtime.config.job_seconds))
+    took = time.perf_counter() - began
+    assert engine.processing_count(KEY) == 0
+    return Row(
+        f"advancing the clock over {count:,} pending jobs", f"{took * 1000:.0f} ms", "-",
+        took, "< 1 s", took < 1,
+    )  # fmt: skip
+
+
+FIXTURE_TESTS = "def test_{n}(mock_doitong):\n    pass\n"
+PLAIN_TESTS = "def test_{n}():\n    pass\n"
+
+
+def _pytest_seconds(directory: Path, body: str, count: int) -> float:
+    path = directory / f"test_generated_{abs(hash((body, count)))}.py"
+    path.write_text("\n".join(body.format(n=n) for n in range(count)))
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+               str(path), "-o", "addopts=", "--rootdir", str(directory)]  # fmt: skip
+    began = time.perf_counter()
+    subprocess.run(command, cwd=directory, capture_output=True, check=True)
+    return time.perf_counter() - began
+
+
+def fixture_costs(count: int = 1000) -> list[Row]:
+    with tempfile.TemporaryDirectory() as folder:
+        directory = Path(folder)
+        with_one = _pytest_seconds(directory, FIXTURE_TESTS, 1)
+        with_many = _pytest_seconds(directory, FIXTURE_TESTS, count)
+        plain_one = _pytest_seconds(directory, PLAIN_TESTS, 1)
+        plain_many = _pytest_seconds(directory, PLAIN_TESTS, count)
+    per_test = ((with_many - with_one) - (plain_many - plain_one)) / (count - 1)
+    session = with_one - plain_one
+    return [
+        Row("pytest fixture: per-test overhead", f"{per_test * 1000:.2f} ms", "-",
+            per_test * 1000, "< 1 ms", per_test < 0.001),
+        Row("pytest fixture: session start", f"{session * 1000:.0f} ms", "-",
+            session * 1000, "< 100 ms", session < 0.1),
+    ]  # fmt: skip
+
+
+def table(rows: list[Row]) -> str:
+    header = ("what", "mock-doitong", "bare stack", "ratio", "target", "")
+    lines = [header] + [
+        (r.what, r.mock, r.baseline, f"{r.ratio:.2f}", r.target, "met" if r.met else "MISSED")
+        for r in rows
+    ]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    out = [" | ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)) for line in lines]
+    out.insert(1, "-+-".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of each load run")
+    parser.add_argument("--jobs", type=int, default=100_000, help="jobs for the memory rows")
+    parser.add_argument("--only", choices=["throughput", "cold", "memory", "advance", "fixture"])
+    args = parser.parse_args()
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    sections: dict[str, Callable[[], list[Row]]] = {
+        "throughput": lambda: throughput(args.seconds),
+        "cold": lambda: [cold_start()],
+        "memory": lambda: memory(args.jobs),
+        "advance": lambda: [advance(100_000)],
+        "fixture": fixture_costs,
+    }
+    rows: list[Row] = []
+    for name, section in sections.items():
+        if args.only in (None, name):
+            rows += section()
+    print(table(rows))
+    print(f"\n{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+
+
+if __name__ == "__main__":
+    main()

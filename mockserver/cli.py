@@ -11,10 +11,9 @@ import click
 
 from .app import create_app
 from .config import DEFAULT_JOB_SECONDS, DEFAULT_JOURNAL_SIZE, MockConfig
-from .contract import ContractOptions, run_contract
-from .contract.checks import CHECKS
 from .core.catalog import FixtureError, load_fixtures
 from .core.clock import ClockMode, parse_iso
+from .core.engine import DEFAULT_MAX_JOBS
 from .graphql_schema import sdl
 from .openapi import build_openapi
 from .runtime import MockRuntime
@@ -161,6 +160,15 @@ def _clock_start(_: click.Context, __: click.Parameter, value: str | None) -> fl
     help="How many API requests the journal keeps (the oldest go first).",
 )
 @click.option(
+    "--max-jobs",
+    type=click.IntRange(1),
+    default=DEFAULT_MAX_JOBS,
+    show_default=True,
+    envvar=ENV + "MAX_JOBS",
+    show_envvar=True,
+    help="How many jobs to keep; the oldest finished ones are forgotten beyond it.",
+)
+@click.option(
     "--access-log/--no-access-log",
     default=False,
     show_default=True,
@@ -183,6 +191,7 @@ def serve(
     scenario: str | None,
     admin_token: str | None,
     journal_size: int,
+    max_jobs: int,
     access_log: bool,
 ) -> None:
     """Start the mock and serve until interrupted (Ctrl+C)."""
@@ -198,6 +207,7 @@ def serve(
         scenario=scenario,
         admin_token=admin_token,
         journal_size=journal_size,
+        max_jobs=max_jobs,
     )
     try:
         runtime = MockRuntime(config)
@@ -347,6 +357,10 @@ def contract(
     webhook signature, against the mock or the real service. On the real service, checks that
     create jobs run only with --allow-spend.
     """
+    # Imported here: the contract's HTTP client is not needed to serve, and costs start-up time.
+    from .contract import ContractOptions, run_contract  # noqa: PLC0415
+    from .contract.checks import CHECKS  # noqa: PLC0415
+
     known = {name for name, _ in CHECKS}
     unknown = sorted(set(only) - known)
     if unknown:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-
-import httpx
+from typing import TYPE_CHECKING
 
 from .core.clock import Clock
 from .core.webhooks import Attempt, Delivery, RetryPolicy
+
+if TYPE_CHECKING:
+    import httpx
 
 # How many attempts may be in flight at once; more wait their turn instead of opening sockets
 # without bound when thousands of jobs finish together.
@@ -28,6 +30,9 @@ class WebhookSender:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
+            # Deferred: 60 ms of start-up for a mock that may never send a webhook.
+            import httpx  # noqa: PLC0415
+
             self._client = httpx.AsyncClient(
                 # Receivers under test are usually local: a proxy from the environment would
                 # only get in the way.
@@ -52,6 +57,8 @@ class WebhookSender:
         return Attempt(at=at, duration_ms=elapsed_ms, status=status, error=error, replay=replay)
 
     async def _post(self, delivery: Delivery, number: int) -> tuple[int | None, str | None]:
+        import httpx  # noqa: PLC0415 - loaded by _http() already
+
         timeout = self.policy.timeout_seconds
         try:
             async with asyncio.timeout(timeout):

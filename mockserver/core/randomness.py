@@ -5,39 +5,50 @@ from __future__ import annotations
 import base64
 import os
 import random
+from typing import TYPE_CHECKING
 
-from faker import Faker
+if TYPE_CHECKING:
+    from faker import Faker
 
 
 class Randomness:
-    """Ids, secrets and coin flips, all drawn from one seeded generator.
+    """Ids, secrets and coin flips, all drawn from one seeded stream.
 
-    Faker's seeded generator is shared so that realistic values (secrets) and plain draws (ids,
-    fault probabilities) come from the same reproducible stream. Ids are drawn with
-    `random.choices`, which is two orders of magnitude cheaper than a Faker provider call and
-    keeps the request path fast.
+    Ids and coin flips come straight from a seeded `random.Random`: a Faker provider call costs
+    two orders of magnitude more, and this is the request path. Faker makes the realistic values
+    (webhook secrets), seeded from the same stream; it is imported the first time one is needed,
+    which keeps its import off the mock's start-up.
     """
 
     def __init__(self, seed: int | None = None) -> None:
         self.seed = seed if seed is not None else int.from_bytes(os.urandom(4), "big")
-        self.faker = Faker()
-        self.reset()
+        self._random = random.Random(self.seed)
+        self._faker: Faker | None = None
 
     def reset(self) -> None:
         """Restart the stream from the seed."""
-        self.faker.seed_instance(self.seed)
-        self._random: random.Random = self.faker.random
+        self._random.seed(self.seed)
+        if self._faker is not None:
+            self._faker.seed_instance(self.seed)
 
     def token(self, length: int = 12) -> str:
-        """A lowercase alphanumeric id like the vendor's `abc123xyz`.
-
-        Several times cheaper than choosing each character, and as seeded.
-        """
-        # Base 32 (a-z, 2-7) of seeded random bytes: the encoding runs in C.
+        """A lowercase alphanumeric id like the vendor's `abc123xyz` (base 32 of random bytes)."""
         raw = self._random.randbytes(-(-length * 5 // 8))
         return base64.b32encode(raw).decode("ascii")[:length].lower()
 
+    @property
+    def faker(self) -> Faker:
+        if self._faker is None:
+            from faker import Faker  # noqa: PLC0415 - deferred: 45 ms of start-up otherwise
+
+            self._faker = Faker()
+            self._faker.seed_instance(self.seed)
+        return self._faker
+
     def webhook_secret(self) -> str:
+        # Seeded per secret from the main stream, so secrets repeat with the seed whenever
+        # Faker was first needed.
+        self.faker.seed_instance(self._random.getrandbits(32))
         return "whsec_" + self.faker.sha256()[:32]
 
     def chance(self, probability: float) -> bool:

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .core.engine import Admission
-from .core.journal import DROPPED, Entry
+from .core.journal import DROPPED
 from .runtime import MockRuntime
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -65,15 +65,13 @@ def journaled(runtime: MockRuntime, handler: Endpoint) -> Endpoint:
             raise
         finally:
             runtime.engine.journal.record(
-                Entry(
-                    at=at,
-                    method=request.method,
-                    path=request.scope["path"],
-                    operation=request.scope.get("mock.operation"),
-                    api_key=request.scope.get("mock.api_key"),
-                    status=status,
-                    duration_ms=(time.perf_counter() - started) * 1000,
-                )
+                at=at,
+                method=request.scope["method"],
+                path=request.scope["path"],
+                operation=request.scope.get("mock.operation"),
+                api_key=request.scope.get("mock.api_key"),
+                status=status,
+                duration_ms=(time.perf_counter() - started) * 1000,
             )
 
     return endpoint

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .core.clock import ClockMode
+from .core.engine import DEFAULT_MAX_JOBS
 from .core.journal import DEFAULT_CAPACITY
 
 DEFAULT_JOB_SECONDS = 5.0
@@ -25,5 +26,6 @@ class MockConfig:
     webhook_backoff_seconds: float = 10.0
     webhook_timeout_seconds: float = 5.0
     journal_size: int = DEFAULT_JOURNAL_SIZE
+    max_jobs: int = DEFAULT_MAX_JOBS  # the oldest finished jobs beyond this are forgotten
     scenario: str | None = None  # a name in fixtures/scenarios or a path to a JSON file
     admin_token: str | None = None  # when set, the control plane requires X-Mock-Admin-Token

@@ -47,6 +47,7 @@ class MockRuntime:
             job_seconds=config.job_seconds,
             retry_policy=policy,
             journal=Journal(config.journal_size),
+            max_jobs=config.max_jobs,
         )
         if config.scenario is not None:
             self.engine.activate(load_scenario(config.scenario, self.engine.fixtures.scenarios_dir))

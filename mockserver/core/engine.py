@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import os
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -32,9 +33,11 @@ from .randomness import Randomness
 from .ratelimit import RateLimiter
 from .scenarios import Scenario
 from .scheduler import Scheduler
+from .shared_strings import SharedStrings
 from .webhooks import Attempt, Delivery, DeliveryLog, RetryPolicy
 
 JOB_DUE = "job"
+DEFAULT_MAX_JOBS = 100_000
 WEBHOOK_DUE = "webhook"
 
 
@@ -59,6 +62,7 @@ class Engine:
         job_seconds: float,
         retry_policy: RetryPolicy | None = None,
         journal: Journal | None = None,
+        max_jobs: int = DEFAULT_MAX_JOBS,
     ) -> None:
         self.fixtures = fixtures
         self.clock = clock
@@ -68,6 +72,9 @@ class Engine:
         self._by_digest: dict[bytes, Account] = {}
         self._lookup_salt = os.urandom(16)
         self.jobs: dict[str, Job] = {}
+        self.max_jobs = max_jobs
+        self._creation_order: deque[str] = deque()
+        self._shared = SharedStrings()
         self.scheduler = Scheduler()
         self.limiter = RateLimiter()
         self._processing: dict[str, set[str]] = {}
@@ -94,6 +101,7 @@ class Engine:
         for account in self.fixtures.accounts:
             self._store_account(_copy_account(account))
         self.jobs.clear()
+        self._creation_order.clear()
         self.scheduler.clear()
         self.limiter.reset()
         self._processing.clear()
@@ -235,6 +243,9 @@ class Engine:
         if seen is None:
             return None
         fingerprint, job_id = seen
+        if job_id not in self.jobs:  # forgotten under the retention limit: a new request now
+            del self._idempotency[(account.api_key, key)]
+            return None
         if fingerprint != request.fingerprint:
             raise bad_request(
                 f"Idempotency-Key {key!r} was already used with a different request body",
@@ -259,24 +270,27 @@ class Engine:
             job_id = self.randomness.token()
         avatar = self.fixtures.catalog.avatars[request.avatar_id]
         now = self.clock.now()
+        share = self._shared
         job = Job(
             id=job_id,
             api_key=account.api_key,
             text=request.text,
-            avatar_id=request.avatar_id,
-            voice=request.voice,
-            language=request.language,
-            version=request.version,
-            webhook_url=request.webhook_url,
+            avatar_id=avatar.id,
+            voice=share.optional(request.voice),
+            language=share.optional(request.language),
+            version=share.optional(request.version),
+            webhook_url=share.optional(request.webhook_url),
             credit_cost=request.quote.credits,
             duration_ms=request.quote.duration_ms,
             width=avatar.width,
             height=avatar.height,
             created_at=now,
             due_at=now + self.job_seconds,
-            base_url=base_url,
+            base_url=share(base_url),
         )
         self.jobs[job_id] = job
+        self._creation_order.append(job_id)
+        self._forget_old_jobs()
         self._processing.setdefault(account.api_key, set()).add(job_id)
         self.scheduler.schedule(job.due_at, JOB_DUE, job_id)
         return job
@@ -319,6 +333,15 @@ class Engine:
         retry_at = self.webhooks.record(delivery, attempt)
         if retry_at is not None:
             self.scheduler.schedule(retry_at, WEBHOOK_DUE, delivery.id)
+
+    def _forget_old_jobs(self) -> None:
+        """Keep at most `max_jobs`: the oldest finished ones go first, processing ones stay."""
+        order = self._creation_order
+        while len(self.jobs) > self.max_jobs and order:
+            oldest = self.jobs.get(order[0])
+            if oldest is not None and not oldest.finished:
+                return
+            del self.jobs[order.popleft()]
 
     def processing_count(self, api_key: str) -> int:
         return len(self._processing.get(api_key, ()))

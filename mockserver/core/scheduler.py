@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Due:
+class Due(NamedTuple):
     """Something to do at `at`: `kind` says what, `ref` names the job or delivery."""
 
     at: float
@@ -18,7 +17,8 @@ class Due:
 
 class Scheduler:
     def __init__(self) -> None:
-        self._heap: list[tuple[float, int, Due]] = []
+        # Plain tuples on the heap: one per pending job, so their size is the mock's footprint.
+        self._heap: list[tuple[float, int, str, str]] = []
         self._order = itertools.count()  # keeps equal times in the order they were scheduled
 
     def __len__(self) -> int:
@@ -28,7 +28,7 @@ class Scheduler:
         self._heap.clear()
 
     def schedule(self, at: float, kind: str, ref: str) -> None:
-        heapq.heappush(self._heap, (at, next(self._order), Due(at, kind, ref)))
+        heapq.heappush(self._heap, (at, next(self._order), kind, ref))
 
     def next_at(self) -> float | None:
         return self._heap[0][0] if self._heap else None
@@ -36,6 +36,8 @@ class Scheduler:
     def pop_due(self, now: float) -> list[Due]:
         """Everything due at or before `now`, earliest first."""
         due = []
-        while self._heap and self._heap[0][0] <= now:
-            due.append(heapq.heappop(self._heap)[2])
+        heap = self._heap
+        while heap and heap[0][0] <= now:
+            at, _, kind, ref = heapq.heappop(heap)
+            due.append(Due(at, kind, ref))
         return due

@@ -107,11 +107,16 @@ class MockRuntime:
             task.cancel()
         self.engine.reset(seed)
 
-    def activate(self, scenario: Scenario | None) -> None:
+    def activate(self, scenario: Scenario | None, seed: int | None = None) -> None:
         """Reset with `scenario` laid over the fixtures, now and at every later reset."""
         for task in self._tasks:
             task.cancel()
-        self.engine.activate(scenario)
+        self.engine.activate(scenario, seed)
+
+    def activate_by_name(self, name: str | None, seed: int | None = None) -> None:
+        """`activate` with a bundled scenario's name (or a path); None means no scenario."""
+        scenarios_dir = self.engine.fixtures.scenarios_dir
+        self.activate(None if name is None else load_scenario(name, scenarios_dir), seed)
 
     async def start(self) -> None:
         if self.clock.mode is ClockMode.REAL:

@@ -6,11 +6,13 @@ import asyncio
 import socket
 import threading
 from collections.abc import Callable
+from typing import TypeVar
 
 import uvicorn
 from starlette.types import ASGIApp
 
 DEFAULT_HOST = "127.0.0.1"
+T = TypeVar("T")
 
 
 class _ReportingServer(uvicorn.Server):
@@ -60,6 +62,7 @@ class ServerThread:
         self._server = _ReportingServer(uvicorn_config(app, host, port, False), self._mark_ready)
         self._thread = threading.Thread(target=self._run, name="mock-doitong", daemon=True)
         self._error: BaseException | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def _mark_ready(self, url: str) -> None:
         self.url = url
@@ -67,11 +70,29 @@ class ServerThread:
 
     def _run(self) -> None:
         try:
-            asyncio.run(self._server.serve())
+            asyncio.run(self._serve())
         except BaseException as error:  # surfaced by start(); a thread cannot raise to its caller
             self._error = error
         finally:
             self._ready.set()
+
+    async def _serve(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        await self._server.serve()
+
+    def call(self, function: Callable[[], T], timeout: float = 30.0) -> T:
+        """Run `function` on the server's own event loop and return its result.
+
+        State belongs to that loop's thread; this is how another thread (a test) changes it
+        without a race and without the cost of an HTTP round trip.
+        """
+
+        async def run() -> T:
+            return function()
+
+        if self._loop is None:
+            raise RuntimeError("the server is not running")
+        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout)
 
     def start(self, timeout: float = 10.0) -> ServerThread:
         self._thread.start()

@@ -51,7 +51,11 @@ class Journal:
         self._at = array("d")
         self._duration = array("d")
         self._status = array("H")
-        self._strings: list[tuple[str, str, str | None, str | None]] = []
+        # One flat list per string column: a tuple per entry would cost 88 bytes more each.
+        self._method: list[str] = []
+        self._path: list[str] = []
+        self._operation: list[str | None] = []
+        self._api_key: list[str | None] = []
         self._next = 0  # where the next entry goes once the ring is full
         self._share = SharedStrings()
 
@@ -70,37 +74,38 @@ class Journal:
         duration_ms: float,
     ) -> None:
         share = self._share
-        strings = (method, share(path), share.optional(operation), share.optional(api_key))
+        path, operation, api_key = share(path), share.optional(operation), share.optional(api_key)
         if len(self._at) < self.capacity:
             self._at.append(at)
             self._duration.append(duration_ms)
             self._status.append(status)
-            self._strings.append(strings)
+            self._method.append(method)
+            self._path.append(path)
+            self._operation.append(operation)
+            self._api_key.append(api_key)
             return
         slot = self._next
         self._at[slot], self._duration[slot], self._status[slot] = at, duration_ms, status
-        self._strings[slot] = strings
+        self._method[slot], self._path[slot] = method, path
+        self._operation[slot], self._api_key[slot] = operation, api_key
         self._next = (slot + 1) % self.capacity
 
     def entries(self) -> list[Entry]:
         """Every entry, oldest first."""
         size = len(self._at)
         order = [(self._next + offset) % size for offset in range(size)] if size else []
-        entries = []
-        for i in order:
-            method, path, operation, api_key = self._strings[i]
-            entries.append(
-                Entry(
-                    self._at[i],
-                    method,
-                    path,
-                    operation,
-                    api_key,
-                    self._status[i],
-                    self._duration[i],
-                )
+        return [
+            Entry(
+                at=self._at[i],
+                method=self._method[i],
+                path=self._path[i],
+                operation=self._operation[i],
+                api_key=self._api_key[i],
+                status=self._status[i],
+                duration_ms=self._duration[i],
             )
-        return entries
+            for i in order
+        ]
 
     def select(
         self,

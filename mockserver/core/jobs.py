@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from .catalog import Avatar
 from .clock import iso
 
 PROVIDER = "hedra"
@@ -25,15 +26,13 @@ class Job:
     id: str
     api_key: str
     text: str
-    avatar_id: str
+    avatar: Avatar  # shared with the catalog: its id and size are not copied into every job
     voice: str | None
     language: str | None
     version: str | None
     webhook_url: str | None
     credit_cost: int
     duration_ms: int
-    width: int
-    height: int
     created_at: float
     due_at: float
     base_url: str = ""  # where the creating client reached the mock; webhook payloads link there
@@ -41,6 +40,10 @@ class Job:
     status: JobStatus = JobStatus.PROCESSING
     completed_at: float | None = None
     error: str | None = None
+
+    @property
+    def avatar_id(self) -> str:
+        return self.avatar.id
 
     @property
     def finished(self) -> bool:
@@ -58,8 +61,8 @@ class Job:
             return {"duration": None, "width": None, "height": None}
         return {
             "duration": self.duration_ms / 1000,
-            "width": self.width,
-            "height": self.height,
+            "width": self.avatar.width,
+            "height": self.avatar.height,
         }
 
     def completed_at_iso(self) -> str | None:

@@ -226,29 +226,44 @@ def advance(count: int) -> Row:
     )  # fmt: skip
 
 
-FIXTURE_TESTS = "def test_{n}(mock_doitong):\n    pass\n"
-PLAIN_TESTS = "def test_{n}():\n    pass\n"
+TIMING_CONFTEST = """
+import json, time, pytest
+TIMES = {}
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    began = time.perf_counter(); yield
+    TIMES[item.name] = TIMES.get(item.name, 0.0) + time.perf_counter() - began
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item):
+    began = time.perf_counter(); yield
+    TIMES[item.name] = TIMES.get(item.name, 0.0) + time.perf_counter() - began
+
+def pytest_sessionfinish(session):
+    with open("times.json", "w") as out:
+        json.dump(TIMES, out)
+"""
 
 
-def _pytest_seconds(directory: Path, body: str, count: int) -> float:
-    path = directory / f"test_generated_{abs(hash((body, count)))}.py"
-    path.write_text("\n".join(body.format(n=n) for n in range(count)))
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-               str(path), "-o", "addopts=", "--rootdir", str(directory)]  # fmt: skip
-    began = time.perf_counter()
-    subprocess.run(command, cwd=directory, capture_output=True, check=True)
-    return time.perf_counter() - began
-
-
-def fixture_costs(count: int = 1000) -> list[Row]:
+def fixture_costs(count: int = 500) -> list[Row]:
+    """Setup plus teardown of tests with the fixture against plain ones, timed inside pytest."""
+    tests = []
+    for n in range(count):
+        tests.append(f"def test_plain_{n}():\n    pass\n")
+        tests.append(f"def test_mock_{n}(mock_doitong):\n    pass\n")
     with tempfile.TemporaryDirectory() as folder:
         directory = Path(folder)
-        with_one = _pytest_seconds(directory, FIXTURE_TESTS, 1)
-        with_many = _pytest_seconds(directory, FIXTURE_TESTS, count)
-        plain_one = _pytest_seconds(directory, PLAIN_TESTS, 1)
-        plain_many = _pytest_seconds(directory, PLAIN_TESTS, count)
-    per_test = ((with_many - with_one) - (plain_many - plain_one)) / (count - 1)
-    session = with_one - plain_one
+        (directory / "conftest.py").write_text(TIMING_CONFTEST)
+        (directory / "test_generated.py").write_text("\n".join(tests))
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                   "test_generated.py", "-o", "addopts="]  # fmt: skip
+        subprocess.run(command, cwd=directory, capture_output=True, check=True)
+        times = json.loads((directory / "times.json").read_text())
+    plain = statistics.median(times[f"test_plain_{n}"] for n in range(count))
+    mocked = statistics.median(times[f"test_mock_{n}"] for n in range(1, count))
+    per_test = mocked - plain
+    session = times["test_mock_0"] - mocked  # the first test also starts the session's server
     return [
         Row("pytest fixture: per-test overhead", f"{per_test * 1000:.2f} ms", "-",
             per_test * 1000, "< 1 ms", per_test < 0.001),

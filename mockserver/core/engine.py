@@ -6,7 +6,7 @@ writes what comes back (or the ApiError raised) in its own way.
 
 from __future__ import annotations
 
-import hmac
+import hashlib
 import os
 from collections import deque
 from collections.abc import Iterable
@@ -141,7 +141,8 @@ class Engine:
         return self._by_digest.get(self._digest(api_key))
 
     def _digest(self, api_key: str) -> bytes:
-        return hmac.new(self._lookup_salt, api_key.encode(), "sha256").digest()
+        # BLAKE2 with a key is a MAC computed in C: the stdlib hmac wrapper costs more per call.
+        return hashlib.blake2b(api_key.encode(), key=self._lookup_salt, digest_size=16).digest()
 
     def _store_account(self, account: Account) -> None:
         self.accounts[account.api_key] = account

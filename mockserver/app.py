@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -35,6 +35,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     code = _HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
     message = f"{request.method} {request.url.path}: {exc.detail}"
     return error_response(ApiError(exc.status_code, code, message), dict(exc.headers or {}))
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    """The client left mid-request: nobody is there to answer, and it is no bug of ours."""
+    return Response(status_code=400)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
@@ -75,7 +80,11 @@ def create_app(config: MockConfig | None = None, runtime: MockRuntime | None = N
         routes=routes,
         middleware=[Middleware(DropConnectionMiddleware)],
         lifespan=lifespan,
-        exception_handlers={HTTPException: _http_error, Exception: _unexpected},
+        exception_handlers={
+            HTTPException: _http_error,
+            ClientDisconnect: _client_gone,
+            Exception: _unexpected,
+        },
     )
     app.state.runtime = runtime
     return app

@@ -61,6 +61,7 @@ def create_app(config: MockConfig | None = None, runtime: MockRuntime | None = N
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        graphql.warm_up()
         await runtime.start()
         try:
             yield

@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from mockserver.config import MockConfig
+from mockserver.core.clock import ClockMode
 from mockserver.core.job_request import from_avatar_input
 from mockserver.runtime import MockRuntime
 
@@ -91,7 +93,8 @@ def start(command: Callable[[int], list[str]], ready_path: str) -> Server:
     deadline = began + 30
     while time.perf_counter() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{ready_path}", timeout=1) as answer:
+            url = f"http://127.0.0.1:{port}{ready_path}"
+            with urllib.request.urlopen(url, timeout=1) as answer:
                 if answer.status == 200:
                     return Server(process, port, time.perf_counter() - began)
         except OSError:
@@ -132,10 +135,12 @@ class Row:
 def throughput(seconds: float) -> list[Row]:
     rows = []
     rest = http_request("POST", "/v1/avatar", REST_BODY, {**JSON, "X-API-Key": KEY})
-    graphql = http_request("POST", "/graphql", GRAPHQL_BODY, {**JSON, "Authorization": f"Bearer {KEY}"})
+    bearer = {**JSON, "Authorization": f"Bearer {KEY}"}
+    graphql = http_request("POST", "/graphql", GRAPHQL_BODY, bearer)
     base, mock = start_baseline(), start_mock()
     try:
-        for name, request, target in (("REST create", rest, 0.8), ("GraphQL generate", graphql, 0.3)):
+        loads = (("REST create", rest, 0.8), ("GraphQL generate", graphql, 0.3))
+        for name, request, target in loads:
             run_load(base.port, request, seconds=1)  # warm up both
             run_load(mock.port, request, seconds=1)
             base_result = run_load(base.port, request, seconds=seconds)
@@ -206,9 +211,6 @@ def memory(count: int) -> list[Row]:
 
 
 def advance(count: int) -> Row:
-    from mockserver.config import MockConfig
-    from mockserver.core.clock import ClockMode
-
     runtime = MockRuntime(MockConfig(clock=ClockMode.VIRTUAL, seed=1))
     engine = runtime.engine
     admission = engine.admit(KEY, "X-API-Key")
@@ -279,7 +281,10 @@ def table(rows: list[Row]) -> str:
         for r in rows
     ]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    out = [" | ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)) for line in lines]
+    out = [
+        " | ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
+        for line in lines
+    ]
     out.insert(1, "-+-".join("-" * w for w in widths))
     return "\n".join(out)
 

@@ -16,12 +16,12 @@ def run(*command: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_lint() -> None:
-    result = run("ruff", "check", "mockserver", "tests")
+    result = run("ruff", "check", "mockserver", "tests", "benchmarks")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_ruff_format() -> None:
-    result = run("ruff", "format", "--check", "mockserver", "tests")
+    result = run("ruff", "format", "--check", "mockserver", "tests", "benchmarks")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import sys
 from pathlib import Path
 
 import click
 
 from .app import create_app
 from .config import DEFAULT_JOB_SECONDS, DEFAULT_JOURNAL_SIZE, MockConfig
+from .contract.command import contract
 from .core.catalog import FixtureError, load_fixtures
 from .core.clock import ClockMode, parse_iso
 from .core.engine import DEFAULT_MAX_JOBS
@@ -279,105 +279,4 @@ def openapi(fixtures_dir: Path | None) -> None:
     click.echo(json.dumps(build_openapi(catalog), indent=2))
 
 
-def _listen_address(_: click.Context, __: click.Parameter, value: str) -> tuple[str, int]:
-    host, _sep, port = value.rpartition(":")
-    if not host or not port.isdigit():
-        raise click.BadParameter(f"expected HOST:PORT, got {value!r}")
-    return host, int(port)
-
-
-@main.command()
-@click.option("--base-url", required=True, help="The deployment: the mock's URL or the real API's.")
-@click.option(
-    "--api-key",
-    required=True,
-    envvar="DOITONG_API_KEY",
-    show_envvar=True,
-    help="API key to use (prefer the environment variable for a real key).",
-)
-@click.option(
-    "--allow-spend",
-    is_flag=True,
-    help="Run the checks that create jobs (they spend credits on the real service; "
-    "against the mock they always run).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(0, min_open=True),
-    default=30.0,
-    show_default=True,
-    help="Seconds for one HTTP request.",
-)
-@click.option(
-    "--job-timeout",
-    type=click.FloatRange(0, min_open=True),
-    default=600.0,
-    show_default=True,
-    help="Seconds a job may take to finish on a real service.",
-)
-@click.option(
-    "--poll-every",
-    type=click.FloatRange(0, min_open=True),
-    default=5.0,
-    show_default=True,
-    help="Seconds between polls of a real service.",
-)
-@click.option(
-    "--webhook-secret",
-    envvar="DOITONG_WEBHOOK_SECRET",
-    show_envvar=True,
-    help="The account's webhook secret, to verify signatures (read from the mock itself).",
-)
-@click.option("--webhook-url", help="Public URL that reaches --webhook-listen (real service only).")
-@click.option(
-    "--webhook-listen",
-    default="127.0.0.1:0",
-    show_default=True,
-    callback=_listen_address,
-    help="HOST:PORT for the local webhook receiver.",
-)
-@click.option("--check", "only", multiple=True, help="Run only this check (repeatable).")
-def contract(
-    *,
-    base_url: str,
-    api_key: str,
-    allow_spend: bool,
-    as_json: bool,
-    timeout: float,
-    job_timeout: float,
-    poll_every: float,
-    webhook_secret: str | None,
-    webhook_url: str | None,
-    webhook_listen: tuple[str, int],
-    only: tuple[str, ...],
-) -> None:
-    """Check that a deployment keeps the documented contract; exit 1 if any check fails.
-
-    Shapes, types, status codes, error envelopes, rate-limit headers, the job lifecycle and the
-    webhook signature, against the mock or the real service. On the real service, checks that
-    create jobs run only with --allow-spend.
-    """
-    # Imported here: the contract's HTTP client is not needed to serve, and costs start-up time.
-    from .contract import ContractOptions, run_contract  # noqa: PLC0415
-    from .contract.checks import CHECKS  # noqa: PLC0415
-
-    known = {name for name, _ in CHECKS}
-    unknown = sorted(set(only) - known)
-    if unknown:
-        raise click.BadParameter(f"no check {unknown[0]!r}; known: {', '.join(sorted(known))}")
-    options = ContractOptions(
-        base_url=base_url,
-        api_key=api_key,
-        allow_spend=allow_spend,
-        timeout=timeout,
-        job_timeout=job_timeout,
-        poll_every=poll_every,
-        webhook_secret=webhook_secret,
-        webhook_url=webhook_url,
-        webhook_listen=webhook_listen,
-        only=only,
-    )
-    report = run_contract(options)
-    click.echo(report.as_json() if as_json else report.as_table())
-    sys.exit(1 if report.failed else 0)
+main.add_command(contract)

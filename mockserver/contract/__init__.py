@@ -1,5 +1,5 @@
-"""Conformance checks that run against any deployment: the mock, or the real service."""
+"""Conformance checks that run against any deployment: the mock, or the real service.
 
-from .runner import ContractOptions, run_contract
-
-__all__ = ["ContractOptions", "run_contract"]
+The command is in `command`, the checks in `checks`, the runner (`run_contract`) in `runner`;
+nothing is imported here, so the CLI can load the command without the HTTP client.
+"""

@@ -51,8 +51,16 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return error_response(internal_error())
 
 
-def create_app(config: MockConfig | None = None, runtime: MockRuntime | None = None) -> Starlette:
-    """Build the mock's ASGI application; pass `runtime` to share one built elsewhere."""
+def create_app(
+    config: MockConfig | None = None,
+    runtime: MockRuntime | None = None,
+    warm_up_graphql: bool = True,
+) -> Starlette:
+    """Build the mock's ASGI application; pass `runtime` to share one built elsewhere.
+
+    `warm_up_graphql=False` loads GraphQL on its first request instead of right after start
+    (the pytest fixture's choice: a session that never uses GraphQL never pays for it).
+    """
     runtime = runtime or MockRuntime(config or MockConfig())
     graphql = GraphQLEndpoint(runtime)
     rest = RestEndpoints(runtime)
@@ -61,7 +69,8 @@ def create_app(config: MockConfig | None = None, runtime: MockRuntime | None = N
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        graphql.warm_up()
+        if warm_up_graphql:
+            graphql.warm_up()
         await runtime.start()
         try:
             yield

@@ -101,7 +101,7 @@ def mock_doitong_server(pytestconfig: pytest.Config) -> Iterator[ServerThread]:
         clock=ClockMode.VIRTUAL,
         job_seconds=float(pytestconfig.getini("mock_doitong_job_seconds")),
     )
-    server = ServerThread(create_app(config)).start()
+    server = ServerThread(create_app(config, warm_up_graphql=False)).start()
     yield server
     server.stop()
 

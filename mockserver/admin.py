@@ -8,7 +8,7 @@ from __future__ import annotations
 import hmac
 import math
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -26,6 +26,7 @@ from .responses import error_response, json_response, parse_json, read_body
 from .runtime import MockRuntime
 
 Handler = Callable[[Request], Awaitable[Response]]
+T = TypeVar("T")
 ADMIN_TOKEN_HEADER = "X-Mock-Admin-Token"
 
 
@@ -36,6 +37,13 @@ def _query_int(request: Request, name: str) -> int | None:
     if not value.isdigit():
         raise bad_request(f"{name} must be a whole number, got {value!r}", name)
     return int(value)
+
+
+def _found(value: T | None, what: str, key: str) -> T:
+    """`value`, or the 404 that names what was not found."""
+    if value is None:
+        raise ApiError(404, "NOT_FOUND", f"No {what} {key!r}")
+    return value
 
 
 class AdminEndpoints:
@@ -161,10 +169,7 @@ class AdminEndpoints:
 
     def _find_job(self, request: Request) -> Job:
         job_id = request.path_params["job_id"]
-        job = self.runtime.engine.jobs.get(job_id)
-        if job is None:
-            raise ApiError(404, "NOT_FOUND", f"No job {job_id!r}")
-        return job
+        return _found(self.runtime.engine.jobs.get(job_id), "job", job_id)
 
     async def job(self, request: Request) -> Response:
         self.runtime.sync()
@@ -229,10 +234,9 @@ class AdminEndpoints:
 
     def _find_delivery(self, request: Request) -> Delivery:
         delivery_id = request.path_params["delivery_id"]
-        delivery = self.runtime.engine.webhooks.get(delivery_id)
-        if delivery is None:
-            raise ApiError(404, "NOT_FOUND", f"No webhook delivery {delivery_id!r}")
-        return delivery
+        return _found(
+            self.runtime.engine.webhooks.get(delivery_id), "webhook delivery", delivery_id
+        )
 
     async def delivery(self, request: Request) -> Response:
         return json_response(self._find_delivery(request).as_json())

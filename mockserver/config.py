@@ -29,3 +29,4 @@ class MockConfig:
     max_jobs: int = DEFAULT_MAX_JOBS  # the oldest finished jobs beyond this are forgotten
     scenario: str | None = None  # a name in fixtures/scenarios or a path to a JSON file
     admin_token: str | None = None  # when set, the control plane requires X-Mock-Admin-Token
+    graphql_fast_path: bool = True  # off: every document through graphql-core's executor (tests)

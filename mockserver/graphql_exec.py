@@ -10,7 +10,7 @@ text is parsed and validated once and kept in a bounded cache.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ariadne.explorer import ExplorerGraphiQL
@@ -28,9 +28,11 @@ from graphql.language import FieldNode
 from starlette.requests import Request
 from starlette.responses import Response
 
+from . import graphql_fast
 from .api_plane import admit
 from .core.errors import ApiError, bad_request, internal_error
 from .graphql_errors import bad_request_entry
+from .graphql_fast import FastPlan
 from .graphql_schema import RequestContext, executable_schema
 from .responses import base_url, json_response, parse_json, read_body
 from .runtime import MockRuntime
@@ -46,6 +48,13 @@ class Prepared:
     document: DocumentNode
     errors: tuple[GraphQLError, ...]
     root_fields: dict[str | None, str]
+    plans: dict[str | None, FastPlan | None] = field(default_factory=dict)
+
+    def fast_plan(self, schema: GraphQLSchema, operation_name: str | None) -> FastPlan | None:
+        """The short-cut plan for this operation (made once), or None for the full executor."""
+        if operation_name not in self.plans:
+            self.plans[operation_name] = graphql_fast.plan(schema, self.document, operation_name)
+        return self.plans[operation_name]
 
 
 def _root_fields(document: DocumentNode) -> dict[str | None, str]:
@@ -198,13 +207,19 @@ class GraphQLExecutor:
         request: Request,
         headers: dict[str, str],
     ) -> Response:
-        result = execute_sync(
-            self.schema,
-            operation.prepared.document,
-            variable_values=operation.variables,
-            operation_name=operation.name,
-            context_value=context,
-        )
+        fast = None
+        if context is not None and self.runtime.config.graphql_fast_path:
+            fast = operation.prepared.fast_plan(self.schema, operation.name)
+        if fast is not None:
+            result = graphql_fast.execute(fast, self.schema, operation.variables, context)
+        else:
+            result = execute_sync(
+                self.schema,
+                operation.prepared.document,
+                variable_values=operation.variables,
+                operation_name=operation.name,
+                context_value=context,
+            )
         return _result_response(result, headers)
 
 

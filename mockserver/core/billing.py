@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 WORD_MS = 400  # 150 words a minute
 CJK_CHAR_MS = 250  # about 4 characters a second for Chinese, Japanese and Korean
@@ -82,7 +83,24 @@ def cost_for(duration_ms: int) -> int:
     return LONG_MIN_COST + span * long_ms // (LONG_MAX_MS - SHORT_MAX_MS)
 
 
+# Texts longer than this cannot fit the longest band anyway (300 words are well under it), so
+# only short texts are cached, and the cache cannot grow large.
+_CACHEABLE_CHARS = 4096
+
+
+@lru_cache(maxsize=4096)
+def _cached_quote(text: str) -> Quote:
+    duration = speech_ms(text)
+    return Quote(duration, cost_for(duration))
+
+
 def quote(text: str) -> Quote:
-    """Duration and cost of speaking `text`; raises TextEmpty or TextTooLong outside the bands."""
+    """Duration and cost of speaking `text`; raises TextEmpty or TextTooLong outside the bands.
+
+    Repeated texts (test suites send the same few again and again) are priced once, and their
+    jobs share one duration object.
+    """
+    if len(text) <= _CACHEABLE_CHARS:
+        return _cached_quote(text)
     duration = speech_ms(text)
     return Quote(duration, cost_for(duration))

@@ -34,9 +34,6 @@ class Limits:
         }
 
 
-UNLIMITED = Limits(None, None, None)
-
-
 @dataclass
 class Account:
     """One API key: its plan, limits, credit balance and webhook signing secret."""

@@ -36,10 +36,6 @@ _CJK = re.compile("[" + "".join(f"{low}-{high}" for low, high in _CJK_RANGES) + 
 _WORD = re.compile(r"\S+")
 
 
-def is_cjk(char: str) -> bool:
-    return _CJK.fullmatch(char) is not None
-
-
 def speech_ms(text: str) -> int:
     """Estimated speech duration of `text` in milliseconds.
 
@@ -63,10 +59,6 @@ class TextEmpty(ValueError):
 class Quote:
     duration_ms: int
     credits: int
-
-    @property
-    def duration_seconds(self) -> float:
-        return self.duration_ms / 1000
 
 
 def cost_for(duration_ms: int) -> int:

@@ -16,9 +16,6 @@ class SharedStrings:
         self.limit = limit
         self._seen: dict[str, str] = {}
 
-    def clear(self) -> None:
-        self._seen.clear()
-
     def __call__(self, text: str) -> str:
         seen = self._seen.get(text)
         if seen is not None:

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .api_request import read_body
 from .core.catalog import FixtureError
 from .core.clock import iso
 from .core.errors import ApiError, bad_request, unauthorized
@@ -22,7 +23,7 @@ from .core.jobs import Job, JobStatus, job_record
 from .core.scenarios import available_scenarios, load_scenario
 from .core.webhooks import Delivery
 from .openapi import build_openapi
-from .responses import error_response, json_response, parse_json, read_body
+from .responses import error_response, json_response, parse_json
 from .runtime import MockRuntime
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -102,8 +103,12 @@ class AdminEndpoints:
         return guarded
 
     async def _body(self, request: Request) -> Any:
-        body = await read_body(request, self.runtime.config.max_body_bytes)
+        body = await self._raw_body(request)
         return parse_json(body) if body.strip() else {}
+
+    async def _raw_body(self, request: Request) -> bytes:
+        limit = self.runtime.config.max_body_bytes
+        return await read_body(request.receive, request.headers.get("content-length"), limit)
 
     def _clock_state(self) -> dict[str, Any]:
         now = self.runtime.clock.now()
@@ -253,7 +258,7 @@ class AdminEndpoints:
     # -- the inbox ---------------------------------------------------------------------------
 
     async def receive(self, request: Request) -> Response:
-        body = await read_body(request, self.runtime.config.max_body_bytes)
+        body = await self._raw_body(request)
         received = Received(
             at=self.runtime.clock.now(),
             path=request.url.path,

@@ -1,24 +1,36 @@
 """What every API-plane request goes through, whichever transport carries it.
 
-One admission path (scripted fault -> auth -> rate limit), one journal entry per request, and
-the scripted dropped connection, so GraphQL and REST cannot drift apart.
+One admission path (scripted fault -> auth -> rate limit), one journal entry per request, the
+scripted dropped connection, and an enveloped 500 for a bug of ours, so GraphQL and REST cannot
+drift apart.
+
+An `ApiEndpoint` is a plain ASGI app: the application calls it directly for its routes, without
+Starlette's middleware and routing on the way (see app.MockApp), and Starlette's router calls it
+for the same routes otherwise; either way it does all of the above itself.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+import traceback
 from collections.abc import Awaitable, Callable
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
+from .api_request import ApiRequest
 from .core.engine import Admission
+from .core.errors import internal_error
 from .core.journal import DROPPED
+from .responses import error_response, send_response
 from .runtime import MockRuntime
 
-Endpoint = Callable[[Request], Awaitable[Response]]
+logger = logging.getLogger("mockserver")
+
+Handler = Callable[[ApiRequest], Awaitable[Response]]
 
 
 class DropConnection(BaseException):
@@ -30,16 +42,15 @@ class DropConnection(BaseException):
 
 async def admit(
     runtime: MockRuntime,
-    request: Request,
+    request: ApiRequest,
     operation: str | None,
     api_key: str | None,
     header: str,
 ) -> Admission:
     """Scripted fault (with its delay), then authentication and rate limits; raises ApiError."""
-    # Kept in the scope (not request.state) for the journal: cheaper on every request.
-    request.scope["mock.operation"], request.scope["mock.api_key"] = operation, api_key
+    request.operation, request.api_key = operation, api_key
     engine = runtime.engine
-    asked = request.headers.get("x-mock-fault")
+    asked = request.header(b"x-mock-fault")
     fault = engine.one_off_fault(asked.strip().lower()) if asked else None
     fault = fault or engine.take_fault(operation, api_key)
     if fault is not None:
@@ -50,50 +61,59 @@ async def admit(
     return engine.admit(api_key, header, fault)
 
 
-def journaled(runtime: MockRuntime, handler: Endpoint) -> Endpoint:
-    """Record the request in the journal once it is answered (or dropped)."""
+class ApiEndpoint:
+    """An API-plane handler as an ASGI app: journaled once it is answered (or dropped)."""
 
-    async def endpoint(request: Request) -> Response:
-        at, started = runtime.clock.now(), time.perf_counter()
-        status = 500
-        try:
-            response = await handler(request)
-            status = response.status_code
-            return response
-        except DropConnection:
-            status = DROPPED
-            raise
-        finally:
-            runtime.engine.journal.record(
-                at=at,
-                method=request.scope["method"],
-                path=request.scope["path"],
-                operation=request.scope.get("mock.operation"),
-                api_key=request.scope.get("mock.api_key"),
-                status=status,
-                duration_ms=(time.perf_counter() - started) * 1000,
-            )
-
-    return endpoint
-
-
-class DropConnectionMiddleware:
-    """Turns DropConnection into a reset connection on a real server.
-
-    uvicorn does not hand the socket to the app, but its `receive` is a method of the object
-    that owns the transport; aborting that transport resets the TCP connection. In-process (no
-    socket) the client sees ConnectionResetError, which is what an HTTP client raises too.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self, runtime: MockRuntime, handler: Handler) -> None:
+        self.runtime = runtime
+        self.handler = handler
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        runtime = self.runtime
+        request = ApiRequest(scope, receive)
+        at, started = runtime.clock.now(), time.perf_counter()
+        response: Response | None = None
         try:
-            await self.app(scope, receive, send)
+            response = await self.handler(request)
+            status = response.status_code
         except DropConnection:
-            transport = getattr(getattr(receive, "__self__", None), "transport", None)
-            if transport is None:
-                raise ConnectionResetError("connection dropped by a scripted fault") from None
-            transport.abort()
-            await asyncio.sleep(0)  # let the server see the connection is gone before we return
+            status = DROPPED
+        except ClientDisconnect:
+            status = 400  # nobody is there to answer, and it is no bug of ours
+        except Exception as error:
+            status = 500
+            response = error_response(internal_error())
+            self._report(request, error)
+        runtime.engine.journal.record(
+            at=at,
+            method=request.method,
+            path=request.path,
+            operation=request.operation,
+            api_key=request.api_key,
+            status=status,
+            duration_ms=(time.perf_counter() - started) * 1000,
+        )
+        if response is not None:
+            await send_response(response, scope, receive, send)
+        elif status == DROPPED:
+            await _drop_connection(receive)
+
+    def _report(self, request: ApiRequest, error: Exception) -> None:
+        """A bug in the mock: logged with its trace, and kept for the test that caused it."""
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        trace = "".join(traceback.format_exception(error))
+        self.runtime.errors.append(f"{request.method} {request.path}\n{trace}")
+
+
+async def _drop_connection(receive: Receive) -> None:
+    """Reset the client's TCP connection, sending nothing.
+
+    uvicorn does not hand the socket to the app, but its `receive` is a method of the object
+    that owns the transport; aborting that transport resets the connection. In-process (no
+    socket) the client sees ConnectionResetError, which is what an HTTP client raises too.
+    """
+    transport = getattr(getattr(receive, "__self__", None), "transport", None)
+    if transport is None:
+        raise ConnectionResetError("connection dropped by a scripted fault")
+    transport.abort()
+    await asyncio.sleep(0)  # let the server see the connection is gone before we return

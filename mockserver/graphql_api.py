@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from .api_request import ApiRequest
 from .runtime import MockRuntime
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ class GraphQLEndpoint:
             self._loading = asyncio.get_running_loop().run_in_executor(None, self._build)
         return self._loading
 
-    async def handle(self, request: Request) -> Response:
+    async def handle(self, request: ApiRequest) -> Response:
         executor = await self.warm_up()
         return await executor.handle(request)
 

@@ -25,16 +25,16 @@ from graphql import (
     validate,
 )
 from graphql.language import FieldNode
-from starlette.requests import Request
 from starlette.responses import Response
 
 from . import graphql_fast
 from .api_plane import admit
+from .api_request import ApiRequest
 from .core.errors import ApiError, bad_request, internal_error
 from .graphql_errors import bad_request_entry
 from .graphql_fast import FastPlan
 from .graphql_schema import RequestContext, executable_schema
-from .responses import base_url, json_response, parse_json, read_body
+from .responses import json_response, parse_json
 from .runtime import MockRuntime
 
 AUTH_HEADER = "Authorization: Bearer <API key>"
@@ -170,21 +170,21 @@ class GraphQLExecutor:
         self.documents = DocumentCache(self.schema)
         self.explorer_html = ExplorerGraphiQL(title="mock-doitong").html(None)
 
-    async def handle(self, request: Request) -> Response:
+    async def handle(self, request: ApiRequest) -> Response:
         self.runtime.sync()
         engine = self.runtime.engine
         operation: Operation | None = None
         request_error: ApiError | None = None
         try:
-            body = await read_body(request, self.runtime.config.max_body_bytes)
+            body = await request.body(self.runtime.config.max_body_bytes)
             operation = read_operation(parse_json(body), self.documents)
         except ApiError as error:
             request_error = error
         if operation is not None and operation.introspection_only and not operation.prepared.errors:
-            request.scope["mock.operation"] = operation.root_field
+            request.operation = operation.root_field
             return self._execute(operation, None, request, {})
         root_field = operation.root_field if operation is not None else None
-        api_key = _bearer(request.headers.get("authorization"))
+        api_key = _bearer(request.header(b"authorization"))
         try:
             admission = await admit(self.runtime, request, root_field, api_key, AUTH_HEADER)
         except ApiError as error:
@@ -196,7 +196,7 @@ class GraphQLExecutor:
             entries = [bad_request_entry(e.message) for e in operation.prepared.errors]
             return json_response({"errors": entries, "data": None}, 400, admission.headers)
         context = RequestContext(
-            engine, admission, base_url(request), request.headers.get("idempotency-key")
+            engine, admission, request.base_url, request.header(b"idempotency-key")
         )
         return self._execute(operation, context, request, admission.headers)
 
@@ -204,7 +204,7 @@ class GraphQLExecutor:
         self,
         operation: Operation,
         context: RequestContext | None,
-        request: Request,
+        request: ApiRequest,
         headers: dict[str, str],
     ) -> Response:
         fast = None

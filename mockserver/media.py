@@ -6,9 +6,9 @@ FileResponse answers Range requests, which video players and resumable downloads
 
 from __future__ import annotations
 
-from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
+from .api_request import ApiRequest
 from .core.errors import ApiError
 from .core.jobs import JobStatus
 from .responses import error_response
@@ -19,10 +19,10 @@ class MediaEndpoint:
     def __init__(self, runtime: MockRuntime) -> None:
         self.runtime = runtime
 
-    async def video(self, request: Request) -> Response:
+    async def video(self, request: ApiRequest) -> Response:
         self.runtime.sync()
-        request.scope["mock.operation"] = "output"
-        job_id = request.path_params["job_id"]
+        request.operation = "output"
+        job_id = request.path_param("job_id")
         job = self.runtime.engine.jobs.get(job_id)
         if job is None or job.status is not JobStatus.COMPLETED:
             error = ApiError(404, "NOT_FOUND", f"No finished video {job_id}.mp4")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
 from starlette.responses import Response
 
 from .api_plane import admit
+from .api_request import ApiRequest
 from .core import job_request
 from .core.errors import ApiError
 from .core.jobs import avatar_view
-from .responses import base_url, error_response, json_response, parse_json, read_body
+from .responses import error_response, json_response, parse_json
 from .runtime import MockRuntime
 
 AUTH_HEADER = "X-API-Key"
@@ -19,18 +19,18 @@ class RestEndpoints:
     def __init__(self, runtime: MockRuntime) -> None:
         self.runtime = runtime
 
-    async def create(self, request: Request) -> Response:
+    async def create(self, request: ApiRequest) -> Response:
         self.runtime.sync()
         engine = self.runtime.engine
         try:
-            body = await read_body(request, self.runtime.config.max_body_bytes)
+            body = await request.body(self.runtime.config.max_body_bytes)
         except ApiError as error:
             body_error: ApiError | None = error
         else:
             body_error = None
         try:
             admission = await admit(
-                self.runtime, request, "rest.create", request.headers.get("x-api-key"), AUTH_HEADER
+                self.runtime, request, "rest.create", request.header(b"x-api-key"), AUTH_HEADER
             )
         except ApiError as error:
             return error_response(error)
@@ -42,25 +42,25 @@ class RestEndpoints:
                 catalog, parse_json(body, False), "", "rest.create"
             )
             job = engine.create_job(
-                admission, spec, request.headers.get("idempotency-key"), base_url(request)
+                admission, spec, request.header(b"idempotency-key"), request.base_url
             )
         except ApiError as error:
             return error_response(error, admission.headers)
-        payload = {"data": {"avatar": avatar_view(job, base_url(request))}}
+        payload = {"data": {"avatar": avatar_view(job, request.base_url)}}
         return json_response(payload, 200, admission.headers)
 
-    async def get(self, request: Request) -> Response:
+    async def get(self, request: ApiRequest) -> Response:
         self.runtime.sync()
         engine = self.runtime.engine
         try:
             admission = await admit(
-                self.runtime, request, "rest.get", request.headers.get("x-api-key"), AUTH_HEADER
+                self.runtime, request, "rest.get", request.header(b"x-api-key"), AUTH_HEADER
             )
         except ApiError as error:
             return error_response(error)
         try:
-            job = engine.get_job(admission.account, request.path_params["job_id"])
+            job = engine.get_job(admission.account, request.path_param("job_id"))
         except ApiError as error:
             return error_response(error, admission.headers)
-        payload = {"data": {"avatar": avatar_view(job, base_url(request))}}
+        payload = {"data": {"avatar": avatar_view(job, request.base_url)}}
         return json_response(payload, 200, admission.headers)

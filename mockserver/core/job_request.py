@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,7 +21,7 @@ from .errors import bad_request
 from .jobs import JOB_TYPE, PROVIDER
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: that triples the cost of making one, on every create
 class JobRequest:
     """A checked create request: what to say, who says it, what it costs."""
 
@@ -85,7 +86,7 @@ class _Fields:
         return _Fields(value, self.path(name), allowed)
 
 
-def _one_of(value: str, allowed: frozenset[str], field: str, what: str) -> str:
+def _one_of(value: str, allowed: Collection[str], field: str, what: str) -> str:
     if value not in allowed:
         choices = ", ".join(sorted(allowed))
         raise bad_request(f"Unknown {what} {value!r} at {field}; available: {choices}", field)
@@ -155,7 +156,7 @@ def _build(
 ) -> JobRequest:
     """Check each (value, field path) pair against the catalog and price the text."""
     quote = _quote(*text)
-    _one_of(avatar_id[0], frozenset(catalog.avatars), avatar_id[1], "avatar")
+    _one_of(avatar_id[0], catalog.avatars.keys(), avatar_id[1], "avatar")
     if voice[0] is not None:
         _one_of(voice[0], catalog.voices, voice[1], "voice")
     if language[0] is not None:

@@ -38,9 +38,10 @@ from .webhooks import Attempt, Delivery, DeliveryLog, RetryPolicy
 JOB_DUE = "job"
 DEFAULT_MAX_JOBS = 100_000
 WEBHOOK_DUE = "webhook"
+_NONE: set[str] = set()  # what an account with no processing job has; never added to
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: one is made per request, and frozen triples that cost
 class Admission:
     """An admitted request: whose it is, and the rate-limit headers its answer carries."""
 
@@ -236,7 +237,7 @@ class Engine:
 
     def _check_concurrency(self, account: Account) -> None:
         limit = account.limits.concurrent_jobs
-        running = self._processing.get(account.api_key, set())
+        running = self._processing.get(account.api_key, _NONE)
         if limit is None or len(running) < limit:
             return
         now = self.clock.now()
@@ -270,7 +271,10 @@ class Engine:
         self.jobs[job_id] = job
         self._creation_order.append(job_id)
         self._forget_old_jobs()
-        self._processing.setdefault(account.api_key, set()).add(job_id)
+        running = self._processing.get(account.api_key)
+        if running is None:  # not setdefault: that would make a set on every create
+            running = self._processing[account.api_key] = set()
+        running.add(job_id)
         self.scheduler.schedule(job.due_at, JOB_DUE, job_id)
         return job
 
@@ -298,7 +302,7 @@ class Engine:
         job.status = status
         job.completed_at = at
         job.error = error
-        self._processing.get(job.api_key, set()).discard(job.id)
+        self._processing.get(job.api_key, _NONE).discard(job.id)
         account = self.accounts.get(job.api_key)
         if status is JobStatus.FAILED and account is not None:
             account.credits += job.credit_cost

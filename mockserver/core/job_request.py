@@ -52,30 +52,29 @@ class _Fields:
         if not isinstance(data, dict):
             where = prefix or "the request body"
             raise bad_request(f"{where} must be a JSON object", prefix or None)
-        unknown = sorted(set(data) - allowed)
-        if unknown:
-            field = _path(prefix, unknown[0])
+        if not data.keys() <= allowed:
+            field = _path(prefix, min(data.keys() - allowed))
             raise bad_request(f"Unknown field {field}", field)
         self._data = data
         self._prefix = prefix
+        self._dotted = prefix + "." if prefix else ""
 
     def path(self, name: str) -> str:
-        return _path(self._prefix, name)
+        return self._dotted + name
 
-    def string(self, name: str, *, required: bool = False) -> str | None:
+    def string(self, name: str) -> str | None:
         value = self._data.get(name)
-        if value is None:
-            if required:
-                raise bad_request(f"{self.path(name)} is required", self.path(name))
-            return None
-        if not isinstance(value, str):
-            raise bad_request(f"{self.path(name)} must be a string", self.path(name))
-        return value
+        if value is None or isinstance(value, str):
+            return value
+        raise bad_request(f"{self.path(name)} must be a string", self.path(name))
 
     def required_string(self, name: str) -> str:
-        value = self.string(name, required=True)
-        assert value is not None
-        return value
+        value = self._data.get(name)
+        if isinstance(value, str):
+            return value
+        if value is None:
+            raise bad_request(f"{self.path(name)} is required", self.path(name))
+        raise bad_request(f"{self.path(name)} must be a string", self.path(name))
 
     def nested(self, name: str, allowed: frozenset[str], *, required: bool) -> _Fields | None:
         value = self._data.get(name)

@@ -55,12 +55,16 @@ class Job:
             return None
         return f"{base_url}/outputs/{self.id}.mp4"
 
+    def video_seconds(self) -> float | None:
+        """How long the video is, once the job is done; null while it is processing."""
+        return self.duration_ms / 1000 if self.finished else None
+
     def metadata(self) -> dict[str, Any]:
         """Duration and size once the job is done; null while it is processing, as documented."""
         if not self.finished:
             return {"duration": None, "width": None, "height": None}
         return {
-            "duration": self.duration_ms / 1000,
+            "duration": self.video_seconds(),
             "width": self.avatar.width,
             "height": self.avatar.height,
         }
@@ -93,7 +97,7 @@ def avatar_view(job: Job, base_url: str) -> dict[str, Any]:
         "status": job.status.value,
         "url": url,
         "videoUrl": url,
-        "duration": job.metadata()["duration"],
+        "duration": job.video_seconds(),
         "webhookUrl": job.webhook_url,
         "creditCost": job.credit_cost,
         "createdAt": iso(job.created_at),

@@ -80,6 +80,24 @@ def error_response(error: ApiError, headers: dict[str, str] | None = None) -> Re
     return json_response(error.body(), error.status, {**(headers or {}), **error.headers})
 
 
+_DECODER = json.JSONDecoder()
+_WHITESPACE = " \t\n\r"  # what JSON allows around a value
+
+
+def decode_json(text: str) -> Any:
+    """`json.loads(text)`, without its two regex scans for the whitespace around the value
+    (they cost more than decoding a small body). Same values, same errors."""
+    if text.startswith("\ufeff"):
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    start = len(text) - len(text.lstrip(_WHITESPACE))
+    value, end = _DECODER.raw_decode(text, start)
+    if end != len(text):
+        end = len(text) - len(text[end:].lstrip(_WHITESPACE))
+        if end != len(text):
+            raise json.JSONDecodeError("Extra data", text, end)
+    return value
+
+
 def parse_json(body: bytes, check_depth: bool = True) -> Any:
     """Decode a JSON body; malformed JSON, bad UTF-8 or absurd nesting are 400s, never 500s.
 
@@ -90,7 +108,7 @@ def parse_json(body: bytes, check_depth: bool = True) -> Any:
     except UnicodeDecodeError as error:
         raise bad_request(f"The request body is not valid UTF-8 (byte {error.start})") from None
     try:
-        value = json.loads(text)
+        value = decode_json(text)
     except json.JSONDecodeError as error:
         raise bad_request(
             f"Malformed JSON: {error.msg} at line {error.lineno} column {error.colno}"

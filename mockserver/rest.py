@@ -7,7 +7,9 @@ from starlette.responses import Response
 from .api_plane import admit
 from .api_request import ApiRequest
 from .core import job_request
+from .core.checked_bodies import CheckedBodies
 from .core.errors import ApiError
+from .core.job_request import JobRequest
 from .core.jobs import avatar_view
 from .responses import error_response, json_response, parse_json
 from .runtime import MockRuntime
@@ -18,6 +20,11 @@ AUTH_HEADER = "X-API-Key"
 class RestEndpoints:
     def __init__(self, runtime: MockRuntime) -> None:
         self.runtime = runtime
+        self._bodies = CheckedBodies(self._check_body)
+
+    def _check_body(self, body: bytes) -> JobRequest:
+        catalog = self.runtime.engine.fixtures.catalog
+        return job_request.from_avatar_input(catalog, parse_json(body, False), "", "rest.create")
 
     async def create(self, request: ApiRequest) -> Response:
         self.runtime.sync()
@@ -37,10 +44,7 @@ class RestEndpoints:
         try:
             if body_error is not None:
                 raise body_error
-            catalog = engine.fixtures.catalog
-            spec = job_request.from_avatar_input(
-                catalog, parse_json(body, False), "", "rest.create"
-            )
+            spec = self._bodies.read(body)
             job = engine.create_job(
                 admission, spec, request.header(b"idempotency-key"), request.base_url
             )

@@ -29,6 +29,10 @@ logger = logging.getLogger("mockserver")
 # With a real clock the ticker wakes at least this often, so a job created while it sleeps is
 # never finished much later than its due time.
 MAX_TICK_SECONDS = 0.25
+# ...and at most this often: under load, when something falls due every few microseconds, a
+# ticker that woke for each would take a share of every request. Requests sync as they come in,
+# so no client ever reads a job that is this late; only an idle mock's webhooks wait this long.
+MIN_TICK_SECONDS = 0.005
 
 
 class MockRuntime:
@@ -137,4 +141,4 @@ class MockRuntime:
             self.sync()
             next_at = self.engine.scheduler.next_at()
             wait = MAX_TICK_SECONDS if next_at is None else next_at - self.clock.now()
-            await asyncio.sleep(min(max(wait, 0.0), MAX_TICK_SECONDS))
+            await asyncio.sleep(min(max(wait, MIN_TICK_SECONDS), MAX_TICK_SECONDS))

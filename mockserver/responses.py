@@ -65,6 +65,13 @@ def json_response(
     return _JSON(encode_json(payload).encode(), status, headers)
 
 
+def encoded_json_response(
+    body: bytes, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """An answer whose JSON is already encoded."""
+    return _JSON(body, status, headers)
+
+
 async def send_response(response: Response, scope: Scope, receive: Receive, send: Send) -> None:
     """Send `response`; a JSON answer in two messages, with none of Response.__call__'s extras."""
     if isinstance(response, _JSON):

@@ -10,8 +10,9 @@ from .core import job_request
 from .core.checked_bodies import CheckedBodies
 from .core.errors import ApiError
 from .core.job_request import JobRequest
-from .core.jobs import avatar_view
-from .responses import error_response, json_response, parse_json
+from .core.jobs import Job, avatar_view
+from .processing_answer import ProcessingAnswer
+from .responses import encode_json, encoded_json_response, error_response, parse_json
 from .runtime import MockRuntime
 
 AUTH_HEADER = "X-API-Key"
@@ -21,6 +22,7 @@ class RestEndpoints:
     def __init__(self, runtime: MockRuntime) -> None:
         self.runtime = runtime
         self._bodies = CheckedBodies(self._check_body)
+        self._processing = ProcessingAnswer()
 
     def _check_body(self, body: bytes) -> JobRequest:
         catalog = self.runtime.engine.fixtures.catalog
@@ -50,8 +52,7 @@ class RestEndpoints:
             )
         except ApiError as error:
             return error_response(error, admission.headers)
-        payload = {"data": {"avatar": avatar_view(job, request.base_url)}}
-        return json_response(payload, 200, admission.headers)
+        return self._avatar_answer(job, request.base_url, admission.headers)
 
     async def get(self, request: ApiRequest) -> Response:
         self.runtime.sync()
@@ -66,5 +67,10 @@ class RestEndpoints:
             job = engine.get_job(admission.account, request.path_param("job_id"))
         except ApiError as error:
             return error_response(error, admission.headers)
-        payload = {"data": {"avatar": avatar_view(job, request.base_url)}}
-        return json_response(payload, 200, admission.headers)
+        return self._avatar_answer(job, request.base_url, admission.headers)
+
+    def _avatar_answer(self, job: Job, base_url: str, headers: dict[str, str]) -> Response:
+        encoded = self._processing.encode(job, base_url)
+        if encoded is None:
+            encoded = encode_json({"data": {"avatar": avatar_view(job, base_url)}}).encode()
+        return encoded_json_response(encoded, 200, headers)

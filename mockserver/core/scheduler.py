@@ -16,9 +16,9 @@ class Due(NamedTuple):
     ref: str
 
 
-# (at, sequence, kind, ref): plain tuples, one per pending job, so their size is the footprint;
-# the sequence number keeps equal times in the order they were scheduled.
-_Entry = tuple[float, int, str, str]
+# On the heap (at, sequence, kind, ref): the sequence number keeps equal times in the order
+# they were scheduled. The queue is in that order already, so its entries are Due themselves.
+_HeapEntry = tuple[float, int, str, str]
 
 
 class Scheduler:
@@ -28,11 +28,15 @@ class Scheduler:
     the end of the queue and leave from its front, each in constant time, where a heap of
     100,000 pending jobs costs seventeen comparisons a pop. Anything due before the queue's last
     entry (a webhook attempt, a job after the job time changed) goes on the heap instead.
+
+    At equal times the queue goes first, and that is the order they were scheduled in: a heap
+    entry due at T went there while the queue held something later than T, and the queue can
+    only take a new entry at T once that later one is gone, which takes the heap's T with it.
     """
 
     def __init__(self) -> None:
-        self._queue: deque[_Entry] = deque()
-        self._heap: list[_Entry] = []
+        self._queue: deque[Due] = deque()
+        self._heap: list[_HeapEntry] = []
         self._order = itertools.count()
 
     def __len__(self) -> int:
@@ -43,31 +47,26 @@ class Scheduler:
         self._heap.clear()
 
     def schedule(self, at: float, kind: str, ref: str) -> None:
-        entry = (at, next(self._order), kind, ref)
-        if not self._queue or at >= self._queue[-1][0]:
-            self._queue.append(entry)
+        if not self._queue or at >= self._queue[-1].at:
+            self._queue.append(Due(at, kind, ref))
         else:
-            heapq.heappush(self._heap, entry)
+            heapq.heappush(self._heap, (at, next(self._order), kind, ref))
 
     def next_at(self) -> float | None:
-        first = self._first()
-        return None if first is None else first[0]
-
-    def _first(self) -> _Entry | None:
         queue, heap = self._queue, self._heap
         if queue and heap:
-            return min(queue[0], heap[0])
-        return queue[0] if queue else heap[0] if heap else None
+            return min(queue[0].at, heap[0][0])
+        return queue[0].at if queue else heap[0][0] if heap else None
 
     def pop_due(self, now: float) -> list[Due]:
         """Everything due at or before `now`, earliest first."""
         due: list[Due] = []
         queue, heap = self._queue, self._heap
         while True:
-            if queue and queue[0][0] <= now and (not heap or queue[0] < heap[0]):
-                at, _, kind, ref = queue.popleft()
+            if queue and queue[0].at <= now and (not heap or queue[0].at <= heap[0][0]):
+                due.append(queue.popleft())
             elif heap and heap[0][0] <= now:
                 at, _, kind, ref = heapq.heappop(heap)
+                due.append(Due(at, kind, ref))
             else:
                 return due
-            due.append(Due(at, kind, ref))

@@ -165,12 +165,15 @@ class AdminEndpoints:
         api_key = request.query_params.get("apiKey")
         status = request.query_params.get("status")
         jobs = [
-            job_record(job)
+            self._record(job)
             for job in self.runtime.engine.jobs.values()
             if (api_key is None or job.api_key == api_key)
             and (status is None or job.status == status)
         ]
         return json_response({"jobs": jobs})
+
+    def _record(self, job: Job) -> dict[str, Any]:
+        return job_record(job, self.runtime.engine.planned_failure(job.id))
 
     def _find_job(self, request: Request) -> Job:
         job_id = request.path_params["job_id"]
@@ -178,7 +181,7 @@ class AdminEndpoints:
 
     async def job(self, request: Request) -> Response:
         self.runtime.sync()
-        return json_response(job_record(self._find_job(request)))
+        return json_response(self._record(self._find_job(request)))
 
     async def complete_job(self, request: Request) -> Response:
         return await self._finish(request, JobStatus.COMPLETED, None)
@@ -198,7 +201,7 @@ class AdminEndpoints:
             raise ApiError(409, "CONFLICT", f"Job {job.id!r} is already {job.status.value}")
         self.runtime.engine.finish(job, status, at=self.runtime.clock.now(), error=error)
         await self.runtime.advance(0)
-        return json_response(job_record(job))
+        return json_response(self._record(job))
 
     # -- faults and the journal --------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from .jobs import Job, JobStatus
 from .journal import Journal
 from .randomness import Randomness
 from .ratelimit import RateLimiter
+from .running_jobs import RunningJobs
 from .scenarios import Scenario
 from .scheduler import Scheduler
 from .shared_strings import SharedStrings
@@ -38,7 +39,6 @@ from .webhooks import Attempt, Delivery, DeliveryLog, RetryPolicy
 JOB_DUE = "job"
 DEFAULT_MAX_JOBS = 100_000
 WEBHOOK_DUE = "webhook"
-_NONE: set[str] = set()  # what an account with no processing job has; never added to
 
 
 @dataclass(slots=True)  # not frozen: one is made per request, and frozen triples that cost
@@ -75,7 +75,9 @@ class Engine:
         self._shared = SharedStrings()
         self.scheduler = Scheduler()
         self.limiter = RateLimiter()
-        self._processing: dict[str, set[str]] = {}
+        self._running = RunningJobs()
+        # Scripted failures by job id: few jobs have one, so not a field every job carries.
+        self._planned_failures: dict[str, str] = {}
         self._idempotency: dict[tuple[str, str], tuple[str, str]] = {}
         self.webhooks = DeliveryLog(retry_policy or RetryPolicy())
         self.faults = FaultBook()
@@ -100,7 +102,8 @@ class Engine:
         self._creation_order.clear()
         self.scheduler.clear()
         self.limiter.reset()
-        self._processing.clear()
+        self._running.clear()
+        self._planned_failures.clear()
         self._idempotency.clear()
         self.webhooks.clear()
         self.faults.clear()
@@ -207,7 +210,8 @@ class Engine:
         if cost > account.credits:
             raise insufficient_credits(cost, account.credits)
         job = self._new_job(account, request, base_url)
-        job.planned_error = admission.planned_failure
+        if admission.planned_failure is not None:
+            self._planned_failures[job.id] = admission.planned_failure
         account.credits -= cost
         if idempotency_key:
             self._idempotency[(account.api_key, idempotency_key)] = (request.fingerprint, job.id)
@@ -237,12 +241,11 @@ class Engine:
 
     def _check_concurrency(self, account: Account) -> None:
         limit = account.limits.concurrent_jobs
-        running = self._processing.get(account.api_key, _NONE)
-        if limit is None or len(running) < limit:
+        if limit is None or self._running.count(account.api_key) < limit:
             return
         now = self.clock.now()
         headers = self.limiter.uncount(account, now)
-        first_done = min(self.jobs[job_id].due_at for job_id in running)
+        first_done = min(self.jobs[job_id].due_at for job_id in self._running.of(account.api_key))
         retry = max(int(first_done - now + 0.999), 1)
         raise rate_limited("concurrent_jobs", retry, headers)
 
@@ -271,10 +274,7 @@ class Engine:
         self.jobs[job_id] = job
         self._creation_order.append(job_id)
         self._forget_old_jobs()
-        running = self._processing.get(account.api_key)
-        if running is None:  # not setdefault: that would make a set on every create
-            running = self._processing[account.api_key] = set()
-        running.add(job_id)
+        self._running.add(account.api_key, job_id)
         self.scheduler.schedule(job.due_at, JOB_DUE, job_id)
         return job
 
@@ -287,8 +287,9 @@ class Engine:
             if due.kind == JOB_DUE:
                 job = self.jobs.get(due.ref)
                 if job is not None and not job.finished:
-                    if job.planned_error is not None:
-                        self.finish(job, JobStatus.FAILED, at=due.at, error=job.planned_error)
+                    failure = self._planned_failures.get(job.id)
+                    if failure is not None:
+                        self.finish(job, JobStatus.FAILED, at=due.at, error=failure)
                     else:
                         self.finish(job, JobStatus.COMPLETED, at=due.at)
             elif due.kind == WEBHOOK_DUE:
@@ -302,7 +303,7 @@ class Engine:
         job.status = status
         job.completed_at = at
         job.error = error
-        self._processing.get(job.api_key, _NONE).discard(job.id)
+        self._running.discard(job.api_key, job.id)
         account = self.accounts.get(job.api_key)
         if status is JobStatus.FAILED and account is not None:
             account.credits += job.credit_cost
@@ -324,10 +325,16 @@ class Engine:
             oldest = self.jobs.get(order[0])
             if oldest is not None and not oldest.finished:
                 return
-            del self.jobs[order.popleft()]
+            forgotten = order.popleft()
+            del self.jobs[forgotten]
+            self._planned_failures.pop(forgotten, None)
+
+    def planned_failure(self, job_id: str) -> str | None:
+        """The error a scripted `failed` outcome gave this job to end with, if any."""
+        return self._planned_failures.get(job_id)
 
     def processing_count(self, api_key: str) -> int:
-        return len(self._processing.get(api_key, ()))
+        return self._running.count(api_key)
 
     # -- accounts ----------------------------------------------------------------------------
 

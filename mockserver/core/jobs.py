@@ -36,7 +36,6 @@ class Job:
     created_at: float
     due_at: float
     base_url: str = ""  # where the creating client reached the mock; webhook payloads link there
-    planned_error: str | None = None  # set by a scripted `failed` outcome: how the job will end
     status: JobStatus = JobStatus.PROCESSING
     completed_at: float | None = None
     error: str | None = None
@@ -106,8 +105,9 @@ def avatar_view(job: Job, base_url: str) -> dict[str, Any]:
     }
 
 
-def job_record(job: Job) -> dict[str, Any]:
-    """Everything the control plane shows about a job, including what the API never reveals."""
+def job_record(job: Job, planned_error: str | None = None) -> dict[str, Any]:
+    """Everything the control plane shows about a job, including what the API never reveals
+    (`planned_error`: how a scripted `failed` outcome makes it end)."""
     return {
         "id": job.id,
         "apiKey": job.api_key,
@@ -124,5 +124,5 @@ def job_record(job: Job) -> dict[str, Any]:
         "dueAt": iso(job.due_at),
         "completedAt": job.completed_at_iso(),
         "error": job.error,
-        "plannedError": job.planned_error,
+        "plannedError": planned_error,
     }

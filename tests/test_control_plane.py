@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ssl
+
 import pytest
+
+from mockserver.control import MockControl
 
 from conftest import Api
 
@@ -70,3 +74,14 @@ def test_reset_restores_the_fixtures(api: Api) -> None:
     accounts = {a["apiKey"]: a for a in api.client.get("/__mock/accounts").json()["accounts"]}
     assert "temp" not in accounts
     assert accounts["YOUR_API_KEY"]["credits"] == 100000
+
+
+def test_the_control_client_verifies_certificates_for_https_only() -> None:
+    """Loading certificates is a third of a pytest session's start: plain http skips it."""
+    plain, tls = MockControl("http://127.0.0.1:8910"), MockControl("https://mock.example")
+    try:
+        modes = [client._http._transport._pool._ssl_context.verify_mode for client in (plain, tls)]
+        assert modes == [ssl.CERT_NONE, ssl.CERT_REQUIRED]
+    finally:
+        plain.close()
+        tls.close()

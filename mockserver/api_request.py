@@ -49,9 +49,6 @@ class ApiRequest:
         value = self._headers.get(name)
         return None if value is None else value.decode("latin-1")
 
-    def header_items(self) -> list[tuple[str, str]]:
-        return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in self.scope["headers"]]
-
     async def body(self, limit: int) -> bytes:
         """The whole body; 413 as soon as it passes `limit` bytes, declared or streamed."""
         return await read_body(self.receive, self._headers.get(b"content-length"), limit)

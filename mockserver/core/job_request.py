@@ -56,7 +56,6 @@ class _Fields:
             field = _path(prefix, min(data.keys() - allowed))
             raise bad_request(f"Unknown field {field}", field)
         self._data = data
-        self._prefix = prefix
         self._dotted = prefix + "." if prefix else ""
 
     def path(self, name: str) -> str:

@@ -12,9 +12,7 @@ for the same routes otherwise; either way it does all of the above itself.
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
-import traceback
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import ClientDisconnect
@@ -27,8 +25,6 @@ from .core.errors import internal_error
 from .core.journal import DROPPED
 from .responses import error_response, send_response
 from .runtime import MockRuntime
-
-logger = logging.getLogger("mockserver")
 
 Handler = Callable[[ApiRequest], Awaitable[Response]]
 
@@ -83,7 +79,7 @@ class ApiEndpoint:
         except Exception as error:
             status = 500
             response = error_response(internal_error())
-            self._report(request, error)
+            runtime.report_bug(f"{request.method} {request.path}", error)
         runtime.engine.journal.record(
             at=at,
             method=request.method,
@@ -97,12 +93,6 @@ class ApiEndpoint:
             await send_response(response, scope, receive, send)
         elif status == DROPPED:
             await _drop_connection(receive)
-
-    def _report(self, request: ApiRequest, error: Exception) -> None:
-        """A bug in the mock: logged with its trace, and kept for the test that caused it."""
-        logger.exception("unhandled error on %s %s", request.method, request.path)
-        trace = "".join(traceback.format_exception(error))
-        self.runtime.errors.append(f"{request.method} {request.path}\n{trace}")
 
 
 async def _drop_connection(receive: Receive) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import traceback
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -25,8 +23,6 @@ from .responses import error_response
 from .rest import RestEndpoints
 from .runtime import MockRuntime
 
-logger = logging.getLogger("mockserver")
-
 _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
 
@@ -41,9 +37,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _unexpected(request: Request, exc: Exception) -> Response:
     """A bug in the mock outside the API plane (which reports its own): logged with its trace,
     kept for the test that caused it, and an enveloped 500 for the client."""
-    logger.exception("unhandled error on %s %s", request.method, request.url.path)
-    trace = "".join(traceback.format_exception(exc))
-    request.app.state.runtime.errors.append(f"{request.method} {request.url.path}\n{trace}")
+    request.app.state.runtime.report_bug(f"{request.method} {request.url.path}", exc)
     return error_response(internal_error())
 
 

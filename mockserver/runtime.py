@@ -82,14 +82,18 @@ class MockRuntime:
         attempt = await self.sender.attempt(delivery, len(delivery.attempts) + 1, replay=True)
         self.engine.record_attempt(delivery, attempt)
 
+    def report_bug(self, where: str, error: BaseException) -> None:
+        """A bug in the mock: logged with its trace, and kept for the test that caused it."""
+        logger.error("%s", where, exc_info=error)
+        self.errors.append(f"{where}\n{''.join(traceback.format_exception(error))}")
+
     async def _drain(self) -> None:
         """Wait for every webhook attempt in flight to finish and be logged."""
         while self._tasks:
             results = await asyncio.gather(*list(self._tasks), return_exceptions=True)
             for result in results:
                 if isinstance(result, Exception):
-                    logger.error("webhook attempt failed unexpectedly", exc_info=result)
-                    self.errors.append("".join(traceback.format_exception(result)))
+                    self.report_bug("webhook attempt failed unexpectedly", result)
 
     async def advance(self, seconds: float) -> None:
         """Move the clock, running each due event at its own instant, earliest first."""

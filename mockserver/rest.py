@@ -6,13 +6,13 @@ from starlette.responses import Response
 
 from .api_plane import admit
 from .api_request import ApiRequest
+from .avatar_answer import AvatarAnswer
 from .core import job_request
 from .core.checked_bodies import CheckedBodies
 from .core.errors import ApiError
 from .core.job_request import JobRequest
-from .core.jobs import Job, avatar_view
-from .processing_answer import ProcessingAnswer
-from .responses import encode_json, encoded_json_response, error_response, parse_json
+from .core.jobs import Job
+from .responses import encoded_json_response, error_response, parse_json
 from .runtime import MockRuntime
 
 AUTH_HEADER = "X-API-Key"
@@ -22,7 +22,7 @@ class RestEndpoints:
     def __init__(self, runtime: MockRuntime) -> None:
         self.runtime = runtime
         self._bodies = CheckedBodies(self._check_body)
-        self._processing = ProcessingAnswer()
+        self._answer = AvatarAnswer()
 
     def _check_body(self, body: bytes) -> JobRequest:
         catalog = self.runtime.engine.fixtures.catalog
@@ -70,7 +70,4 @@ class RestEndpoints:
         return self._avatar_answer(job, request.base_url, admission.headers)
 
     def _avatar_answer(self, job: Job, base_url: str, headers: dict[str, str]) -> Response:
-        encoded = self._processing.encode(job, base_url)
-        if encoded is None:
-            encoded = encode_json({"data": {"avatar": avatar_view(job, base_url)}}).encode()
-        return encoded_json_response(encoded, 200, headers)
+        return encoded_json_response(self._answer.encode(job, base_url), 200, headers)

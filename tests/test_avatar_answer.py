@@ -1,4 +1,4 @@
-"""The pre-encoded answer for processing jobs says exactly what encoding their view says."""
+"""The REST answer says exactly what encoding the view says, templated or not."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mockserver.avatar_answer import AvatarAnswer
 from mockserver.core.catalog import load_fixtures
 from mockserver.core.jobs import Job, JobStatus, avatar_view
-from mockserver.processing_answer import ProcessingAnswer
 from mockserver.responses import encode_json
 
 AVATAR = next(iter(load_fixtures(None).catalog.avatars.values()))
@@ -46,15 +46,17 @@ def full_answer(job: Job, base_url: str) -> bytes:
 def test_every_processing_job_reads_as_its_view(
     job_id: str, webhook: str | None, cost: int, created: float, base_url: str
 ) -> None:
-    answers = ProcessingAnswer()
+    answers = AvatarAnswer()
     answers.encode(make_job("first", "https://x.test/%s", 1, 0.0), base_url)  # the template
     job = make_job(job_id, webhook, cost, created)
     assert answers.encode(job, base_url) == full_answer(job, base_url)
 
 
-def test_a_finished_job_is_left_to_the_full_view() -> None:
-    answers = ProcessingAnswer()
+@given(st.sampled_from([JobStatus.COMPLETED, JobStatus.FAILED]), st.none() | st.text())
+def test_a_finished_job_reads_as_its_view_too(status: JobStatus, error: str | None) -> None:
+    answers = AvatarAnswer()
     job = make_job("abc", None, 53, 0.0)
-    assert json.loads(answers.encode(job, "") or b"")["data"]["avatar"]["status"] == "processing"
-    job.status = JobStatus.COMPLETED
-    assert answers.encode(job, "") is None
+    processing = json.loads(answers.encode(job, "http://h"))
+    assert processing["data"]["avatar"]["status"] == "processing"
+    job.status, job.completed_at, job.error = status, 5.0, error
+    assert answers.encode(job, "http://h") == full_answer(job, "http://h")

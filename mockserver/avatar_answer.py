@@ -1,11 +1,11 @@
-"""The REST answer for a job still processing, encoded once with gaps for what differs per job.
+"""The REST answer `{"data": {"avatar": ...}}`, encoded for processing jobs from a template.
 
-While a job is processing, its `{"data": {"avatar": ...}}` answer differs from any other
-processing job's only in `id`, `webhookUrl`, `creditCost` and `createdAt`; the rest is null or
-"processing". Building the view and encoding it cost more than all the rest of a create, so
-the answer is encoded once, from `avatar_view` itself with a marker in each of those four
-places, and made into a %-template at the markers: an answer then encodes just the four values.
-tests/test_processing_answer.py holds it to what encoding the view writes.
+While a job is processing, its answer differs from any other processing job's only in `id`,
+`webhookUrl`, `creditCost` and `createdAt`; the rest is null or "processing". Building the view
+and encoding it cost more than all the rest of a create, so that answer is encoded once, from
+`avatar_view` itself with a marker in each of those four places, and made into a %-template at
+the markers: answering a processing job then encodes just the four values. Any other job's
+answer is its view, encoded. tests/test_avatar_answer.py holds the two to the same bytes.
 """
 
 from __future__ import annotations
@@ -17,14 +17,13 @@ from .responses import encode_json
 GAPS = ("id", "webhookUrl", "creditCost", "createdAt")
 
 
-class ProcessingAnswer:
+class AvatarAnswer:
     def __init__(self) -> None:
         self._template: str | None = None  # made from the first processing job answered
 
-    def encode(self, job: Job, base_url: str) -> bytes | None:
-        """The answer for `job`, or None when it is not processing (the full view applies)."""
+    def encode(self, job: Job, base_url: str) -> bytes:
         if job.status is not JobStatus.PROCESSING:
-            return None
+            return encode_json({"data": {"avatar": avatar_view(job, base_url)}}).encode()
         template = self._template or self._make_template(job, base_url)
         values = (job.id, job.webhook_url, job.credit_cost, iso(job.created_at))  # GAPS' order
         return (template % tuple(map(encode_json, values))).encode()

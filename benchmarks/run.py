@@ -55,7 +55,7 @@ ROUNDS = 20  # alternating load runs per server in the throughput rows
 # short jobs, those of a round finish within it, and the pause after it lets the last ones
 # finish before the bare stack is measured (with 5 s jobs they finished during its rounds).
 THROUGHPUT_JOB_SECONDS = 0.05
-SETTLE_SECONDS = 0.3
+SETTLE_SECONDS = 0.15  # the jobs' 0.05 s, then the ticker waking for the last of them
 
 
 def free_port() -> int:

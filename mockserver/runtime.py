@@ -96,17 +96,21 @@ class MockRuntime:
                     self.report_bug("webhook attempt failed unexpectedly", result)
 
     async def advance(self, seconds: float) -> None:
-        """Move the clock, running each due event at its own instant, earliest first."""
+        """Move the clock, running each due event at its own instant, earliest first.
+
+        A real clock is stepped the same way, so what falls due inside the jump (a completion,
+        the webhook attempt it opens, that attempt's retries) has run and been logged when this
+        returns, not later in the background. Real time spent on the attempts counts as part
+        of the jump: the clock ends at the instant it was asked to reach, or later.
+        """
         async with self._advancing:
             target = self.clock.now() + seconds
             await self._drain()
             while (at := self.engine.scheduler.next_at()) is not None and at <= target:
-                if self.clock.mode is ClockMode.REAL:
-                    break  # a real clock cannot be stepped: jump, then run all that is due
                 self.clock.move_to(at)
                 self.sync()
                 await self._drain()
-            self.clock.advance(max(target - self.clock.now(), 0.0))
+            self.clock.move_to(target)
             self.sync()
             await self._drain()
 

@@ -53,9 +53,13 @@ class Clock:
         return self.now()
 
     def move_to(self, instant: float) -> None:
-        """Step a frozen clock to `instant` (used to run due events at their own time)."""
-        if self.mode is ClockMode.VIRTUAL and instant > self._frozen:
-            self._frozen = instant
+        """Step forward to `instant` if it is still ahead (used to run due events at their time).
+
+        A real clock steps by its offset, and goes on running from there.
+        """
+        ahead = instant - self.now()
+        if ahead > 0:
+            self.advance(ahead)
 
 
 @lru_cache(maxsize=4096)

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from .api_request import read_body
 from .core.catalog import FixtureError
-from .core.clock import iso
+from .core.clock import ClockLimitError, iso
 from .core.errors import ApiError, bad_request, unauthorized
 from .core.inbox import Received
 from .core.jobs import Job, JobStatus, job_record
@@ -143,7 +143,10 @@ class AdminEndpoints:
             or seconds < 0
         ):
             raise bad_request(f"seconds must be a number >= 0, got {seconds!r}", "seconds")
-        await self.runtime.advance(float(seconds))
+        try:
+            await self.runtime.advance(float(seconds))
+        except ClockLimitError as error:
+            raise bad_request(f"seconds: {error}", "seconds") from None
         return json_response(self._clock_state())
 
     # -- accounts ----------------------------------------------------------------------------

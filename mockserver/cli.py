@@ -12,7 +12,7 @@ from .app import create_app
 from .config import DEFAULT_JOB_SECONDS, DEFAULT_JOURNAL_SIZE, MockConfig
 from .contract.command import contract
 from .core.catalog import FixtureError, load_fixtures
-from .core.clock import ClockMode, parse_iso
+from .core.clock import EARLIEST, LATEST, ClockLimitError, ClockMode, iso, parse_iso
 from .core.engine import DEFAULT_MAX_JOBS
 from .openapi import build_openapi
 from .runtime import MockRuntime
@@ -42,11 +42,16 @@ def _clock_start(_: click.Context, __: click.Parameter, value: str | None) -> fl
     if value is None:
         return None
     try:
-        return parse_iso(value)
-    except ValueError:
+        start = parse_iso(value)
+    except (ValueError, OverflowError):
         raise click.BadParameter(
             f"expected an ISO 8601 time such as 2024-01-01T00:00:00Z, got {value!r}"
         ) from None
+    if not EARLIEST <= start <= LATEST:
+        raise click.BadParameter(
+            f"the clock can show {iso(EARLIEST)} to {iso(LATEST)}, got {value!r}"
+        )
+    return start
 
 
 @main.command()
@@ -212,6 +217,8 @@ def serve(
         runtime = MockRuntime(config)
     except FixtureError as error:
         raise click.ClickException(f"bad fixtures: {error}") from None
+    except ClockLimitError as error:
+        raise click.UsageError(str(error)) from None
     if admin_token is None and not _is_loopback(host):
         click.echo(
             f"warning: the control plane (/__mock/) is open to anyone who can reach {host}; "

@@ -37,6 +37,7 @@ MIN_TICK_SECONDS = 0.005
 
 class MockRuntime:
     def __init__(self, config: MockConfig) -> None:
+        config.check_fits_the_clock()
         self.config = config
         self.clock = Clock(config.clock, config.clock_start)
         policy = RetryPolicy(
@@ -102,8 +103,10 @@ class MockRuntime:
         the webhook attempt it opens, that attempt's retries) has run and been logged when this
         returns, not later in the background. Real time spent on the attempts counts as part
         of the jump: the clock ends at the instant it was asked to reach, or later.
+        Raises ClockLimitError, having moved nothing, if that instant is past the clock's LATEST.
         """
         async with self._advancing:
+            self.clock.check_reachable(seconds)
             target = self.clock.now() + seconds
             await self._drain()
             while (at := self.engine.scheduler.next_at()) is not None and at <= target:

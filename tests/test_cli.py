@@ -83,3 +83,19 @@ def test_bad_fixtures_directory_is_a_clear_error(tmp_path: object) -> None:
 def test_bad_flag_values_are_refused() -> None:
     assert "Invalid value for '--clock'" in run_cli("serve", "--clock", "sometimes").stderr
     assert "--clock-start" in run_cli("serve", "--clock-start", "yesterday").stderr
+
+
+def test_clock_start_outside_what_the_clock_can_show_is_refused_naming_the_limit() -> None:
+    for start in ("9999-12-31T23:59:58Z", "9000-01-01T00:00:01Z", "1969-12-31T23:59:59Z"):
+        result = run_cli("serve", "--port", "0", "--clock-start", start)
+        assert result.returncode == 2, result.stdout
+        assert "--clock-start" in result.stderr
+        assert "1970-01-01T00:00:00Z" in result.stderr and "9000-01-01T00:00:00Z" in result.stderr
+
+
+def test_settings_whose_timestamps_would_pass_the_calendar_are_refused() -> None:
+    """A job or webhook retry 1,000 years ahead of a clock near its limit is not representable."""
+    for flags in (("--job-seconds", "1e11"), ("--webhook-attempts", "2000")):
+        result = run_cli("serve", "--port", "0", *flags)
+        assert result.returncode == 2, result.stdout
+        assert "999 years" in result.stderr

@@ -17,11 +17,26 @@ class ClockMode(StrEnum):
 # so timestamps are the same from one test run to the next.
 DEFAULT_VIRTUAL_START = datetime(2024, 1, 1, tzinfo=UTC).timestamp()
 
+# The range the clock may show. Everything the mock stamps lies a little after the clock (a job's
+# end, its webhook retries, the end of the rate-limit day), and must still be a year ISO 8601 and
+# `datetime` can write: the 999 years between the latest instant and year 10000 leave room for
+# any of it. The epoch is the earliest because `X-RateLimit-Reset` is in Unix seconds.
+EARLIEST = 0.0
+LATEST = datetime(9000, 1, 1, tzinfo=UTC).timestamp()
+# How far after the clock a timestamp the mock makes may lie (see the mock's settings).
+MAX_LEAD_SECONDS = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp() - LATEST
+
+
+class ClockLimitError(ValueError):
+    """A start or a move that would put the clock outside [EARLIEST, LATEST]."""
+
 
 class Clock:
     """Real time plus an offset, or a frozen instant that only `advance` moves."""
 
     def __init__(self, mode: ClockMode = ClockMode.REAL, start: float | None = None) -> None:
+        if start is not None and not EARLIEST <= start <= LATEST:
+            raise ClockLimitError(f"the clock must start between {iso(EARLIEST)} and {iso(LATEST)}")
         self.mode = mode
         self._start = start
         self._offset = 0.0
@@ -43,23 +58,38 @@ class Clock:
         return time.time() + self._offset
 
     def advance(self, seconds: float) -> float:
-        """Move forward; never backward. Returns the new time."""
+        """Move forward; never backward, never past LATEST. Returns the new time."""
         if seconds < 0:
             raise ValueError("the clock only moves forward")
+        self.check_reachable(seconds)
+        self._shift(seconds)
+        return self.now()
+
+    def _shift(self, seconds: float) -> None:
         if self.mode is ClockMode.VIRTUAL:
             self._frozen += seconds
         else:
             self._offset += seconds
-        return self.now()
+
+    def check_reachable(self, seconds: float) -> None:
+        """Raise ClockLimitError unless the clock, `seconds` ahead, is still at LATEST or before."""
+        room = LATEST - self.now()
+        if seconds > room:
+            raise ClockLimitError(
+                f"the clock may not pass {iso(LATEST)}: at most {max(room, 0.0):.0f} seconds"
+                f" from now, got {seconds:g}"
+            )
 
     def move_to(self, instant: float) -> None:
         """Step forward to `instant` if it is still ahead (used to run due events at their time).
 
         A real clock steps by its offset, and goes on running from there.
         """
+        if instant > LATEST:
+            raise ClockLimitError(f"the clock may not pass {iso(LATEST)}")
         ahead = instant - self.now()
         if ahead > 0:
-            self.advance(ahead)
+            self._shift(ahead)
 
 
 @lru_cache(maxsize=4096)

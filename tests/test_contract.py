@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -33,18 +35,43 @@ def outcomes(report: dict[str, Any]) -> dict[str, str]:
     return {check["name"]: check["outcome"] for check in report["checks"]}
 
 
-def test_the_mock_passes_every_check_with_a_readable_table() -> None:
-    with ServeProcess("--port", "0", "--clock", "virtual") as served:
-        table = subprocess.run(
-            [EXECUTABLE, "contract", "--base-url", served.url, "--api-key", "YOUR_API_KEY"],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert table.returncode == 0, table.stdout
+def readme_contract(url: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    """The README's command, as written there, against `url`."""
+    return subprocess.run(
+        [EXECUTABLE, "contract", "--base-url", url, "--api-key", "YOUR_API_KEY", *extra],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("clock", ["real", "virtual"])
+def test_the_readme_command_passes_and_leaves_the_mock_as_it_was(clock: str) -> None:
+    """Every check passes; the clock is not moved, and no job or webhook of the run is pending.
+
+    `serve`'s defaults (real clock, 5-second jobs): the run waits for its jobs in real time.
+    """
+    with ServeProcess("--port", "0", "--clock", clock) as served:
+        table = readme_contract(served.url)
+        assert table.returncode == 0, table.stdout + table.stderr
         assert "15 checks: 15 passed, 0 failed, 0 skipped" in table.stdout
         assert "PASS  webhook.signature" in table.stdout
+        with httpx.Client(base_url=served.url, timeout=10) as http:
+            now = http.get("/__mock/clock").json()
+            deliveries = http.get("/__mock/webhooks").json()["deliveries"]
+            running = http.get("/__mock/jobs", params={"status": "processing"}).json()["jobs"]
+    if clock == "virtual":
+        assert now["now"] == "2024-01-01T00:00:00Z"
+    else:
+        # Moved, it would be 20 minutes ahead (or at least a job's 5 s): it is the wall clock.
+        assert abs(now["epoch"] - time.time()) < 3
+    assert [delivery["status"] for delivery in deliveries] == ["delivered"]
+    assert running == []
+
+
+def test_the_json_report_of_the_mock_is_all_passes() -> None:
+    with ServeProcess("--port", "0", "--clock", "virtual") as served:
         code, report = contract(served.url)
     assert code == 0 and report["passed"] and report["mock"]
     assert set(outcomes(report).values()) == {"pass"}

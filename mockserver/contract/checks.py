@@ -52,6 +52,12 @@ class Session:
     webhook_public_url: str | None
     listener: Listener | None
     jobs: dict[str, str] = field(default_factory=dict)
+    # Every job the checks made, so that a run leaves none of them running on a mock.
+    created: list[str] = field(default_factory=list)
+
+    def made(self, job_id: str) -> str:
+        self.created.append(job_id)
+        return job_id
 
     def spend(self) -> None:
         if not (self.allow_spend or self.probe.is_mock):
@@ -194,9 +200,9 @@ def rest_create(session: Session) -> str:
     expect(response.status_code == 200, f"status {response.status_code}: {response.text[:120]}")
     avatar = response.json().get("data", {}).get("avatar")
     _check_avatar_shape(avatar, "data.avatar")
+    session.jobs["rest"] = session.made(avatar["id"])
     cost = avatar.get("creditCost")
     expect(isinstance(cost, int) and 50 <= cost <= 100, f"creditCost {cost!r} outside 50-100")
-    session.jobs["rest"] = avatar["id"]
     return f"200, processing, {cost} credits"
 
 
@@ -206,6 +212,7 @@ def graphql_generate(session: Session) -> str:
     response = session.probe.graphql(GENERATE, {"input": GENERATE_INPUT}, key=session.probe.api_key)
     expect(response.status_code == 200, f"status {response.status_code}: {response.text[:120]}")
     job = response.json()["data"]["generate"]
+    session.made(job["id"])
     _check_avatar_shape(job, "data.generate")
     expect((job["type"], job["provider"]) == ("AVATAR", "hedra"), "type/provider not AVATAR/hedra")
     expect(isinstance(job["metadata"], dict), "metadata is not an object")
@@ -219,6 +226,7 @@ def graphql_generate_avatar(session: Session) -> str:
     response = session.probe.graphql(GENERATE_AVATAR, variables, key=session.probe.api_key)
     expect(response.status_code == 200, f"status {response.status_code}: {response.text[:120]}")
     job = response.json()["data"]["generateAvatar"]
+    session.made(job["id"])
     expect(job.get("status") == "processing" and job.get("videoUrl") is None, f"got {job}")
     return "200, processing, videoUrl null"
 
@@ -239,7 +247,7 @@ def lifecycle(session: Session) -> str:
         )
 
     expect(
-        probe.wait(session.job_timeout, completed, session.poll_every),
+        probe.wait(job_id, completed, session.job_timeout, session.poll_every),
         "the job did not finish in time",
     )
     avatar = probe.rest_get(job_id, key=probe.api_key).json()["data"]["avatar"]
@@ -263,6 +271,7 @@ def idempotency(session: Session) -> str:
     first = probe.rest_create(REST_BODY, key=probe.api_key, **{"Idempotency-Key": key})
     again = probe.rest_create(REST_BODY, key=probe.api_key, **{"Idempotency-Key": key})
     expect(first.status_code == again.status_code == 200, "a create with Idempotency-Key failed")
+    session.made(first.json()["data"]["avatar"]["id"])
     same = first.json()["data"]["avatar"]["id"] == again.json()["data"]["avatar"]["id"]
     expect(same, "the same Idempotency-Key made two jobs")
     return "a repeated Idempotency-Key returns the same job"
@@ -283,8 +292,10 @@ def webhook_signature(session: Session) -> str:
     probe = session.probe
     created = probe.rest_create({**REST_BODY, "webhookUrl": url}, key=probe.api_key)
     expect(created.status_code == 200, f"create: status {created.status_code}")
-    job_id = created.json()["data"]["avatar"]["id"]
-    arrived = probe.wait(session.job_timeout, lambda: bool(listener.received), session.poll_every)
+    job_id = session.made(created.json()["data"]["avatar"]["id"])
+    arrived = probe.wait(
+        job_id, lambda: bool(listener.received), session.job_timeout, session.poll_every
+    )
     expect(arrived, "no webhook arrived")
     headers, body = listener.received[-1]
     signature = {k.lower(): v for k, v in headers.items()}.get("x-doitong-signature", "")

@@ -84,7 +84,9 @@ def contract(
 
     Shapes, types, status codes, error envelopes, rate-limit headers, the job lifecycle and the
     webhook signature, against the mock or the real service. On the real service, checks that
-    create jobs run only with --allow-spend.
+    create jobs run only with --allow-spend. A mock is left as it was found: its clock is
+    never moved (on a frozen clock the run's jobs are completed through the control plane, on a
+    real one they are waited for) and none of the run's jobs or webhooks is left pending.
     """
     # Imported here: the contract's HTTP client is not needed to serve, and costs start-up time.
     from .checks import CHECKS  # noqa: PLC0415

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -75,6 +76,11 @@ class Listener:
         self._server.server_close()
 
 
+# A mock is local and looking at its control plane costs nothing (no rate limit, no journal),
+# so a job on a real-clock mock is watched this often.
+MOCK_POLL_SECONDS = 0.05
+
+
 class Probe:
     """An HTTP client of one deployment, plus its control plane when it is the mock."""
 
@@ -82,14 +88,28 @@ class Probe:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.http = httpx.Client(base_url=self.base_url, timeout=timeout)
-        self.is_mock = self._has_control_plane()
+        self.clock_mode = self._mock_clock_mode()
 
-    def _has_control_plane(self) -> bool:
+    @property
+    def is_mock(self) -> bool:
+        return self.clock_mode is not None
+
+    def _mock_clock_mode(self) -> str | None:
+        """The mock's clock mode ("real" or "virtual"), or None when this is not the mock."""
         try:
-            response = self.http.get("/__mock/clock")
+            response = self.control("GET", "/clock")
         except httpx.HTTPError:
-            return False
-        return response.status_code == 200 and "mode" in response.json()
+            return None
+        try:
+            body = response.json() if response.status_code == 200 else None
+        except ValueError:
+            return None
+        mode = body.get("mode") if isinstance(body, dict) else None
+        return mode if isinstance(mode, str) else None
+
+    def control(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """A request to the mock's control plane, `/__mock` + `path`."""
+        return self.http.request(method, "/__mock" + path, **kwargs)
 
     def close(self) -> None:
         self.http.close()
@@ -118,23 +138,53 @@ class Probe:
         headers = {"X-API-Key": key} if key is not None else {}
         return self.http.get(f"/v1/avatar/{job_id}", headers=headers)
 
-    def wait(self, seconds: float, until: Any, poll_every: float) -> bool:
-        """Let time pass until `until()` holds: the mock's clock moves, a real service is polled."""
-        if self.is_mock:
-            self.http.post("/__mock/clock/advance", json={"seconds": seconds})
-            return bool(until())
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if until():
-                return True
-            time.sleep(poll_every)
-        return bool(until())
+    def wait(
+        self, job_id: str, until: Callable[[], bool], timeout: float, poll_every: float
+    ) -> bool:
+        """Let the job end, then tell whether `until()` holds; a real service is polled for it.
+
+        A mock's clock is never moved: moving it would finish other clients' jobs and shift
+        their rate-limit windows. On a frozen clock the job is completed through the control
+        plane; on a real one it is waited for (it takes the mock's job time). Either way this
+        returns once the job's webhook attempt, if it has one, is logged.
+        """
+        if not self.is_mock:
+            return _poll(until, timeout, poll_every)
+        return self.let_end([job_id], timeout) and until()
+
+    def let_end(self, job_ids: list[str], timeout: float) -> bool:
+        """Let these jobs of the mock end as `wait` does; False if they had not by the timeout."""
+        if self.clock_mode == "virtual":
+            for job_id in job_ids:
+                # It answers after the job's webhook was attempted; 409 if it had already ended.
+                self.control("POST", f"/jobs/{job_id}/complete")
+        return _poll(lambda: all(map(self._has_ended, job_ids)), timeout, MOCK_POLL_SECONDS)
+
+    def _has_ended(self, job_id: str) -> bool:
+        """The job has ended and the first attempt of its webhook, if any, is logged."""
+        job = self.control("GET", f"/jobs/{job_id}")
+        if job.status_code == 404:
+            return True  # forgotten by the mock already: nothing of it is left to wait for
+        if job.status_code != 200 or job.json()["status"] == "processing":
+            return False
+        deliveries = self.control("GET", "/webhooks", params={"jobId": job_id}).json()
+        return all(delivery["attempts"] for delivery in deliveries["deliveries"])
 
     def mock_webhook_secret(self) -> str | None:
         if not self.is_mock:
             return None
-        for account in self.http.get("/__mock/accounts").json()["accounts"]:
+        for account in self.control("GET", "/accounts").json()["accounts"]:
             if account["apiKey"] == self.api_key:
                 secret: str = account["webhookSecret"]
                 return secret
         return None
+
+
+def _poll(until: Callable[[], bool], timeout: float, every: float) -> bool:
+    """Whether `until()` comes true within `timeout` seconds, looking every `every` seconds."""
+    deadline = time.monotonic() + timeout
+    while not until():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(min(every, max(deadline - time.monotonic(), 0.0)))
+    return True

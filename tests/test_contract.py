@@ -77,6 +77,18 @@ def test_the_json_report_of_the_mock_is_all_passes() -> None:
     assert set(outcomes(report).values()) == {"pass"}
 
 
+def test_a_guarded_mock_needs_the_admin_token_rather_than_passing_with_fewer_checks() -> None:
+    with ServeProcess("--port", "0", "--clock", "virtual", "--admin-token", "s3cret") as served:
+        refused = readme_contract(served.url)
+        assert refused.returncode == 2
+        assert "--admin-token" in refused.stderr and "mock-doitong" in refused.stderr
+        wrong = readme_contract(served.url, "--admin-token", "guess")
+        assert wrong.returncode == 2 and "rejected the admin token" in wrong.stderr
+        admitted = readme_contract(served.url, "--admin-token", "s3cret")
+    assert admitted.returncode == 0, admitted.stdout + admitted.stderr
+    assert "15 checks: 15 passed, 0 failed, 0 skipped" in admitted.stdout
+
+
 class Broken:
     """The mock with two deliberate faults: no rate-limit headers, and 200 for unknown jobs."""
 

@@ -76,19 +76,32 @@ class Listener:
         self._server.server_close()
 
 
+# The header a mock started with `serve --admin-token` wants on its control plane.
+ADMIN_TOKEN_HEADER = "X-Mock-Admin-Token"
 # A mock is local and looking at its control plane costs nothing (no rate limit, no journal),
 # so a job on a real-clock mock is watched this often.
 MOCK_POLL_SECONDS = 0.05
 
 
+class ControlPlaneLocked(Exception):
+    """The deployment is a mock-doitong whose control plane wants an admin token we lack."""
+
+
 class Probe:
     """An HTTP client of one deployment, plus its control plane when it is the mock."""
 
-    def __init__(self, base_url: str, api_key: str, timeout: float) -> None:
+    def __init__(
+        self, base_url: str, api_key: str, timeout: float, admin_token: str | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
+        self.admin_token = admin_token
         self.http = httpx.Client(base_url=self.base_url, timeout=timeout)
-        self.clock_mode = self._mock_clock_mode()
+        try:
+            self.clock_mode = self._mock_clock_mode()
+        except BaseException:
+            self.http.close()
+            raise
 
     @property
     def is_mock(self) -> bool:
@@ -100,6 +113,12 @@ class Probe:
             response = self.control("GET", "/clock")
         except httpx.HTTPError:
             return None
+        if response.status_code == 401 and ADMIN_TOKEN_HEADER in response.text:
+            raise ControlPlaneLocked(
+                f"{self.base_url} is a mock-doitong whose control plane "
+                + ("rejected the admin token" if self.admin_token else "needs an admin token")
+                + ": pass the one it was started with as --admin-token"
+            )
         try:
             body = response.json() if response.status_code == 200 else None
         except ValueError:
@@ -109,7 +128,8 @@ class Probe:
 
     def control(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """A request to the mock's control plane, `/__mock` + `path`."""
-        return self.http.request(method, "/__mock" + path, **kwargs)
+        headers = {ADMIN_TOKEN_HEADER: self.admin_token} if self.admin_token else {}
+        return self.http.request(method, "/__mock" + path, headers=headers, **kwargs)
 
     def close(self) -> None:
         self.http.close()

@@ -24,10 +24,12 @@ class ContractOptions:
     webhook_url: str | None = None  # where the service can reach the listener, if not local
     webhook_listen: tuple[str, int] = ("127.0.0.1", 0)
     only: tuple[str, ...] = ()
+    admin_token: str | None = None  # for a mock started with --admin-token
 
 
 def run_contract(options: ContractOptions) -> Report:
-    probe = Probe(options.base_url, options.api_key, options.timeout)
+    """Run the checks; raises ControlPlaneLocked for a guarded mock without its admin token."""
+    probe = Probe(options.base_url, options.api_key, options.timeout, options.admin_token)
     listener = Listener(*options.webhook_listen)
     session = Session(
         probe=probe,

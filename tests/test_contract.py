@@ -89,6 +89,19 @@ def test_a_guarded_mock_needs_the_admin_token_rather_than_passing_with_fewer_che
     assert "15 checks: 15 passed, 0 failed, 0 skipped" in admitted.stdout
 
 
+def test_help_lists_every_check_by_name() -> None:
+    from mockserver.contract.checks import CHECKS  # noqa: PLC0415
+
+    result = subprocess.run(
+        [EXECUTABLE, "contract", "--help"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0
+    listed = result.stdout.split("Checks (in the order they run", 1)[1]
+    for name, _ in CHECKS:
+        assert f"  {name}  " in listed
+    assert "--admin-token" in result.stdout
+
+
 class Broken:
     """The mock with two deliberate faults: no rate-limit headers, and 200 for unknown jobs."""
 

@@ -82,6 +82,7 @@ def _unknown_id() -> str:
 
 @check("graphql.auth.missing")
 def graphql_auth_missing(session: Session) -> str:
+    """a GraphQL create without Authorization is 401 UNAUTHORIZED."""
     response = session.probe.graphql(GENERATE, {"input": GENERATE_INPUT})
     expect_envelope(response, 401, "UNAUTHORIZED")
     return "401 UNAUTHORIZED without Authorization"
@@ -89,12 +90,14 @@ def graphql_auth_missing(session: Session) -> str:
 
 @check("rest.auth.missing")
 def rest_auth_missing(session: Session) -> str:
+    """a REST create without X-API-Key is 401 UNAUTHORIZED."""
     expect_envelope(session.probe.rest_create(REST_BODY), 401, "UNAUTHORIZED")
     return "401 UNAUTHORIZED without X-API-Key"
 
 
 @check("rest.auth.invalid")
 def rest_auth_invalid(session: Session) -> str:
+    """an unknown API key is 401 UNAUTHORIZED."""
     response = session.probe.rest_get(_unknown_id(), key="contract-check-not-a-key")
     expect_envelope(response, 401, "UNAUTHORIZED")
     return "401 UNAUTHORIZED for an unknown key"
@@ -102,6 +105,7 @@ def rest_auth_invalid(session: Session) -> str:
 
 @check("rest.get.unknown")
 def rest_get_unknown(session: Session) -> str:
+    """GET /v1/avatar/{id} of an unknown id is 404 NOT_FOUND."""
     response = session.probe.rest_get(_unknown_id(), key=session.probe.api_key)
     expect_envelope(response, 404, "NOT_FOUND")
     return "404 NOT_FOUND for an unknown id"
@@ -109,6 +113,7 @@ def rest_get_unknown(session: Session) -> str:
 
 @check("graphql.avatar.unknown")
 def graphql_avatar_unknown(session: Session) -> str:
+    """the avatar query of an unknown id is 404 NOT_FOUND."""
     response = session.probe.graphql(AVATAR, {"id": _unknown_id()}, key=session.probe.api_key)
     expect_envelope(response, 404, "NOT_FOUND")
     return "404 NOT_FOUND for an unknown id"
@@ -116,6 +121,7 @@ def graphql_avatar_unknown(session: Session) -> str:
 
 @check("rest.create.invalid")
 def rest_create_invalid(session: Session) -> str:
+    """an unknown avatarId is 400 BAD_REQUEST naming it."""
     body = {**REST_BODY, "avatarId": "contract-check-no-such-avatar"}
     error = expect_envelope(
         session.probe.rest_create(body, key=session.probe.api_key), 400, "BAD_REQUEST"
@@ -128,6 +134,7 @@ def rest_create_invalid(session: Session) -> str:
 
 @check("graphql.generate.invalid")
 def graphql_generate_invalid(session: Session) -> str:
+    """an unknown provider is 400 BAD_REQUEST."""
     variables = {"input": {**GENERATE_INPUT, "provider": "contract-check"}}
     response = session.probe.graphql(GENERATE, variables, key=session.probe.api_key)
     expect_envelope(response, 400, "BAD_REQUEST")
@@ -136,6 +143,7 @@ def graphql_generate_invalid(session: Session) -> str:
 
 @check("ratelimit.headers")
 def ratelimit_headers(session: Session) -> str:
+    """X-RateLimit-Limit, -Remaining (counting down) and -Reset."""
     first = session.probe.rest_get(_unknown_id(), key=session.probe.api_key)
     second = session.probe.rest_get(_unknown_id(), key=session.probe.api_key)
     values = []
@@ -160,6 +168,7 @@ def ratelimit_headers(session: Session) -> str:
 
 @check("graphql.schema")
 def graphql_schema(session: Session) -> str:
+    """generate and generateAvatar take the documented input types."""
     query = (
         "{ __schema { mutationType { fields { name "
         "args { name type { kind ofType { name } } } } } } }"
@@ -195,6 +204,7 @@ def _check_avatar_shape(avatar: Any, where: str) -> None:
 
 @check("rest.create")
 def rest_create(session: Session) -> str:
+    """POST /v1/avatar answers a processing job, priced in band."""
     session.spend()
     response = session.probe.rest_create(REST_BODY, key=session.probe.api_key)
     expect(response.status_code == 200, f"status {response.status_code}: {response.text[:120]}")
@@ -208,6 +218,7 @@ def rest_create(session: Session) -> str:
 
 @check("graphql.generate")
 def graphql_generate(session: Session) -> str:
+    """generate answers a processing AVATAR/hedra job."""
     session.spend()
     response = session.probe.graphql(GENERATE, {"input": GENERATE_INPUT}, key=session.probe.api_key)
     expect(response.status_code == 200, f"status {response.status_code}: {response.text[:120]}")
@@ -221,6 +232,7 @@ def graphql_generate(session: Session) -> str:
 
 @check("graphql.generateAvatar")
 def graphql_generate_avatar(session: Session) -> str:
+    """generateAvatar answers a processing job."""
     session.spend()
     variables = {"input": {**REST_BODY}}
     response = session.probe.graphql(GENERATE_AVATAR, variables, key=session.probe.api_key)
@@ -233,6 +245,7 @@ def graphql_generate_avatar(session: Session) -> str:
 
 @check("lifecycle")
 def lifecycle(session: Session) -> str:
+    """the job completes, and its url is a downloadable video."""
     session.spend()
     job_id = session.jobs.get("rest")
     if job_id is None:
@@ -265,6 +278,7 @@ def lifecycle(session: Session) -> str:
 
 @check("idempotency")
 def idempotency(session: Session) -> str:
+    """a repeated Idempotency-Key returns the same job."""
     session.spend()
     key = "contract-" + uuid.uuid4().hex
     probe = session.probe
@@ -279,6 +293,7 @@ def idempotency(session: Session) -> str:
 
 @check("webhook.signature")
 def webhook_signature(session: Session) -> str:
+    """the completion webhook is signed over its exact body."""
     session.spend()
     secret = session.webhook_secret or session.probe.mock_webhook_secret()
     listener = session.listener

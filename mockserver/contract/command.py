@@ -14,7 +14,19 @@ def _listen_address(_: click.Context, __: click.Parameter, value: str) -> tuple[
     return host, int(port)
 
 
-@click.command()
+class _ContractCommand(click.Command):
+    """`--help` ends with the checks' names, read only when help is asked for."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from .checks import CHECKS  # noqa: PLC0415 - see `contract`
+
+        with formatter.section("Checks (in the order they run; pick some with --check NAME)"):
+            formatter.write_dl(
+                [(name, (check.__doc__ or "").strip().rstrip(".")) for name, check in CHECKS]
+            )
+
+
+@click.command(cls=_ContractCommand)
 @click.option("--base-url", required=True, help="The deployment: the mock's URL or the real API's.")
 @click.option(
     "--api-key",
@@ -71,7 +83,9 @@ def _listen_address(_: click.Context, __: click.Parameter, value: str) -> tuple[
     show_envvar=True,
     help="The mock's admin token, when it was started with --admin-token.",
 )
-@click.option("--check", "only", multiple=True, help="Run only this check (repeatable).")
+@click.option(
+    "--check", "only", multiple=True, help="Run only this check (repeatable; listed below)."
+)
 def contract(
     *,
     base_url: str,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -135,16 +135,47 @@ class Delivery:
         }
 
 
-class DeliveryLog:
-    """Deliveries by id, oldest first; finished ones beyond `capacity` are forgotten."""
+# How many deliveries the log keeps, pending ones included: a mock can run for days.
+DEFAULT_CAPACITY = 10_000
 
-    def __init__(self, policy: RetryPolicy, capacity: int = 10_000) -> None:
+
+class DeliveryLog:
+    """Deliveries by id, oldest first, never more than `capacity` of them.
+
+    To make room, the delivery that finished first is forgotten. When none has finished (a
+    receiver down while more jobs end than the log holds), the oldest pending one is given up
+    instead: it gets no more attempts, is forgotten and counted in `given_up`. The newest
+    deliveries are the ones a test is waiting for; the oldest pending one has been failing longest.
+
+    Every step costs the same however full the log is, so thousands of jobs ending together
+    never hold up the event loop.
+    """
+
+    def __init__(self, policy: RetryPolicy, capacity: int = DEFAULT_CAPACITY) -> None:
         self.policy = policy
         self.capacity = capacity
-        self._deliveries: OrderedDict[str, Delivery] = OrderedDict()
+        self._deliveries: dict[str, Delivery] = {}
+        # Pending ids, oldest first: any one leaves in O(1) when it finishes, the oldest when
+        # it is given up.
+        self._pending: OrderedDict[str, None] = OrderedDict()
+        # Finished ids in the order they finished: the first to be forgotten.
+        self._finished: deque[str] = deque()
+        self.given_up = 0  # since the last clear
+        self._given_up_untold = 0
 
     def clear(self) -> None:
         self._deliveries.clear()
+        self._pending.clear()
+        self._finished.clear()
+        self.given_up = self._given_up_untold = 0
+
+    def take_given_up(self) -> int:
+        """How many were given up since the last call: for the runtime to log, once each."""
+        count, self._given_up_untold = self._given_up_untold, 0
+        return count
+
+    def __len__(self) -> int:
+        return len(self._deliveries)
 
     def __iter__(self) -> Any:
         return iter(list(self._deliveries.values()))
@@ -165,36 +196,46 @@ class DeliveryLog:
             signature=sign(body, secret),
             next_attempt_at=at,
         )
+        self._make_room()
         self._deliveries[delivery.id] = delivery
-        self._forget_old()
+        self._pending[delivery.id] = None
         return delivery
 
     def record(self, delivery: Delivery, attempt: Attempt) -> float | None:
         """Log an attempt; returns when the next one is due, or None when there is none."""
         delivery.attempts.append(attempt)
+        if self._deliveries.get(delivery.id) is not delivery:
+            return None  # given up or forgotten while this attempt was out: nothing more to do
         if attempt.replay:
             if attempt.succeeded:
-                delivery.status = DeliveryStatus.DELIVERED
+                self._finish(delivery, DeliveryStatus.DELIVERED)
             return None
         if attempt.succeeded:
-            delivery.status, delivery.next_attempt_at = DeliveryStatus.DELIVERED, None
+            self._finish(delivery, DeliveryStatus.DELIVERED)
+            delivery.next_attempt_at = None
             return None
         scheduled = sum(1 for a in delivery.attempts if not a.replay)
         if scheduled >= self.policy.max_attempts:
-            delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
+            self._finish(delivery, DeliveryStatus.FAILED)
+            delivery.next_attempt_at = None
             return None
         delivery.next_attempt_at = attempt.at + self.policy.delay_after(scheduled)
         return delivery.next_attempt_at
 
-    def _forget_old(self) -> None:
-        excess = len(self._deliveries) - self.capacity
-        if excess <= 0:
-            return
-        finished = []
-        for delivery in self._deliveries.values():  # oldest first; stop once enough are found
-            if delivery.status is not DeliveryStatus.PENDING:
-                finished.append(delivery.id)
-                if len(finished) == excess:
-                    break
-        for delivery_id in finished:
-            del self._deliveries[delivery_id]
+    def _finish(self, delivery: Delivery, status: DeliveryStatus) -> None:
+        if delivery.status is DeliveryStatus.PENDING:
+            del self._pending[delivery.id]
+            self._finished.append(delivery.id)
+        delivery.status = status
+
+    def _make_room(self) -> None:
+        """Forget what a full log must: the first finished delivery, else the oldest pending one."""
+        while len(self._deliveries) >= self.capacity and self._deliveries:
+            if self._finished:
+                del self._deliveries[self._finished.popleft()]
+                continue
+            oldest_id, _ = self._pending.popitem(last=False)
+            oldest = self._deliveries.pop(oldest_id)
+            oldest.status, oldest.next_attempt_at = DeliveryStatus.FAILED, None
+            self.given_up += 1
+            self._given_up_untold += 1

@@ -17,7 +17,7 @@ from typing import Any
 from .config import MockConfig
 from .core.catalog import load_fixtures
 from .core.clock import Clock, ClockMode
-from .core.engine import Engine
+from .core.engine import NOTHING_DUE, DueWork, Engine
 from .core.journal import Journal
 from .core.randomness import Randomness
 from .core.scenarios import Scenario, load_scenario
@@ -59,19 +59,60 @@ class MockRuntime:
         self.sender = WebhookSender(self.clock, policy)
         self._tasks: set[asyncio.Task[None]] = set()
         self._ticker: asyncio.Task[None] | None = None
+        self._catching_up: asyncio.Task[None] | None = None
         self._advancing = asyncio.Lock()
         # Tracebacks of errors inside the mock, for the pytest plugin to report in the test.
         self.errors: list[str] = []
 
     def sync(self) -> None:
-        """Bring state up to the clock's present; due webhook attempts start in the background."""
-        for delivery in self.engine.run_due():
-            self._spawn(self._deliver(delivery))
+        """Bring state up to the clock's present; due webhook attempts start in the background.
 
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        One batch of due work runs here; a backlog beyond it runs in a task, batch by batch,
+        so the request that found it (or the ticker) is not held up by thousands of jobs.
+        """
+        work = self.engine.run_due()
+        if work is not NOTHING_DUE and self._take(work):  # nearly every request: nothing due
+            self._catch_up_soon()
+
+    def _take(self, work: DueWork) -> bool:
+        """Start a batch's webhook attempts; True while more is due."""
+        for delivery in work.deliveries:
+            self._spawn(self._deliver(delivery))
+        if not work.more:  # once a backlog is done, not once a batch: one line per burst
+            self._tell_given_up()
+        return work.more
+
+    def _catch_up_soon(self) -> None:
+        if self._catching_up is None or self._catching_up.done():
+            self._catching_up = self._spawn(self._catch_up())
+
+    async def _catch_up(self) -> None:
+        """Run a backlog of due work, letting the event loop serve requests between batches.
+
+        A task like the webhook attempts, so `advance` waits for it before it returns.
+        """
+        while True:
+            await asyncio.sleep(0)
+            work = self.engine.run_due()
+            if work is NOTHING_DUE or not self._take(work):
+                return
+
+    def _tell_given_up(self) -> None:
+        log = self.engine.webhooks
+        if given_up := log.take_given_up():
+            logger.warning(
+                "the webhook log is full (%d deliveries): gave up the %d oldest pending ones, "
+                "which get no more attempts (%d since the last reset)",
+                log.capacity,
+                given_up,
+                log.given_up,
+            )
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     async def _deliver(self, delivery: Delivery) -> None:
         number = sum(1 for attempt in delivery.attempts if not attempt.replay) + 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -72,6 +73,14 @@ class Receiver:
         self.release()
         self.server.shutdown()
         self.server.server_close()
+
+
+def closed_port_url() -> str:
+    """A loopback URL where nothing listens: every attempt there is refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/hook"
 
 
 def receiving() -> Iterator[Receiver]:

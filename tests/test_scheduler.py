@@ -43,3 +43,13 @@ def test_in_order_entries_never_touch_the_heap_and_late_ones_merge() -> None:
     refs = [due.ref for due in scheduler.pop_due(12.0)]
     assert refs == ["job0", "job1", "retry", "job2", "tie"]
     assert scheduler.next_at() == 13.0
+
+
+def test_a_limit_takes_the_earliest_and_leaves_the_rest_due() -> None:
+    scheduler = Scheduler()
+    for second in range(5):
+        scheduler.schedule(10.0 + second, "job", f"job{second}")
+    scheduler.schedule(11.5, "webhook", "retry")
+    assert [due.ref for due in scheduler.pop_due(20.0, limit=3)] == ["job0", "job1", "retry"]
+    assert [due.ref for due in scheduler.pop_due(20.0, limit=3)] == ["job2", "job3", "job4"]
+    assert scheduler.pop_due(20.0, limit=3) == []

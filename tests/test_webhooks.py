@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import socket
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from receiver import Receiver, receiving
+from receiver import Receiver, closed_port_url, receiving
 
 from mockserver import ClockMode, MockConfig, ServerThread, create_app, verify_signature
 
@@ -113,13 +112,6 @@ def test_retries_fall_due_only_as_the_clock_reaches_them(live_api: Api, receiver
     assert len(receiver.received) == 2
     live_api.advance(20)
     assert len(receiver.received) == 3
-
-
-def closed_port_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/hook"
 
 
 def test_a_dead_receiver_uses_up_the_attempts_and_the_job_stays_completed(live_api: Api) -> None:

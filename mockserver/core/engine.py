@@ -7,7 +7,7 @@ writes what comes back (or the ApiError raised) in its own way.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,13 +32,27 @@ from .randomness import Randomness
 from .ratelimit import RateLimiter
 from .running_jobs import RunningJobs
 from .scenarios import Scenario
-from .scheduler import Scheduler
+from .scheduler import Due, Scheduler
 from .shared_strings import SharedStrings
 from .webhooks import Attempt, Delivery, DeliveryLog, RetryPolicy
 
 JOB_DUE = "job"
 DEFAULT_MAX_JOBS = 100_000
 WEBHOOK_DUE = "webhook"
+# How many due events one `run_due` runs: thousands of jobs ending at one instant are finished
+# batch by batch, so requests are served between batches instead of waiting for them all.
+DUE_BATCH = 250
+
+
+@dataclass(frozen=True, slots=True)
+class DueWork:
+    """What one `run_due` did: webhook attempts to make, and whether more is due."""
+
+    deliveries: Sequence[Delivery]
+    more: bool
+
+
+NOTHING_DUE = DueWork((), more=False)
 
 
 @dataclass(slots=True)  # not frozen: one is made per request, and frozen triples that cost
@@ -280,23 +294,35 @@ class Engine:
 
     # -- time --------------------------------------------------------------------------------
 
-    def run_due(self) -> list[Delivery]:
-        """Run everything due by now, earliest first; returns the webhook deliveries to attempt."""
-        to_send = []
-        for due in self.scheduler.pop_due(self.clock.now()):
-            if due.kind == JOB_DUE:
-                job = self.jobs.get(due.ref)
-                if job is not None and not job.finished:
-                    failure = self._planned_failures.get(job.id)
-                    if failure is not None:
-                        self.finish(job, JobStatus.FAILED, at=due.at, error=failure)
-                    else:
-                        self.finish(job, JobStatus.COMPLETED, at=due.at)
-            elif due.kind == WEBHOOK_DUE:
-                delivery = self.webhooks.get(due.ref)
-                if delivery is not None and delivery.next_attempt_at == due.at:
-                    to_send.append(delivery)
-        return to_send
+    def run_due(self, limit: int = DUE_BATCH) -> DueWork:
+        """Run what is due by now, earliest first, at most `limit` events of it."""
+        now = self.clock.now()
+        events = self.scheduler.pop_due(now, limit)
+        if not events:
+            return NOTHING_DUE
+        to_send: list[Delivery] = []
+        for due in events:
+            delivery = self._run(due)
+            if delivery is not None:
+                to_send.append(delivery)
+        next_at = self.scheduler.next_at()
+        return DueWork(to_send, more=next_at is not None and next_at <= now)
+
+    def _run(self, due: Due) -> Delivery | None:
+        """Do one due event; a webhook attempt comes back for the caller to make."""
+        if due.kind == JOB_DUE:
+            job = self.jobs.get(due.ref)
+            if job is not None and not job.finished:
+                failure = self._planned_failures.get(job.id)
+                if failure is not None:
+                    self.finish(job, JobStatus.FAILED, at=due.at, error=failure)
+                else:
+                    self.finish(job, JobStatus.COMPLETED, at=due.at)
+        elif due.kind == WEBHOOK_DUE:
+            delivery = self.webhooks.get(due.ref)
+            if delivery is not None and delivery.next_attempt_at == due.at:
+                return delivery
+        return None
 
     def finish(self, job: Job, status: JobStatus, at: float, error: str | None = None) -> None:
         """End a job: a failed one gives its credits back; either one's webhook falls due."""

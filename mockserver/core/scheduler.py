@@ -58,8 +58,8 @@ class Scheduler:
             return min(queue[0].at, heap[0][0])
         return queue[0].at if queue else heap[0][0] if heap else None
 
-    def pop_due(self, now: float) -> list[Due]:
-        """Everything due at or before `now`, earliest first."""
+    def pop_due(self, now: float, limit: int | None = None) -> list[Due]:
+        """Everything due at or before `now`, earliest first; the first `limit` of it if given."""
         due: list[Due] = []
         queue, heap = self._queue, self._heap
         while True:
@@ -69,4 +69,6 @@ class Scheduler:
                 at, _, kind, ref = heapq.heappop(heap)
                 due.append(Due(at, kind, ref))
             else:
+                return due
+            if len(due) == limit:  # checked after a pop: nothing due costs no more than before
                 return due

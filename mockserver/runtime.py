@@ -75,7 +75,9 @@ class MockRuntime:
             self._catch_up_soon()
 
     def _take(self, work: DueWork) -> bool:
-        """Start a batch's webhook attempts; True while more is due."""
+        """Start a batch's webhook attempts and report its errors; True while more is due."""
+        for where, error in work.failures:
+            self.report_bug(where, error)
         for delivery in work.deliveries:
             self._spawn(self._deliver(delivery))
         if not work.more:  # once a backlog is done, not once a batch: one line per burst
@@ -115,9 +117,12 @@ class MockRuntime:
         return task
 
     async def _deliver(self, delivery: Delivery) -> None:
-        number = sum(1 for attempt in delivery.attempts if not attempt.replay) + 1
-        attempt = await self.sender.attempt(delivery, number)
-        self.engine.record_attempt(delivery, attempt)
+        try:
+            number = sum(1 for attempt in delivery.attempts if not attempt.replay) + 1
+            attempt = await self.sender.attempt(delivery, number)
+            self.engine.record_attempt(delivery, attempt)
+        except Exception as error:  # a bug in the mock: the task has no one else to tell
+            self.report_bug(f"webhook delivery {delivery.id}", error)
 
     async def replay(self, delivery: Delivery) -> None:
         """Send a delivery once more, now; returns after the attempt is logged."""
@@ -190,7 +195,11 @@ class MockRuntime:
 
     async def _tick_forever(self) -> None:
         while True:
-            self.sync()
-            next_at = self.engine.scheduler.next_at()
-            wait = MAX_TICK_SECONDS if next_at is None else next_at - self.clock.now()
+            try:
+                self.sync()
+                next_at = self.engine.scheduler.next_at()
+                wait = MAX_TICK_SECONDS if next_at is None else next_at - self.clock.now()
+            except Exception as error:  # a bug in the mock must not stop time for every key
+                self.report_bug("the background ticker", error)
+                wait = MAX_TICK_SECONDS
             await asyncio.sleep(min(max(wait, MIN_TICK_SECONDS), MAX_TICK_SECONDS))

@@ -34,6 +34,7 @@ class Receiver:
         self.got_request = threading.Event()
         self._released = threading.Event()
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -43,6 +44,7 @@ class Receiver:
                 with receiver._lock:
                     receiver.received.append(Received(self.path, dict(self.headers), body))
                     status = receiver.statuses.pop(0) if receiver.statuses else 200
+                    receiver._arrived.notify_all()
                 receiver.got_request.set()
                 if receiver.hold:
                     receiver._released.wait(30)
@@ -64,6 +66,11 @@ class Receiver:
 
     def release(self) -> None:
         self._released.set()
+
+    def wait_for(self, count: int, timeout: float) -> bool:
+        """True once `count` requests have arrived; False if `timeout` seconds pass first."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.received) >= count, timeout)
 
     def __enter__(self) -> Receiver:
         self._thread.start()

@@ -2,7 +2,8 @@
 
 With a real clock a background task runs what falls due; with a frozen clock only `advance`
 moves time, and it runs everything that fell due, webhook attempts included, before it returns.
-Every API request goes through `sync` too, so a job that is read is never stale.
+Every API request goes through `sync` too, so a job that is read is never stale; only while a
+burst of thousands falling due at once is worked off, batch by batch, can one lag behind.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from .core.clock import ClockLimitError, iso
 from .core.errors import ApiError, bad_request, unauthorized
 from .core.inbox import Received
 from .core.jobs import Job, JobStatus, job_record
-from .core.scenarios import available_scenarios, load_scenario
+from .core.scenarios import ScenarioNotFound, available_scenarios, load_scenario
 from .core.webhooks import Delivery
 from .openapi import build_openapi
 from .responses import error_response, json_response, parse_json
@@ -302,12 +302,15 @@ class AdminEndpoints:
         if name is None:
             self.runtime.activate(None)
             return
-        if not isinstance(name, str) or "/" in name or "\\" in name:
+        if not isinstance(name, str):
             raise bad_request(
                 f"scenario must be the name of a bundled scenario, got {name!r}", "scenario"
             )
+        # Checked in full before anything changes: a bad file leaves the active scenario as it is.
         try:
-            scenario = load_scenario(name, self.runtime.engine.fixtures.scenarios_dir)
-        except FixtureError as error:
+            scenario = load_scenario(name, self.runtime.engine.fixtures, bundled_only=True)
+        except ScenarioNotFound as error:
             raise ApiError(404, "NOT_FOUND", str(error)) from None
+        except FixtureError as error:
+            raise bad_request(str(error), "scenario") from None
         self.runtime.activate(scenario)

@@ -56,7 +56,7 @@ class MockRuntime:
             max_jobs=config.max_jobs,
         )
         if config.scenario is not None:
-            self.engine.activate(load_scenario(config.scenario, self.engine.fixtures.scenarios_dir))
+            self.engine.activate(load_scenario(config.scenario, self.engine.fixtures))
         self.sender = WebhookSender(self.clock, policy)
         self._tasks: set[asyncio.Task[None]] = set()
         self._ticker: asyncio.Task[None] | None = None
@@ -177,8 +177,8 @@ class MockRuntime:
 
     def activate_by_name(self, name: str | None, seed: int | None = None) -> None:
         """`activate` with a bundled scenario's name (or a path); None means no scenario."""
-        scenarios_dir = self.engine.fixtures.scenarios_dir
-        self.activate(None if name is None else load_scenario(name, scenarios_dir), seed)
+        fixtures = self.engine.fixtures
+        self.activate(None if name is None else load_scenario(name, fixtures), seed)
 
     async def start(self) -> None:
         if self.clock.mode is ClockMode.REAL:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -115,6 +116,12 @@ def test_named_scenario_from_the_command_line() -> None:
         ("{", "not valid JSON"),
         ('{"faults": [{"status": 418}]}', "faults[0]"),
         ('{"colour": 1}', "unknown field"),
+        ('{"accounts": [{"apiKey": "YOUR_API_KEY", "plan": "platinum"}]}', "accounts[0].plan"),
+        ('{"accounts": [{"apiKey": "new", "plan": "free", "credits": -5}]}', "accounts[0].credits"),
+        ('{"accounts": [{"apiKey": "new", "credits": 5}]}', "accounts[0].plan"),
+        ('{"accounts": [{"apiKey": "new", "plan": "free", "credits": 1, "limits": 3}]}', "limits"),
+        ('{"jobSeconds": NaN}', "jobSeconds"),
+        ('{"description": ["not", "text"]}', "description"),
     ],
 )
 def test_a_bad_scenario_file_stops_serve_with_a_clear_message(
@@ -130,7 +137,53 @@ def test_a_bad_scenario_file_stops_serve_with_a_clear_message(
         check=False,
     )
     assert result.returncode != 0
-    assert fragment in result.stderr
+    assert fragment in result.stderr and str(bad) in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _fixtures_with_scenario(tmp_path: Path, name: str, scenario: object) -> Path:
+    """A copy of the bundled fixtures with one more scenario file."""
+    root = tmp_path / "fixtures"
+    shutil.copytree(default_fixtures_dir(), root)
+    (root / "scenarios" / f"{name}.json").write_text(json.dumps(scenario))
+    return root
+
+
+def test_a_bad_scenario_is_refused_at_run_time_and_never_made_active(tmp_path: Path) -> None:
+    broken = {"accounts": [{"apiKey": "YOUR_API_KEY", "plan": "platinum", "credits": 5}]}
+    fixtures = _fixtures_with_scenario(tmp_path, "broken", broken)
+    with TestClient(create_app(virtual_config(fixtures_dir=fixtures))) as client:
+        api = Api(client)
+        assert client.post("/__mock/scenarios/out-of-credits").status_code == 200
+        for refused in (
+            client.post("/__mock/scenarios/broken"),
+            client.post("/__mock/reset", json={"scenario": "broken"}),
+        ):
+            assert refused.status_code == 400
+            (error,) = refused.json()["errors"]
+            assert "broken.json" in error["message"] and "accounts[0].plan" in error["message"]
+            assert error["extensions"] == {"code": "BAD_REQUEST", "field": "scenario"}
+        assert client.get("/__mock/scenarios").json()["active"]["name"] == "out-of-credits"
+        assert client.post("/__mock/reset").status_code == 200
+        assert api.rest_create().status_code == 200
+        assert api.rest_create().status_code == 402  # still out-of-credits' 75
+
+
+def test_a_bare_name_is_the_bundled_scenario_whatever_the_working_directory_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    impostor = json.dumps({"description": "from the working directory"})
+    for name in ("flaky", "flaky.json", "mine.json"):
+        (tmp_path / name).write_text(impostor)
+    monkeypatch.chdir(tmp_path)
+    bundled = json.loads((default_fixtures_dir() / "scenarios" / "flaky.json").read_text())
+    with TestClient(create_app(virtual_config(scenario="flaky"))) as client:
+        active = client.get("/__mock/scenarios").json()["active"]
+        assert active["description"] == bundled["description"]
+        for name in ("flaky", "flaky.json"):
+            chosen = client.post(f"/__mock/scenarios/{name}").json()["active"]
+            assert chosen["description"] == bundled["description"]
+        assert client.post("/__mock/scenarios/mine.json").status_code == 404
 
 
 def test_shipped_scenarios_are_in_the_fixtures() -> None:

@@ -59,12 +59,41 @@ def test_put_changes_only_what_it_names(api: Api) -> None:
         ({"plan": "free", "credits": "lots"}, "credits"),
         ({"plan": "free", "credits": 1, "limits": {"bogus": 1}}, "limits"),
         ({"plan": "free", "credits": 1, "nickname": "x"}, "nickname"),
+        ({"plan": ["free"], "credits": 1}, "plan"),
+        ({"plan": "free", "credits": 1, "webhookSecret": ""}, "webhookSecret"),
     ],
 )
 def test_bad_account_is_400(api: Api, body: dict[str, object], field: str) -> None:
     response = api.client.put("/__mock/accounts/new-key", json=body)
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["field"] == field
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({}, "plan", "plan is required to create an account"),
+        ({"plan": "free"}, "credits", "credits is required to create an account"),
+        ({"credits": 10}, "plan", "plan is required to create an account"),
+        (
+            {"plan": None, "credits": 10},
+            "plan",
+            "plan must be one of free, starter, pro, enterprise, got null",
+        ),
+        (
+            {"plan": "free", "credits": True},
+            "credits",
+            "credits must be a whole number >= 0, got true",
+        ),
+    ],
+)
+def test_a_new_account_without_plan_or_credits_is_a_400_that_says_what_is_missing(
+    api: Api, body: dict[str, object], field: str, message: str
+) -> None:
+    response = api.client.put("/__mock/accounts/new", json=body)
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error == {"message": message, "extensions": {"code": "BAD_REQUEST", "field": field}}
 
 
 def test_reset_restores_the_fixtures(api: Api) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -98,6 +99,20 @@ def build_account(
 _ACCOUNT_FIELDS = frozenset({"plan", "credits", "webhookSecret", "limits"})
 
 
+def _given_or_current(body: dict[str, Any], name: str, current: Any) -> Any:
+    """`body[name]`, else the account's current value; a new account must give it."""
+    if name in body:
+        return body[name]
+    if current is None:
+        raise ValueError(name, f"{name} is required to create an account")
+    return current
+
+
+def _shown(value: Any) -> str:
+    """A value as the client wrote it, in JSON (null, not Python's None)."""
+    return json.dumps(value)
+
+
 def change_account(
     current: Account | None,
     api_key: str,
@@ -117,15 +132,17 @@ def change_account(
     unknown = sorted(set(body) - _ACCOUNT_FIELDS)
     if unknown:
         raise ValueError(unknown[0], f"Unknown field {unknown[0]}")
-    plan = body.get("plan", current.plan if current else None)
-    if plan not in plans:
-        raise ValueError("plan", f"plan must be one of {', '.join(PLANS)}, got {plan!r}")
-    credits = body.get("credits", current.credits if current else None)
+    plan = _given_or_current(body, "plan", current.plan if current else None)
+    if not isinstance(plan, str) or plan not in plans:  # a list or object cannot be looked up
+        raise ValueError("plan", f"plan must be one of {', '.join(PLANS)}, got {_shown(plan)}")
+    credits = _given_or_current(body, "credits", current.credits if current else None)
     if isinstance(credits, bool) or not isinstance(credits, int) or credits < 0:
-        raise ValueError("credits", f"credits must be a whole number >= 0, got {credits!r}")
-    secret = body.get("webhookSecret") or (current.webhook_secret if current else new_secret())
-    if not isinstance(secret, str):
-        raise ValueError("webhookSecret", "webhookSecret must be a string")
+        raise ValueError("credits", f"credits must be a whole number >= 0, got {_shown(credits)}")
+    secret = body.get("webhookSecret")
+    if secret is None:
+        secret = current.webhook_secret if current else new_secret()
+    if not isinstance(secret, str) or not secret:
+        raise ValueError("webhookSecret", "webhookSecret must be a non-empty string")
     limits = current.custom_limits if current and "plan" not in body else {}
     if "limits" in body:
         try:

@@ -15,13 +15,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .api_request import read_body
+from .control_query import ControlQuery
 from .core.catalog import FixtureError
 from .core.clock import ClockLimitError, iso
 from .core.errors import ApiError, bad_request, unauthorized
 from .core.inbox import Received
 from .core.jobs import Job, JobStatus, job_record
 from .core.scenarios import ScenarioNotFound, available_scenarios, load_scenario
-from .core.webhooks import Delivery
+from .core.webhooks import Delivery, DeliveryStatus
 from .openapi import build_openapi
 from .responses import error_response, json_response, parse_json
 from .runtime import MockRuntime
@@ -31,13 +32,10 @@ T = TypeVar("T")
 ADMIN_TOKEN_HEADER = "X-Mock-Admin-Token"
 
 
-def _query_int(request: Request, name: str) -> int | None:
-    value = request.query_params.get(name)
-    if value is None:
-        return None
-    if not value.isdigit():
-        raise bad_request(f"{name} must be a whole number, got {value!r}", name)
-    return int(value)
+JOB_STATUSES = tuple(status.value for status in JobStatus)
+DELIVERY_STATUSES = tuple(status.value for status in DeliveryStatus)
+HTTP_STATUSES = (0, 599)  # 0: a dropped connection, as the journal logs it
+MAX_LIST_LIMIT = 1_000_000_000
 
 
 def _found(value: T | None, what: str, key: str) -> T:
@@ -165,8 +163,8 @@ class AdminEndpoints:
     async def jobs(self, request: Request) -> Response:
         """All jobs, oldest first; `?apiKey=` and `?status=` narrow the list."""
         self.runtime.sync()
-        api_key = request.query_params.get("apiKey")
-        status = request.query_params.get("status")
+        query = ControlQuery(request.query_params)
+        api_key, status = query.text("apiKey"), query.choice("status", JOB_STATUSES)
         jobs = [
             self._record(job)
             for job in self.runtime.engine.jobs.values()
@@ -221,11 +219,12 @@ class AdminEndpoints:
 
     async def requests(self, request: Request) -> Response:
         """The journal, oldest first; `?operation=`, `?apiKey=`, `?status=`, `?limit=` narrow it."""
+        query = ControlQuery(request.query_params)
         entries = self.runtime.engine.journal.select(
-            operation=request.query_params.get("operation"),
-            api_key=request.query_params.get("apiKey"),
-            status=_query_int(request, "status"),
-            limit=_query_int(request, "limit"),
+            operation=query.text("operation"),
+            api_key=query.text("apiKey"),
+            status=query.whole("status", *HTTP_STATUSES),
+            limit=query.whole("limit", 1, MAX_LIST_LIMIT),
         )
         return json_response({"requests": [entry.as_json() for entry in entries]})
 
@@ -234,8 +233,8 @@ class AdminEndpoints:
     async def deliveries(self, request: Request) -> Response:
         """Webhook deliveries, oldest first; `?jobId=` and `?status=` narrow the list."""
         self.runtime.sync()
-        job_id = request.query_params.get("jobId")
-        status = request.query_params.get("status")
+        query = ControlQuery(request.query_params)
+        job_id, status = query.text("jobId"), query.choice("status", DELIVERY_STATUSES)
         deliveries = [
             d.as_json()
             for d in self.runtime.engine.webhooks

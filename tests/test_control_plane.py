@@ -114,3 +114,41 @@ def test_the_control_client_verifies_certificates_for_https_only() -> None:
     finally:
         plain.close()
         tls.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/__mock/jobs", {"status": "bogus"}, "status"),
+        ("/__mock/jobs", {"status": "PROCESSING"}, "status"),
+        ("/__mock/webhooks", {"status": "bogus"}, "status"),
+        ("/__mock/requests", {"status": "²"}, "status"),
+        ("/__mock/requests", {"status": "\uff11\uff12"}, "status"),  # full-width digits
+        ("/__mock/requests", {"status": "-1"}, "status"),
+        ("/__mock/requests", {"status": "600"}, "status"),
+        ("/__mock/requests", {"limit": "²"}, "limit"),
+        ("/__mock/requests", {"limit": "9" * 5000}, "limit"),
+        ("/__mock/requests", {"limit": "0"}, "limit"),
+        ("/__mock/requests", {"limit": " 5"}, "limit"),
+    ],
+)
+def test_a_malformed_listing_query_is_a_400_naming_the_parameter(
+    live_api: Api, path: str, params: dict[str, str], field: str
+) -> None:
+    response = live_api.client.get(path, params=params)
+    assert response.status_code == 400, response.text
+    (error,) = response.json()["errors"]
+    assert error["extensions"] == {"code": "BAD_REQUEST", "field": field}
+    assert field in error["message"] and len(error["message"]) < 200
+
+
+def test_well_formed_listing_queries_filter(live_api: Api) -> None:
+    live_api.rest_create()
+    live_api.rest_get("nothing")
+    jobs = live_api.client.get("/__mock/jobs", params={"status": "processing"}).json()["jobs"]
+    assert len(jobs) == 1
+    assert live_api.client.get("/__mock/jobs", params={"status": "failed"}).json()["jobs"] == []
+    pending = live_api.client.get("/__mock/webhooks", params={"status": "pending"})
+    assert pending.json() == {"deliveries": []}
+    journal = live_api.client.get("/__mock/requests", params={"status": "404", "limit": "1"})
+    assert [entry["status"] for entry in journal.json()["requests"]] == [404]

@@ -230,3 +230,27 @@ def test_x_mock_fault_drop_over_a_real_socket(live_api: Api) -> None:
     with pytest.raises(httpx.TransportError):
         live_api.rest_get("x", **{"X-Mock-Fault": "drop"})
     assert live_api.rest_get("x").status_code == 404
+
+
+@pytest.mark.parametrize("key", [None, "no-such-key", "test_unlimited_key"])
+@pytest.mark.parametrize("transport", ["rest", "graphql"])
+def test_a_scripted_429_says_when_to_retry_even_with_no_window_to_count_against(
+    live_api: Api, transport: str, key: str | None
+) -> None:
+    """No key, an unknown one, or one with no limits: still `limit`, `retryAfter` and
+    `Retry-After` (to the end of the clock's minute), but no `X-RateLimit-*` to describe."""
+    live_api.advance(23)
+    fault = {"X-Mock-Fault": "429"}
+    if transport == "rest":
+        response = live_api.rest_get("x", key=key, **fault)
+    else:
+        response = live_api.graphql(AVATAR, {"id": "x"}, key=key, **fault)
+    assert response.status_code == 429
+    (error,) = response.json()["errors"]
+    assert error["extensions"] == {
+        "code": "RATE_LIMIT_EXCEEDED",
+        "limit": "requests_per_minute",
+        "retryAfter": 37,
+    }
+    assert response.headers["Retry-After"] == "37"
+    assert not [name for name in response.headers if name.lower().startswith("x-ratelimit")]

@@ -6,6 +6,7 @@ writes what comes back (or the ApiError raised) in its own way.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from .job_request import JobRequest
 from .jobs import Job, JobStatus
 from .journal import Journal
 from .randomness import Randomness
-from .ratelimit import RateLimiter
+from .ratelimit import MINUTE, RateLimiter
 from .running_jobs import RunningJobs
 from .scenarios import Scenario
 from .scheduler import Due, Scheduler
@@ -193,17 +194,24 @@ class Engine:
     def _scripted(self, fault: Fault, api_key: str | None) -> ApiError:
         account = self.find_account(api_key)
         error = scripted_error(fault, account.credits if account else None)
+        if fault.status == 429:
+            return self._scripted_rate_limit(error.message, account)
         if account is None or fault.status == 401:
             return error
-        now = self.clock.now()
-        if fault.status == 429:
-            headers = {**self.limiter.headers(account, now), "X-RateLimit-Remaining": "0"}
-            reset = int(headers.get("X-RateLimit-Reset", now + 60))
-            retry = max(int(reset - now + 0.999), 1)
-            limited = rate_limited("requests_per_minute", retry, headers)
-            return ApiError(429, limited.code, error.message, limited.extensions, limited.headers)
-        error.headers.update(self.limiter.count(account, now))
+        error.headers.update(self.limiter.count(account, self.clock.now()))
         return error
+
+    def _scripted_rate_limit(self, message: str, account: Account | None) -> ApiError:
+        """The per-minute limit's own 429, whether or not there is a key to count against:
+        `limit`, `retryAfter` and `Retry-After` to the end of the clock's minute, and the
+        window's headers (spent) only when the key has one."""
+        now = self.clock.now()
+        retry = max(math.ceil((now // MINUTE + 1) * MINUTE - now), 1)
+        headers = self.limiter.headers(account, now) if account is not None else {}
+        if headers:
+            headers["X-RateLimit-Remaining"] = "0"
+        limited = rate_limited("requests_per_minute", retry, headers)
+        return ApiError(429, limited.code, message, limited.extensions, limited.headers)
 
     # -- operations --------------------------------------------------------------------------
 

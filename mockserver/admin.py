@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .api_request import read_body
+from .control_index import control_index
 from .control_query import ControlQuery
 from .core.catalog import FixtureError
 from .core.clock import ClockLimitError, iso
@@ -48,9 +49,11 @@ def _found(value: T | None, what: str, key: str) -> T:
 class AdminEndpoints:
     def __init__(self, runtime: MockRuntime) -> None:
         self.runtime = runtime
+        self._index: dict[str, Any] = {}
 
     def routes(self) -> list[Route]:
         table: list[tuple[str, Handler, str]] = [
+            ("/__mock/", self.index, "GET"),
             ("/__mock/reset", self.reset, "POST"),
             ("/__mock/clock", self.clock, "GET"),
             ("/__mock/clock/advance", self.advance, "POST"),
@@ -80,6 +83,7 @@ class AdminEndpoints:
         receive = self._guard(self.receive, token_required=False)
         routes.append(Route("/__mock/inbox/{rest:path}", receive, methods=["POST"]))
         routes.append(Route("/__mock/inbox", receive, methods=["POST"]))
+        self._index = control_index(routes)
         return routes
 
     def _guard(self, handler: Handler, token_required: bool = True) -> Handler:
@@ -111,6 +115,10 @@ class AdminEndpoints:
     def _clock_state(self) -> dict[str, Any]:
         now = self.runtime.clock.now()
         return {"now": iso(now), "epoch": now, "mode": self.runtime.clock.mode.value}
+
+    async def index(self, request: Request) -> Response:
+        """What the control plane offers: the URL the banner prints, until there is a page."""
+        return json_response(self._index)
 
     # -- state and time ----------------------------------------------------------------------
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import ssl
 
+import httpx
 import pytest
 
 from mockserver.control import MockControl
 
 from conftest import Api
+from serve_process import ServeProcess
 
 
 def test_clock_reads_and_advances(api: Api) -> None:
@@ -152,3 +154,24 @@ def test_well_formed_listing_queries_filter(live_api: Api) -> None:
     assert pending.json() == {"deliveries": []}
     journal = live_api.client.get("/__mock/requests", params={"status": "404", "limit": "1"})
     assert [entry["status"] for entry in journal.json()["requests"]] == [404]
+
+
+def test_the_control_url_the_banner_prints_answers_an_index_of_the_control_routes() -> None:
+    with ServeProcess("--port", "0", "--clock", "virtual") as served:
+        (line,) = [line for line in served.output if line.strip().startswith("Control")]
+        control_url = line.split()[1]
+        assert control_url == f"{served.url}/__mock/"
+        with httpx.Client(timeout=10) as http:
+            index = http.get(control_url)
+            assert index.status_code == 200
+            assert index.headers["content-type"].startswith("application/json")
+            routes = index.json()["routes"]
+            listed = {(route["method"], route["path"]) for route in routes}
+            assert ("POST", "/__mock/clock/advance") in listed
+            assert ("GET", "/__mock/jobs/{job_id}") in listed
+            assert all(route["does"] for route in routes)
+            for method, path in sorted(listed):
+                if method == "GET" and "{" not in path:  # every plain listing really answers
+                    assert http.get(served.url + path).status_code == 200, path
+            bare = http.get(f"{served.url}/__mock", follow_redirects=True)
+            assert bare.json() == index.json()

@@ -1,7 +1,7 @@
 """A Python client of the control plane (`/__mock/...`), for tests and scripts.
 
 `MockControl("http://127.0.0.1:8910")` drives a mock started with `mock-doitong serve`; the pytest
-fixture's handle is one of these too.
+fixture's handle is one of these too, with the in-process app besides.
 """
 
 from __future__ import annotations
@@ -32,11 +32,25 @@ class ReceivedWebhook:
         return self.headers.get("x-doitong-signature", "")
 
 
-class MockControl:
-    """Typed access to every control route of one running mock."""
+DEFAULT_API_KEY = "YOUR_API_KEY"
 
-    def __init__(self, url: str, admin_token: str | None = None, timeout: float = 30.0) -> None:
+
+class MockControl:
+    """Typed access to every control route of one running mock, and where its API listens.
+
+    `api_key` is the key a test uses (the fixtures' `YOUR_API_KEY` unless told otherwise);
+    `webhook_secret` is read from the mock, so it is always that key's current one.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        admin_token: str | None = None,
+        timeout: float = 30.0,
+        api_key: str = DEFAULT_API_KEY,
+    ) -> None:
         self.url = url.rstrip("/")
+        self.api_key = api_key
         headers = {"X-Mock-Admin-Token": admin_token} if admin_token else {}
         # Certificates only matter for https: loading them costs ~40 ms, a third of a pytest
         # session's start, for a mock that is almost always plain http on loopback.
@@ -47,6 +61,20 @@ class MockControl:
 
     def close(self) -> None:
         self._http.close()
+
+    @property
+    def graphql_url(self) -> str:
+        return f"{self.url}/graphql"
+
+    @property
+    def rest_url(self) -> str:
+        return f"{self.url}/v1/avatar"
+
+    @property
+    def webhook_secret(self) -> str:
+        """The signing secret of `api_key`'s account."""
+        secret: str = self.account(self.api_key)["webhookSecret"]
+        return secret
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self._http.request(method, f"/__mock{path}", **kwargs)
@@ -87,13 +115,14 @@ class MockControl:
 
     def set_account(
         self,
-        api_key: str,
+        api_key: str | None = None,
         plan: str | None = None,
         credits: int | None = None,
         webhook_secret: str | None = None,
         limits: dict[str, int | None] | None = None,
     ) -> dict[str, Any]:
-        """Create or change an account; what is left out keeps its value."""
+        """Create or change an account (`api_key`'s by default); what is left out keeps its
+        value."""
         body: dict[str, Any] = {
             name: value
             for name, value in (
@@ -104,7 +133,8 @@ class MockControl:
             )
             if value is not None
         }
-        account: dict[str, Any] = self._call("PUT", f"/accounts/{api_key}", json=body)
+        key = api_key or self.api_key
+        account: dict[str, Any] = self._call("PUT", f"/accounts/{key}", json=body)
         return account
 
     # -- jobs --------------------------------------------------------------------------------

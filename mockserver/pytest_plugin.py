@@ -15,13 +15,12 @@ from starlette.applications import Starlette
 
 from .app import create_app
 from .config import MockConfig
-from .control import MockControl
+from .control import DEFAULT_API_KEY, MockControl
 from .core.catalog import FixtureError
 from .core.clock import ClockMode
 from .runtime import MockRuntime
 from .server import ServerThread
 
-DEFAULT_API_KEY = "YOUR_API_KEY"
 MARKER = "mock_doitong"
 MARKER_OPTIONS = frozenset({"plan", "credits", "scenario", "seed", "api_key"})
 
@@ -49,38 +48,12 @@ class MockDoitong(MockControl):
     def __init__(self, server: ServerThread, app: Starlette) -> None:
         super().__init__(server.url)
         self._app = app
-        self.api_key = DEFAULT_API_KEY
-
-    @property
-    def graphql_url(self) -> str:
-        return f"{self.url}/graphql"
-
-    @property
-    def rest_url(self) -> str:
-        return f"{self.url}/v1/avatar"
 
     @property
     def app(self) -> Starlette:
         """The ASGI app the server runs, for httpx.ASGITransport with no socket. It shares the
         server's state, so do not use both at once from different threads."""
         return self._app
-
-    @property
-    def webhook_secret(self) -> str:
-        """The signing secret of `api_key`'s account."""
-        secret: str = self.account(self.api_key)["webhookSecret"]
-        return secret
-
-    def set_account(
-        self,
-        api_key: str | None = None,
-        plan: str | None = None,
-        credits: int | None = None,
-        webhook_secret: str | None = None,
-        limits: dict[str, int | None] | None = None,
-    ) -> dict[str, Any]:
-        """Change (or create) an account; `api_key` defaults to the handle's."""
-        return super().set_account(api_key or self.api_key, plan, credits, webhook_secret, limits)
 
 
 def _option(config: pytest.Config, name: str) -> str | None:

@@ -1,12 +1,15 @@
-"""The control routes built so far: clock, advance, reset, accounts."""
+"""The control plane: its routes, their checks, its index, and the Python client over it."""
 
 from __future__ import annotations
 
+import re
 import ssl
+from pathlib import Path
 
 import httpx
 import pytest
 
+from mockserver import ServerThread
 from mockserver.control import MockControl
 
 from conftest import Api
@@ -175,3 +178,41 @@ def test_the_control_url_the_banner_prints_answers_an_index_of_the_control_route
                     assert http.get(served.url + path).status_code == 200, path
             bare = http.get(f"{served.url}/__mock", follow_redirects=True)
             assert bare.json() == index.json()
+
+
+def _handle_members() -> set[str]:
+    """The members the README's table of the fixture's handle lists."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    table = readme.split("| member | what |", 1)[1].split("\n\n", 1)[0]
+    first_cells = [row.split("|")[1] for row in table.splitlines()[2:]]
+    return {name.split("(")[0] for cell in first_cells for name in re.findall(r"`([^`]+)`", cell)}
+
+
+def test_a_mock_control_made_from_a_url_is_the_fixtures_handle_but_for_app(
+    live_server: ServerThread, live_api: Api
+) -> None:
+    members = _handle_members()
+    assert {"graphql_url", "rest_url", "api_key", "webhook_secret", "app"} <= members
+    control = MockControl(live_server.url + "/")
+    free = MockControl(live_server.url, api_key="test_free_key")
+    try:
+        assert [name for name in sorted(members - {"app"}) if not hasattr(control, name)] == []
+        assert control.graphql_url == f"{live_server.url}/graphql"
+        assert control.rest_url == f"{live_server.url}/v1/avatar"
+        assert (control.api_key, control.webhook_secret) == (
+            "YOUR_API_KEY",
+            "whsec_your_webhook_secret",
+        )
+        assert (free.api_key, free.webhook_secret) == ("test_free_key", "whsec_test_free")
+        free.set_account(credits=7)  # its own key unless told otherwise
+        assert free.account("test_free_key")["credits"] == 7
+        assert control.account("YOUR_API_KEY")["credits"] == 100_000
+        created = live_api.client.post(
+            "/graphql",
+            json={"query": '{ avatar(id: "x") { id } }'},
+            headers={"Authorization": f"Bearer {control.api_key}"},
+        )
+        assert created.url == control.graphql_url and created.status_code == 404
+    finally:
+        control.close()
+        free.close()

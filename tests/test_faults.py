@@ -7,12 +7,24 @@ from typing import Any
 
 import httpx
 import pytest
+from receiver import Receiver, receiving
 from starlette.testclient import TestClient
 from test_credits import credits_of
 
 from mockserver import create_app
 
-from conftest import AVATAR, GENERATE_AVATAR, GENERATION, Api, rest_body, virtual_config
+from conftest import (
+    AVATAR,
+    GENERATE,
+    GENERATE_AVATAR,
+    GENERATION,
+    Api,
+    generate_input,
+    rest_body,
+    virtual_config,
+)
+
+receiver = pytest.fixture(receiving)
 
 Call = Callable[[Api, dict[str, str]], httpx.Response]
 
@@ -254,3 +266,47 @@ def test_a_scripted_429_says_when_to_retry_even_with_no_window_to_count_against(
     }
     assert response.headers["Retry-After"] == "37"
     assert not [name for name in response.headers if name.lower().startswith("x-ratelimit")]
+
+
+NO_VIDEO = {"duration": None, "width": None, "height": None}
+
+
+def _create_failing(api: Api, transport: str, webhook_url: str) -> str:
+    """A job that will fail, made on `transport`, with a webhook to `webhook_url`."""
+    fails = {"X-Mock-Fault": "failed"}
+    if transport == "rest":
+        job = api.rest_create(rest_body(webhookUrl=webhook_url), **fails).json()["data"]["avatar"]
+    elif transport == "generate":
+        variables = {"input": generate_input(webhookUrl=webhook_url)}
+        job = api.graphql(GENERATE, variables, **fails).json()["data"]["generate"]
+    else:
+        variables = {"input": rest_body(webhookUrl=webhook_url)}
+        job = api.graphql(GENERATE_AVATAR, variables, **fails).json()["data"]["generateAvatar"]
+    assert job["creditCost"] == 53  # charged while it runs
+    job_id: str = job["id"]
+    return job_id
+
+
+@pytest.mark.parametrize("transport", ["rest", "generate", "generateAvatar"])
+def test_a_failed_job_reads_as_refunded_with_no_video_on_both_transports_and_its_webhook(
+    live_api: Api, receiver: Receiver, transport: str
+) -> None:
+    """`creditCost` is what the job cost in the end (0: refunded) and `metadata` and
+    `duration` are null: there is no video to describe."""
+    before = credits_of(live_api)
+    job_id = _create_failing(live_api, transport, receiver.url)
+    live_api.advance(30)
+    assert credits_of(live_api) == before
+    rest = live_api.rest_get(job_id).json()["data"]["avatar"]
+    avatar = live_api.graphql(AVATAR, {"id": job_id}).json()["data"]["avatar"]
+    generation = live_api.graphql(GENERATION, {"id": job_id}).json()["data"]["generation"]
+    for view in (rest, avatar):
+        assert view["status"] == "failed" and view["error"]
+        assert (view["url"], view["videoUrl"], view["duration"]) == (None, None, None)
+        assert view["creditCost"] == 0
+    assert generation["status"] == "failed" and generation["url"] is None
+    assert (generation["metadata"], generation["creditCost"]) == (NO_VIDEO, 0)
+    (hook,) = receiver.received
+    assert hook.json()["status"] == "failed" and hook.json()["metadata"] == NO_VIDEO
+    record = live_api.client.get(f"/__mock/jobs/{job_id}").json()
+    assert (record["creditCost"], record["creditsRefunded"]) == (0, 53)

@@ -54,13 +54,20 @@ class Job:
             return None
         return f"{base_url}/outputs/{self.id}.mp4"
 
+    @property
+    def charged_credits(self) -> int:
+        """What the job cost its account in the end: its price, or nothing once it failed and
+        its credits were given back."""
+        return 0 if self.status is JobStatus.FAILED else self.credit_cost
+
     def video_seconds(self) -> float | None:
-        """How long the video is, once the job is done; null while it is processing."""
-        return self.duration_ms / 1000 if self.finished else None
+        """How long the video is, once there is one: null while processing and after failing."""
+        return self.duration_ms / 1000 if self.status is JobStatus.COMPLETED else None
 
     def metadata(self) -> dict[str, Any]:
-        """Duration and size once the job is done; null while it is processing, as documented."""
-        if not self.finished:
+        """Duration and size of the video once there is one; null while it is processing, as
+        documented, and after a failure, which leaves no video to describe."""
+        if self.status is not JobStatus.COMPLETED:
             return {"duration": None, "width": None, "height": None}
         return {
             "duration": self.video_seconds(),
@@ -81,7 +88,7 @@ def generation_view(job: Job, base_url: str) -> dict[str, Any]:
         "provider": PROVIDER,
         "url": job.output_url(base_url),
         "metadata": job.metadata(),
-        "creditCost": job.credit_cost,
+        "creditCost": job.charged_credits,
         "createdAt": iso(job.created_at),
         "completedAt": job.completed_at_iso(),
         "error": job.error,
@@ -98,7 +105,7 @@ def avatar_view(job: Job, base_url: str) -> dict[str, Any]:
         "videoUrl": url,
         "duration": job.video_seconds(),
         "webhookUrl": job.webhook_url,
-        "creditCost": job.credit_cost,
+        "creditCost": job.charged_credits,
         "createdAt": iso(job.created_at),
         "completedAt": job.completed_at_iso(),
         "error": job.error,
@@ -118,7 +125,8 @@ def job_record(job: Job, planned_error: str | None = None) -> dict[str, Any]:
         "language": job.language,
         "version": job.version,
         "webhookUrl": job.webhook_url,
-        "creditCost": job.credit_cost,
+        "creditCost": job.charged_credits,
+        "creditsRefunded": job.credit_cost - job.charged_credits,
         "durationSeconds": job.duration_ms / 1000,
         "createdAt": iso(job.created_at),
         "dueAt": iso(job.due_at),

@@ -2,25 +2,80 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from mockserver import ServerThread
 
 from conftest import Api, rest_body
+from serve_process import ServeProcess
 
 pytest_plugins = ["pytester"]
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 
 
-def python_block(containing: str) -> str:
-    blocks = re.findall(r"```python\n(.*?)```", README, re.DOTALL)
+def fenced_block(language: str, containing: str) -> str:
+    blocks = re.findall(rf"```{language}\n(.*?)```", README, re.DOTALL)
     (block,) = [b for b in blocks if containing in b]
     return block
+
+
+def python_block(containing: str) -> str:
+    return fenced_block("python", containing)
+
+
+# A comment line that shows what the command above it prints: a JSON answer, or status codes.
+OUTPUT = re.compile(r"\{|\d{3}( \d{3})+\s*$")
+needs_curl = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+
+
+def shell_steps(block: str) -> list[tuple[str, list[str]]]:
+    """The commands of a shell example, each with the outputs its comments show under it."""
+    steps: list[tuple[str, list[str]]] = []
+    command = ""
+    for line in block.splitlines():
+        if command or not line.startswith("#"):
+            command = f"{command}\n{line}" if command else line
+            if not command.endswith("\\"):
+                if command.strip():
+                    steps.append((command, []))
+                command = ""
+        elif OUTPUT.match(line.removeprefix("# ")):
+            steps[-1][1].append(line.removeprefix("# "))
+    return steps
+
+
+def run_shell_example(block: str, written_url: str, url: str) -> None:
+    """Run each command as written (the mock's URL aside); what it prints must match every
+    output shown under it, `...` standing for anything."""
+    env = dict(os.environ)
+    for command, outputs in shell_steps(block.replace(written_url, url)):
+        if re.fullmatch(r"\w+=\S+", command):
+            name, value = command.split("=", 1)
+            env[name] = value
+            continue
+        result = subprocess.run(
+            ["bash", "-c", command],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, (command, result.stderr)
+        for output in outputs:
+            pattern = ".*?".join(re.escape(part) for part in output.split("..."))
+            assert re.search(pattern, result.stdout), (command, output, result.stdout)
+        assert outputs or "curl -s $M/v1" not in command, f"no output shown for {command}"
 
 
 def test_the_verifying_receiver_accepts_real_deliveries_and_rejects_forged_ones(
@@ -44,3 +99,28 @@ def test_the_readme_integration_test_passes_as_a_user_would_run_it(
     pytester.makepyfile(test_avatar_client=python_block("class AvatarClient"))
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=4)
+
+
+@needs_curl
+def test_the_frozen_clock_example_runs_beside_the_default_serve() -> None:
+    """A newcomer has the default `serve` on 8910 already: the example starts its own mock with
+    the venv's executable on another port, then finishes a job by moving the clock."""
+    (serve,) = fenced_block("sh", "serve --clock virtual").strip().splitlines()
+    args = shlex.split(serve)
+    assert args[:2] == [".venv/bin/mock-doitong", "serve"]
+    port = args[args.index("--port") + 1]
+    assert port != "8910"
+    args[args.index("--port") + 1] = "0"
+    with ServeProcess(*args[2:]) as served:
+        example = fenced_block("sh", f"M=http://127.0.0.1:{port}")
+        assert "completed" in example
+        run_shell_example(example, f"http://127.0.0.1:{port}", served.url)
+
+
+@needs_curl
+def test_one_of_each_error_prints_what_the_readme_shows_under_each_command() -> None:
+    with ServeProcess("--port", "0", "--clock", "virtual") as served:
+        # 23 s into the minute: the README's 429 shows the 37 s left of it.
+        httpx.post(f"{served.url}/__mock/clock/advance", json={"seconds": 23})
+        example = fenced_block("sh", "# 500:")
+        run_shell_example(example, "http://127.0.0.1:8910", served.url)

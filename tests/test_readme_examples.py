@@ -124,3 +124,11 @@ def test_one_of_each_error_prints_what_the_readme_shows_under_each_command() -> 
         httpx.post(f"{served.url}/__mock/clock/advance", json={"seconds": 23})
         example = fenced_block("sh", "# 500:")
         run_shell_example(example, "http://127.0.0.1:8910", served.url)
+
+
+def test_the_readme_fuzzes_with_the_key_the_suite_fuzzes_with() -> None:
+    """`YOUR_API_KEY` would rate-limit a fuzzer into testing nothing."""
+    from test_fuzzing import KEY  # noqa: PLC0415 - schemathesis loads only for this test
+
+    command = fenced_block("sh", "schemathesis run")
+    assert f'-H "X-API-Key: {KEY}"' in command and KEY == "test_unlimited_key"

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.testclient import TestClient
 
-from mockserver import ServerThread
+from mockserver import ServerThread, create_app
 from mockserver.control import MockControl
 
-from conftest import Api
+from conftest import Api, virtual_config
 from serve_process import ServeProcess
 
 
@@ -178,6 +179,13 @@ def test_the_control_url_the_banner_prints_answers_an_index_of_the_control_route
                     assert http.get(served.url + path).status_code == 200, path
             bare = http.get(f"{served.url}/__mock", follow_redirects=True)
             assert bare.json() == index.json()
+
+
+def test_the_index_is_guarded_like_every_control_route() -> None:
+    with TestClient(create_app(virtual_config(admin_token="s3cret"))) as guarded:
+        assert guarded.get("/__mock/").status_code == 401
+        opened = guarded.get("/__mock/", headers={"X-Mock-Admin-Token": "s3cret"})
+        assert opened.status_code == 200 and opened.json()["routes"]
 
 
 def _handle_members() -> set[str]:

@@ -68,6 +68,10 @@ class MockApp(Starlette):
         else:
             await super().__call__(scope, receive, send)
 
+    def listening_on(self, endpoints: list[tuple[str, int]]) -> None:
+        """Called by the server once it listens (see server.py)."""
+        self.state.runtime.listening_on(endpoints)
+
     def _direct_endpoint(self, scope: Scope) -> ASGIApp | None:
         """The API endpoint for this request, if it is one of the direct routes."""
         if scope.get("root_path"):

@@ -14,6 +14,7 @@ from .contract.command import contract
 from .core.catalog import FixtureError, load_fixtures
 from .core.clock import EARLIEST, LATEST, ClockLimitError, ClockMode, iso, parse_iso
 from .core.engine import DEFAULT_MAX_JOBS
+from .core.webhook_policy import parse_host_rules
 from .openapi import build_openapi
 from .runtime import MockRuntime
 from .server import DEFAULT_HOST, serve_forever
@@ -52,6 +53,14 @@ def _clock_start(_: click.Context, __: click.Parameter, value: str | None) -> fl
             f"the clock can show {iso(EARLIEST)} to {iso(LATEST)}, got {value!r}"
         )
     return start
+
+
+def _host_rules(_: click.Context, __: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    try:
+        parse_host_rules(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+    return value
 
 
 @main.command()
@@ -143,6 +152,26 @@ def _clock_start(_: click.Context, __: click.Parameter, value: str | None) -> fl
     help="Seconds (real time) a receiver has to answer one attempt.",
 )
 @click.option(
+    "--webhook-allow",
+    multiple=True,
+    callback=_host_rules,
+    metavar="HOST|CIDR",
+    envvar=ENV + "WEBHOOK_ALLOW",
+    show_envvar=True,
+    help="Send webhooks only to these hosts (and names under them) or CIDR ranges; "
+    "repeatable, space-separated in the variable.  [default: anywhere but the below]",
+)
+@click.option(
+    "--webhook-deny",
+    multiple=True,
+    callback=_host_rules,
+    metavar="HOST|CIDR",
+    envvar=ENV + "WEBHOOK_DENY",
+    show_envvar=True,
+    help="Never send webhooks to these hosts or CIDR ranges; repeatable. The mock's own control "
+    "plane is always refused, link-local and cloud-metadata addresses unless allowed.",
+)
+@click.option(
     "--scenario",
     envvar=ENV + "SCENARIO",
     show_envvar=True,
@@ -192,6 +221,8 @@ def serve(
     webhook_attempts: int,
     webhook_backoff: float,
     webhook_timeout: float,
+    webhook_allow: tuple[str, ...],
+    webhook_deny: tuple[str, ...],
     scenario: str | None,
     admin_token: str | None,
     journal_size: int,
@@ -208,6 +239,8 @@ def serve(
         webhook_attempts=webhook_attempts,
         webhook_backoff_seconds=webhook_backoff,
         webhook_timeout_seconds=webhook_timeout,
+        webhook_allow=webhook_allow,
+        webhook_deny=webhook_deny,
         scenario=scenario,
         admin_token=admin_token,
         journal_size=journal_size,

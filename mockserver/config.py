@@ -14,6 +14,7 @@ DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_JOURNAL_SIZE = DEFAULT_CAPACITY
 # The rate-limit window furthest ahead of the clock: the end of the UTC day.
 _DAY_SECONDS = 86_400.0
+DEFAULT_SHUTDOWN_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class MockConfig:
     webhook_attempts: int = 5
     webhook_backoff_seconds: float = 10.0
     webhook_timeout_seconds: float = 5.0
+    webhook_allow: tuple[str, ...] = ()  # hosts or CIDR ranges; when given, webhooks go only there
+    webhook_deny: tuple[str, ...] = ()  # hosts or CIDR ranges webhooks never go to
     journal_size: int = DEFAULT_JOURNAL_SIZE
     max_jobs: int = DEFAULT_MAX_JOBS  # the oldest finished jobs beyond this are forgotten
     scenario: str | None = None  # a name in fixtures/scenarios or a path to a JSON file

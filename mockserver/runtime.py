@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import traceback
 from collections.abc import Coroutine
 from typing import Any
@@ -22,7 +23,9 @@ from .core.engine import NOTHING_DUE, DueWork, Engine
 from .core.journal import Journal
 from .core.randomness import Randomness
 from .core.scenarios import Scenario, load_scenario
+from .core.webhook_policy import WebhookPolicy
 from .core.webhooks import Delivery, RetryPolicy
+from .local_addresses import is_local_address
 from .webhook_sender import WebhookSender
 
 logger = logging.getLogger("mockserver")
@@ -46,6 +49,12 @@ class MockRuntime:
             backoff_seconds=config.webhook_backoff_seconds,
             timeout_seconds=config.webhook_timeout_seconds,
         )
+        self.webhook_policy = WebhookPolicy(
+            config.webhook_allow,
+            config.webhook_deny,
+            is_local=is_local_address,
+            own_names=(socket.gethostname(),),
+        )
         self.engine = Engine(
             load_fixtures(config.fixtures_dir),
             self.clock,
@@ -54,16 +63,21 @@ class MockRuntime:
             retry_policy=policy,
             journal=Journal(config.journal_size),
             max_jobs=config.max_jobs,
+            webhook_policy=self.webhook_policy,
         )
         if config.scenario is not None:
             self.engine.activate(load_scenario(config.scenario, self.engine.fixtures))
-        self.sender = WebhookSender(self.clock, policy)
+        self.sender = WebhookSender(self.clock, policy, self.webhook_policy)
         self._tasks: set[asyncio.Task[None]] = set()
         self._ticker: asyncio.Task[None] | None = None
         self._catching_up: asyncio.Task[None] | None = None
         self._advancing = asyncio.Lock()
         # Tracebacks of errors inside the mock, for the pytest plugin to report in the test.
         self.errors: list[str] = []
+
+    def listening_on(self, endpoints: list[tuple[str, int]]) -> None:
+        """Where the server accepts connections: webhooks to those are webhooks to the mock."""
+        self.webhook_policy.listening_on(endpoints)
 
     def sync(self) -> None:
         """Bring state up to the clock's present; due webhook attempts start in the background.

@@ -6,7 +6,7 @@ import asyncio
 import socket
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -15,17 +15,38 @@ DEFAULT_HOST = "127.0.0.1"
 T = TypeVar("T")
 
 
+Endpoints = list[tuple[str, int]]
+
+
+def _listening_hook(app: object) -> Callable[[Endpoints], None] | None:
+    """The app's `listening_on(endpoints)`, if it has one: the mock's app wants to know where it
+    listens, to keep webhooks off its own control plane."""
+    hook: Any = getattr(app, "listening_on", None)
+    return hook if callable(hook) else None
+
+
 class _ReportingServer(uvicorn.Server):
     """A uvicorn server that says where it listens once it is really accepting connections."""
 
     def __init__(self, config: uvicorn.Config, on_ready: Callable[[str], None]) -> None:
         super().__init__(config)
         self._on_ready = on_ready
+        self._on_listening = _listening_hook(config.app)
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         if self.started and not self.should_exit:
+            if self._on_listening is not None:
+                self._on_listening(self.endpoints())
             self._on_ready(self.bound_url())
+
+    def endpoints(self) -> Endpoints:
+        """(address, port) of every socket the server accepts connections on."""
+        return [
+            (str(name[0]), int(name[1]))
+            for server in self.servers
+            for name in (sock.getsockname() for sock in server.sockets)
+        ]
 
     def bound_url(self) -> str:
         host, port = self.servers[0].sockets[0].getsockname()[:2]

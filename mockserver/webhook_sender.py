@@ -2,15 +2,22 @@
 
 Attempts never run inside an API request: the runtime starts them as tasks (real clock) or awaits
 them from `advance` (frozen clock), so a slow or dead receiver delays nobody else.
+
+Before each attempt the host is resolved and every address it resolves to is put to the webhook
+policy; the POST then goes to the address that was checked (the URL's name still in `Host` and in
+TLS), so a name that resolves elsewhere a moment later cannot slip past the check.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import socket
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .core.clock import Clock
+from .core.webhook_policy import IPAddress, WebhookPolicy, path_kind, plain_address
 from .core.webhooks import Attempt, Delivery, RetryPolicy
 
 if TYPE_CHECKING:
@@ -22,9 +29,12 @@ MAX_IN_FLIGHT = 64
 
 
 class WebhookSender:
-    def __init__(self, clock: Clock, policy: RetryPolicy) -> None:
+    def __init__(
+        self, clock: Clock, policy: RetryPolicy, destinations: WebhookPolicy | None = None
+    ) -> None:
         self.clock = clock
         self.policy = policy
+        self.destinations = destinations or WebhookPolicy()
         self._client: httpx.AsyncClient | None = None
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
 
@@ -62,8 +72,19 @@ class WebhookSender:
         timeout = self.policy.timeout_seconds
         try:
             async with asyncio.timeout(timeout):
+                url = httpx.URL(delivery.url)
+                port = url.port or (443 if url.scheme == "https" else 80)
+                addresses = await _resolve(url.host, port)
+                path = path_kind(url.raw_path.decode("ascii").partition("?")[0])
+                refusal = self.destinations.refusal(url.host, port, path, addresses)
+                if refusal is not None:
+                    return None, f"refused: {refusal}"
                 request = self._http().build_request(
-                    "POST", delivery.url, content=delivery.body, headers=delivery.headers(number)
+                    "POST",
+                    url.copy_with(host=str(addresses[0])),
+                    content=delivery.body,
+                    headers={"Host": url.netloc.decode("ascii"), **delivery.headers(number)},
+                    extensions=_tls_name(url),
                 )
                 # The answer's body is never read: a receiver sending megabytes cannot slow us.
                 response = await self._http().send(request, stream=True)
@@ -75,7 +96,27 @@ class WebhookSender:
             return None, f"timeout: no answer within {timeout:g} s"
         except httpx.ConnectError as error:
             return None, f"connection failed: {error or 'refused'}"
-        except httpx.HTTPError as error:
+        except socket.gaierror as error:
+            return None, f"connection failed: cannot resolve the host: {error.strerror}"
+        except Exception as error:  # whatever else sending raised, it is a failed attempt
             return None, f"{type(error).__name__}: {error}"
-        except (OSError, ValueError) as error:  # e.g. a URL httpx cannot send to
-            return None, f"{type(error).__name__}: {error}"
+
+
+async def _resolve(host: str, port: int) -> list[IPAddress]:
+    """Every address `host` resolves to now (an IP address resolves to itself, without DNS)."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses = [plain_address(ipaddress.ip_address(str(info[4][0]))) for info in infos]
+    if not addresses:
+        raise socket.gaierror(socket.EAI_NONAME, "no address")
+    return addresses
+
+
+def _tls_name(url: httpx.URL) -> dict[str, Any]:
+    """The name to send and verify in TLS, now that the request goes to an address."""
+    if url.scheme != "https":
+        return {}
+    try:
+        ipaddress.ip_address(url.host)
+    except ValueError:
+        return {"sni_hostname": url.host}
+    return {}

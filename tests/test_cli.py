@@ -99,3 +99,36 @@ def test_settings_whose_timestamps_would_pass_the_calendar_are_refused() -> None
         result = run_cli("serve", "--port", "0", *flags)
         assert result.returncode == 2, result.stdout
         assert "999 years" in result.stderr
+
+
+def test_webhook_allow_and_deny_flags_and_their_environment_twins() -> None:
+    env = {"MOCK_DOITONG_WEBHOOK_DENY": "10.0.0.0/8 blocked.example"}
+    with (
+        ServeProcess("--port", "0", "--webhook-allow", "127.0.0.1", env=env) as served,
+        httpx.Client(base_url=served.url, headers={"X-API-Key": "YOUR_API_KEY"}) as http,
+    ):
+
+        def create(url: str) -> httpx.Response:
+            body = {"service": "hedra", "text": "Hi", "avatarId": "casual-1", "webhookUrl": url}
+            return http.post("/v1/avatar", json=body)
+
+        for url, reason in (
+            ("http://10.0.0.1:6379/", "--webhook-deny"),
+            ("http://blocked.example/", "--webhook-deny"),
+            ("http://192.168.0.1/", "not in --webhook-allow"),
+            (f"{served.url}/__mock/reset", "own control plane"),
+        ):
+            response = create(url)
+            assert response.status_code == 400, url
+            assert reason in response.json()["errors"][0]["message"]
+            assert response.json()["errors"][0]["extensions"]["field"] == "webhookUrl"
+        assert create(f"{served.url}/__mock/inbox").status_code == 200
+        assert create("http://127.0.0.1:9/hook").status_code == 200
+    assert "--webhook-allow" in run_cli("serve", "--help").stdout
+
+
+def test_bad_webhook_allow_and_deny_entries_are_refused() -> None:
+    result = run_cli("serve", "--webhook-deny", "10.0.0.0/33")
+    assert result.returncode != 0 and "--webhook-deny" in result.stderr
+    assert "not a host name or CIDR range" in result.stderr
+    assert run_cli("serve", "--webhook-allow", "http://x/").returncode != 0

@@ -35,6 +35,7 @@ from .running_jobs import RunningJobs
 from .scenarios import Scenario
 from .scheduler import Due, Scheduler
 from .shared_strings import SharedStrings
+from .webhook_policy import WebhookPolicy
 from .webhooks import Attempt, Delivery, DeliveryLog, RetryPolicy
 
 JOB_DUE = "job"
@@ -79,6 +80,7 @@ class Engine:
         retry_policy: RetryPolicy | None = None,
         journal: Journal | None = None,
         max_jobs: int = DEFAULT_MAX_JOBS,
+        webhook_policy: WebhookPolicy | None = None,
     ) -> None:
         self.fixtures = fixtures
         self.clock = clock
@@ -96,6 +98,7 @@ class Engine:
         self._planned_failures: dict[str, str] = {}
         self._idempotency: dict[tuple[str, str], tuple[str, str]] = {}
         self.webhooks = DeliveryLog(retry_policy or RetryPolicy())
+        self.webhook_policy = webhook_policy or WebhookPolicy()
         self.faults = FaultBook()
         self.journal = journal if journal is not None else Journal()
         self.scenario: Scenario | None = None
@@ -223,6 +226,8 @@ class Engine:
         base_url: str = "",
     ) -> Job:
         """Accept a job: idempotent replay, concurrency limit, credits, then create and debit."""
+        if request.webhook is not None:
+            self.webhook_policy.check(request.webhook)  # O(1): its verdict is kept per URL
         account = admission.account
         if idempotency_key:
             replay = self._idempotent_replay(account, idempotency_key, request)

@@ -7,18 +7,16 @@ cover types too. Every message names the field by its full path in the request, 
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from . import billing
 from .catalog import Catalog
 from .errors import bad_request
 from .jobs import JOB_TYPE, PROVIDER
+from .webhook_policy import WebhookTarget, parse_webhook_url
 
 
 @dataclass(slots=True)  # not frozen: that triples the cost of making one, on every create
@@ -34,6 +32,7 @@ class JobRequest:
     quote: billing.Quote
     operation: str
     body: Any  # the request as sent, for telling an idempotent retry from a different request
+    webhook: WebhookTarget | None = None  # webhook_url taken apart, for the engine's policy
 
     @property
     def fingerprint(self) -> str:
@@ -96,34 +95,9 @@ def _check_exact(value: str, expected: str, field: str) -> None:
         raise bad_request(f"{field} must be {expected!r}, got {value!r}", field)
 
 
-_HOSTNAME = re.compile(
-    r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.?$"
-)
-
-
-def _is_host(name: str) -> bool:
-    try:
-        ipaddress.ip_address(name)
-    except ValueError:
-        return bool(_HOSTNAME.match(name))
-    return True
-
-
-def _check_webhook_url(url: str | None, field: str) -> str | None:
-    """An absolute http(s) URI: ASCII, no spaces or control characters, a real host name."""
-    if url is None:
-        return None
-    problem = bad_request(f"{field} must be an absolute http(s) URL, got {url!r}", field)
-    if not url.isascii() or any(char.isspace() or not char.isprintable() for char in url):
-        raise problem
-    parts = urlsplit(url)
-    try:
-        parts.port  # noqa: B018 - only to raise ValueError on a malformed port
-    except ValueError:
-        raise problem from None
-    if parts.scheme not in ("http", "https") or not _is_host(parts.hostname or ""):
-        raise problem
-    return url
+def _check_webhook_url(url: str | None, field: str) -> WebhookTarget | None:
+    """An absolute http(s) URL with a valid host (see webhook_policy for where it may point)."""
+    return None if url is None else parse_webhook_url(url, field)
 
 
 def _quote(text: str, field: str) -> billing.Quote:
@@ -161,16 +135,18 @@ def _build(
         _one_of(language[0], catalog.languages, language[1], "language")
     if version[0] is not None:
         _one_of(version[0], catalog.versions, version[1], "version")
+    webhook = _check_webhook_url(*webhook_url)
     return JobRequest(
         text=text[0],
         avatar_id=avatar_id[0],
         voice=voice[0],
         language=language[0],
         version=version[0],
-        webhook_url=_check_webhook_url(*webhook_url),
+        webhook_url=webhook_url[0],
         quote=quote,
         operation=operation,
         body=body,
+        webhook=webhook,
     )
 
 

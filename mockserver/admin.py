@@ -10,7 +10,7 @@ import math
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -101,6 +101,8 @@ class AdminEndpoints:
                 return await handler(request)
             except ApiError as error:
                 return error_response(error)
+            except ClientDisconnect:  # gone mid-request: the client's doing, and nobody to answer
+                return Response(status_code=400)
 
         return guarded
 

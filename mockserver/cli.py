@@ -17,7 +17,7 @@ from .core.engine import DEFAULT_MAX_JOBS
 from .core.webhook_policy import parse_host_rules
 from .openapi import build_openapi
 from .runtime import MockRuntime
-from .server import DEFAULT_HOST, serve_forever
+from .server import DEFAULT_HOST, ServerTimeouts, serve_forever
 from .version import __version__
 
 DEFAULT_PORT = 8910
@@ -202,6 +202,15 @@ def _host_rules(_: click.Context, __: click.Parameter, value: tuple[str, ...]) -
     help="How many jobs to keep; the oldest finished ones are forgotten beyond it.",
 )
 @click.option(
+    "--shutdown-timeout",
+    type=click.IntRange(0),
+    default=ServerTimeouts.shutdown_seconds,
+    show_default=True,
+    envvar=ENV + "SHUTDOWN_TIMEOUT",
+    show_envvar=True,
+    help="Seconds requests in flight get to finish when the mock is stopped; then they are cut.",
+)
+@click.option(
     "--access-log/--no-access-log",
     default=False,
     show_default=True,
@@ -227,6 +236,7 @@ def serve(
     admin_token: str | None,
     journal_size: int,
     max_jobs: int,
+    shutdown_timeout: int,
     access_log: bool,
 ) -> None:
     """Start the mock and serve until interrupted (Ctrl+C)."""
@@ -259,7 +269,15 @@ def serve(
             err=True,
         )
     app = create_app(runtime=runtime)
-    serve_forever(app, host, port, lambda url: click.echo(banner(url, runtime)), access_log)
+    timeouts = ServerTimeouts(shutdown_seconds=shutdown_timeout)
+    serve_forever(
+        app,
+        host,
+        port,
+        lambda url: click.echo(banner(url, runtime)),
+        access_log=access_log,
+        timeouts=timeouts,
+    )
 
 
 def _is_loopback(host: str) -> bool:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import uvicorn
@@ -13,6 +15,13 @@ from starlette.types import ASGIApp
 
 DEFAULT_HOST = "127.0.0.1"
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ServerTimeouts:
+    """How long the server waits on a client, in real seconds."""
+
+    shutdown_seconds: int = 5  # for requests in flight when asked to stop; then they are cut
 
 
 Endpoints = list[tuple[str, int]]
@@ -32,6 +41,14 @@ class _ReportingServer(uvicorn.Server):
         super().__init__(config)
         self._on_ready = on_ready
         self._on_listening = _listening_hook(config.app)
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        with super().capture_signals():
+            yield
+            # uvicorn re-raises the signal it stopped for once it is done, so the process dies of
+            # it (exit 143 for SIGTERM). A stop that was asked for is a clean stop: exit 0.
+            self._captured_signals.clear()
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
@@ -55,11 +72,14 @@ class _ReportingServer(uvicorn.Server):
         return f"http://{host}:{port}"
 
 
-def uvicorn_config(app: ASGIApp, host: str, port: int, access_log: bool) -> uvicorn.Config:
+def uvicorn_config(
+    app: ASGIApp, host: str, port: int, access_log: bool, timeouts: ServerTimeouts
+) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         host=host,
         port=port,
+        timeout_graceful_shutdown=timeouts.shutdown_seconds,
         log_level="info" if access_log else "warning",
         access_log=access_log,
         lifespan="on",
@@ -67,20 +87,35 @@ def uvicorn_config(app: ASGIApp, host: str, port: int, access_log: bool) -> uvic
 
 
 def serve_forever(
-    app: ASGIApp, host: str, port: int, on_ready: Callable[[str], None], access_log: bool = False
+    app: ASGIApp,
+    host: str,
+    port: int,
+    on_ready: Callable[[str], None],
+    *,
+    access_log: bool = False,
+    timeouts: ServerTimeouts = ServerTimeouts(),
 ) -> None:
     """Serve in the foreground until interrupted; `on_ready(url)` runs once it accepts requests."""
-    _ReportingServer(uvicorn_config(app, host, port, access_log), on_ready).run()
+    config = uvicorn_config(app, host, port, access_log, timeouts)
+    _ReportingServer(config, on_ready).run()
 
 
 class ServerThread:
     """The mock served from a background thread, for tests: `start()`, `url`, `stop()`."""
 
-    def __init__(self, app: ASGIApp, host: str = DEFAULT_HOST, port: int = 0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        host: str = DEFAULT_HOST,
+        port: int = 0,
+        *,
+        timeouts: ServerTimeouts = ServerTimeouts(),
+    ) -> None:
         self.app = app
         self.url = ""
         self._ready = threading.Event()
-        self._server = _ReportingServer(uvicorn_config(app, host, port, False), self._mark_ready)
+        config = uvicorn_config(app, host, port, False, timeouts)
+        self._server = _ReportingServer(config, self._mark_ready)
         self._thread = threading.Thread(target=self._run, name="mock-doitong", daemon=True)
         self._error: BaseException | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

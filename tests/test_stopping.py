@@ -6,13 +6,18 @@ The timeouts are real time, so they are short here and the bounds around them ge
 
 from __future__ import annotations
 
+import signal
 import socket
 import time
+from contextlib import closing
 from urllib.parse import urlsplit
+
+import pytest
 
 from mockserver import ServerThread, create_app
 
 from conftest import virtual_config
+from serve_process import ServeProcess
 
 STALLED_CREATE = (
     b"POST /v1/avatar HTTP/1.1\r\nHost: mock\r\nX-API-Key: YOUR_API_KEY\r\n"
@@ -33,6 +38,28 @@ def stall_mid_body(url: str, head: bytes = STALLED_CREATE) -> socket.socket:
     assert client.recv(100).startswith(b"HTTP/1.1 100 Continue")  # the handler awaits the body
     client.sendall(b'{"service": "hed')
     return client
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_with_a_client_stalled_mid_body_exits_0_within_the_timeout(
+    stop: signal.Signals,
+) -> None:
+    with (
+        ServeProcess("--port", "0", "--shutdown-timeout", "1") as served,
+        closing(stall_mid_body(served.url)),
+    ):
+        started = time.monotonic()
+        served.process.send_signal(stop)
+        code = served.process.wait(30)
+        elapsed = time.monotonic() - started
+    assert code == 0, served.banner()
+    assert elapsed < 20  # the timeout is 1 s; before it was bounded, this ran until the client left
+
+
+def test_a_plain_stop_signal_exits_0() -> None:
+    with ServeProcess("--port", "0") as served:
+        served.process.send_signal(signal.SIGTERM)
+        assert served.process.wait(30) == 0, served.banner()
 
 
 def wait_for_requests_to_end(server: ServerThread) -> None:

@@ -202,6 +202,24 @@ def _host_rules(_: click.Context, __: click.Parameter, value: tuple[str, ...]) -
     help="How many jobs to keep; the oldest finished ones are forgotten beyond it.",
 )
 @click.option(
+    "--header-timeout",
+    type=click.FloatRange(0, min_open=True),
+    default=ServerTimeouts.header_seconds,
+    show_default=True,
+    envvar=ENV + "HEADER_TIMEOUT",
+    show_envvar=True,
+    help="Seconds a client has to send a request's headers; then 408 and the connection closes.",
+)
+@click.option(
+    "--body-timeout",
+    type=click.FloatRange(0, min_open=True),
+    default=ServerTimeouts.body_seconds,
+    show_default=True,
+    envvar=ENV + "BODY_TIMEOUT",
+    show_envvar=True,
+    help="Seconds a client has to send a request's body once its headers are in.",
+)
+@click.option(
     "--shutdown-timeout",
     type=click.IntRange(0),
     default=ServerTimeouts.shutdown_seconds,
@@ -236,6 +254,8 @@ def serve(
     admin_token: str | None,
     journal_size: int,
     max_jobs: int,
+    header_timeout: float,
+    body_timeout: float,
     shutdown_timeout: int,
     access_log: bool,
 ) -> None:
@@ -269,7 +289,7 @@ def serve(
             err=True,
         )
     app = create_app(runtime=runtime)
-    timeouts = ServerTimeouts(shutdown_seconds=shutdown_timeout)
+    timeouts = ServerTimeouts(header_timeout, body_timeout, shutdown_timeout)
     serve_forever(
         app,
         host,

@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 import uvicorn
 from starlette.types import ASGIApp
 
+from .http_protocol import ReadDeadlines, with_deadlines
+
 DEFAULT_HOST = "127.0.0.1"
 T = TypeVar("T")
 
@@ -21,6 +23,8 @@ T = TypeVar("T")
 class ServerTimeouts:
     """How long the server waits on a client, in real seconds."""
 
+    header_seconds: float = 10.0  # for a request's headers
+    body_seconds: float = 30.0  # for its body, once the headers are in
     shutdown_seconds: int = 5  # for requests in flight when asked to stop; then they are cut
 
 
@@ -49,6 +53,14 @@ class _ReportingServer(uvicorn.Server):
             # uvicorn re-raises the signal it stopped for once it is done, so the process dies of
             # it (exit 143 for SIGTERM). A stop that was asked for is a clean stop: exit 0.
             self._captured_signals.clear()
+
+    async def on_tick(self, counter: int) -> bool:
+        if counter % 10 == 0:  # once a second, as uvicorn's own housekeeping
+            now = asyncio.get_running_loop().time()
+            for connection in list(self.server_state.connections):
+                if isinstance(connection, ReadDeadlines):
+                    connection.expire(now)
+        return await super().on_tick(counter)
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
@@ -79,6 +91,7 @@ def uvicorn_config(
         app,
         host=host,
         port=port,
+        http=with_deadlines(timeouts.header_seconds, timeouts.body_seconds),
         timeout_graceful_shutdown=timeouts.shutdown_seconds,
         log_level="info" if access_log else "warning",
         access_log=access_log,

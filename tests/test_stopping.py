@@ -9,12 +9,14 @@ from __future__ import annotations
 import signal
 import socket
 import time
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from urllib.parse import urlsplit
 
 import pytest
 
 from mockserver import ServerThread, create_app
+from mockserver.server import ServerTimeouts
 
 from conftest import virtual_config
 from serve_process import ServeProcess
@@ -40,6 +42,14 @@ def stall_mid_body(url: str, head: bytes = STALLED_CREATE) -> socket.socket:
     return client
 
 
+def read_to_end(client: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection (bounded by the timeout)."""
+    chunks = []
+    while chunk := client.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
 def test_a_stop_signal_with_a_client_stalled_mid_body_exits_0_within_the_timeout(
     stop: signal.Signals,
@@ -62,6 +72,75 @@ def test_a_plain_stop_signal_exits_0() -> None:
         assert served.process.wait(30) == 0, served.banner()
 
 
+@contextmanager
+def strict_server(header_seconds: float = 0.5, body_seconds: float = 0.5) -> Iterator[ServerThread]:
+    timeouts = ServerTimeouts(header_seconds=header_seconds, body_seconds=body_seconds)
+    with ServerThread(create_app(virtual_config()), timeouts=timeouts) as server:
+        yield server
+
+
+def test_a_client_that_stalls_in_its_headers_gets_a_408_and_is_disconnected() -> None:
+    with strict_server() as server, closing(connect(server.url)) as client:
+        client.sendall(b"GET /__mock/clock HTTP/1.1\r\nHost: mock\r\n")
+        answer = read_to_end(client)
+    assert answer.startswith(b"HTTP/1.1 408 ")
+
+
+def test_a_silent_connection_is_closed_after_the_header_timeout() -> None:
+    with strict_server() as server, closing(connect(server.url)) as client:
+        assert read_to_end(client).startswith(b"HTTP/1.1 408 ")
+
+
+def test_serve_takes_the_read_timeouts_from_its_flags() -> None:
+    env = {"MOCK_DOITONG_BODY_TIMEOUT": "0.5"}
+    with ServeProcess("--port", "0", "--header-timeout", "0.5", env=env) as served:
+        with closing(connect(served.url)) as silent:
+            assert read_to_end(silent).startswith(b"HTTP/1.1 408 ")
+        with closing(stall_mid_body(served.url)) as stalled:
+            assert read_to_end(stalled).startswith(b"HTTP/1.1 408 ")
+
+
+def test_a_client_that_stalls_in_its_body_is_disconnected_and_is_no_mock_bug() -> None:
+    with strict_server() as server:
+        with closing(stall_mid_body(server.url)) as client:
+            assert read_to_end(client).startswith(b"HTTP/1.1 408 ")
+        runtime = server.app.state.runtime  # type: ignore[attr-defined]
+        wait_for_requests_to_end(server)
+        assert runtime.errors == []
+        statuses = [entry.status for entry in runtime.engine.journal.select()]
+        assert statuses == [400]  # journaled as the client's doing
+
+
+def read_response(client: socket.socket) -> bytes:
+    """One whole answer on a keep-alive connection: its head, then content-length bytes."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += client.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+    while len(body) < length:
+        body += client.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
+def test_a_slow_answer_is_not_cut_by_the_deadlines() -> None:
+    """The deadlines run only while a request is being read, not while it is answered: here the
+    answer takes three times the header deadline, on a connection kept alive around it."""
+    with strict_server() as server, closing(connect(server.url)) as client:
+        fault = b'{"operation": "rest.get", "latencyMs": 1500}'
+        client.sendall(
+            b"POST /__mock/faults HTTP/1.1\r\nHost: mock\r\nContent-Type: application/json\r\n"
+            b"Content-Length: " + str(len(fault)).encode() + b"\r\n\r\n" + fault
+        )
+        assert read_response(client).startswith(b"HTTP/1.1 201 ")
+        client.sendall(
+            b"GET /v1/avatar/nope HTTP/1.1\r\nHost: mock\r\nX-API-Key: YOUR_API_KEY\r\n\r\n"
+        )
+        assert read_response(client).startswith(b"HTTP/1.1 404 ")
+        client.sendall(b"GET /__mock/clock HTTP/1.1\r\nHost: mock\r\n\r\n")
+        assert read_response(client).startswith(b"HTTP/1.1 200 ")
+
+
 def wait_for_requests_to_end(server: ServerThread) -> None:
     """Until the server has no request task left (each call is a round trip to its loop)."""
     state = server._server.server_state  # what the server still does
@@ -81,3 +160,26 @@ def test_a_client_that_disconnects_mid_body_on_a_control_route_is_no_mock_bug() 
         stall_mid_body(server.url, head).close()
         wait_for_requests_to_end(server)
         assert server.app.state.runtime.errors == []  # type: ignore[attr-defined]
+
+
+def test_pipelined_requests_from_a_client_that_never_reads_are_bounded() -> None:
+    """uvicorn kept reading pipelined requests while their answers piled up: the queue (and the
+    memory) grew with everything the client sent. Now reading waits for the queue to drain."""
+    request = b"GET /__mock/clock HTTP/1.1\r\nHost: mock\r\n\r\n"
+    burst = request * 2000
+    with (
+        ServerThread(create_app(virtual_config())) as server,
+        closing(connect(server.url)) as client,
+    ):
+        client.setblocking(False)
+        sent = blocked = 0
+        while sent < 8 * 1024 * 1024 and blocked < 200:  # 8 MiB is ~190,000 requests
+            try:
+                sent += client.send(burst)
+                blocked = 0
+            except BlockingIOError:
+                blocked += 1
+                time.sleep(0.01)
+        state = server._server.server_state
+        queued = server.call(lambda: max(len(c.pipeline) for c in state.connections))
+    assert queued < 20_000, f"{queued} requests queued after {sent} bytes"

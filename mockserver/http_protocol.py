@@ -1,0 +1,79 @@
+"""uvicorn's httptools protocol, with the two bounds uvicorn does not have: read deadlines and a
+pipeline that cannot grow while answers pile up.
+
+- A request's headers must arrive within `header_seconds` of the connection opening (or of the
+  first byte after an answer), and its body within `body_seconds` of its headers; past either
+  the client gets a 408 and the connection is closed. Without this a client that stops half way
+  holds its connection, and the mock's graceful stop, for as long as it likes.
+- uvicorn resumes reading after every answer even when pipelined requests are still queued, so a
+  client that sends requests and never reads the answers grows that queue without bound. Here
+  reading resumes only once the queue is empty: at most one read's worth of requests waits.
+
+The deadlines are checked by the server once a second (`ReadDeadlines.expire`), so a request
+costs two clock readings and no timer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+TIMEOUT_RESPONSE = (
+    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"content-length: 16\r\nconnection: close\r\n\r\nRequest Timeout\n"
+)
+
+
+class ReadDeadlines(HttpToolsProtocol):
+    header_seconds = 10.0
+    body_seconds = 30.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._seen_cycle: object = None
+        self._headers_since: float | None = None  # waiting for a request's headers since then
+        self._body_since: float | None = None  # waiting for the rest of its body since then
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        self._headers_since = self.loop.time()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        cycle = self.cycle
+        if cycle is not self._seen_cycle:  # a new request's headers are complete
+            self._seen_cycle = cycle
+            self._headers_since = None
+            self._body_since = self.loop.time() if cycle.more_body else None
+        elif cycle is None or cycle.response_complete:
+            if self._headers_since is None:  # bytes of the next request
+                self._headers_since = self.loop.time()
+        elif not cycle.more_body:
+            self._body_since = None
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self.pipeline:  # super() resumed reading: wait until the queue is empty
+            self.flow.pause_reading()
+
+    def expire(self, now: float) -> None:
+        """Close the connection if a request is overdue (called by the server, once a second)."""
+        overdue = (
+            self._headers_since is not None and now - self._headers_since > self.header_seconds
+        ) or (self._body_since is not None and now - self._body_since > self.body_seconds)
+        if not overdue or self.transport.is_closing():
+            return
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete or not cycle.response_started:
+            self.transport.write(TIMEOUT_RESPONSE)
+        self.transport.close()
+
+
+def with_deadlines(header_seconds: float, body_seconds: float) -> type[ReadDeadlines]:
+    """The protocol class for one server's settings."""
+    return type(
+        "ReadDeadlinesProtocol",
+        (ReadDeadlines,),
+        {"header_seconds": header_seconds, "body_seconds": body_seconds},
+    )

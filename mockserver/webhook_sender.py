@@ -79,17 +79,7 @@ class WebhookSender:
                 refusal = self.destinations.refusal(url.host, port, path, addresses)
                 if refusal is not None:
                     return None, f"refused: {refusal}"
-                request = self._http().build_request(
-                    "POST",
-                    url.copy_with(host=str(addresses[0])),
-                    content=delivery.body,
-                    headers={"Host": url.netloc.decode("ascii"), **delivery.headers(number)},
-                    extensions=_tls_name(url),
-                )
-                # The answer's body is never read: a receiver sending megabytes cannot slow us.
-                response = await self._http().send(request, stream=True)
-                await response.aclose()
-                return response.status_code, None
+                return await self._post_to(url, addresses, delivery, number)
         except TimeoutError:
             return None, f"timeout: no answer within {timeout:g} s"
         except httpx.TimeoutException:
@@ -100,6 +90,36 @@ class WebhookSender:
             return None, f"connection failed: cannot resolve the host: {error.strerror}"
         except Exception as error:  # whatever else sending raised, it is a failed attempt
             return None, f"{type(error).__name__}: {error}"
+
+    async def _post_to(
+        self, url: httpx.URL, addresses: list[IPAddress], delivery: Delivery, number: int
+    ) -> tuple[int | None, str | None]:
+        """POST to each checked address in turn until one takes the connection, as a client
+        connecting by name would (`localhost` is ::1 first, and a receiver may be on 127.0.0.1)."""
+        import httpx  # noqa: PLC0415 - loaded by _http() already
+
+        headers = {"Host": url.netloc.decode("ascii"), **delivery.headers(number)}
+        for address in addresses[:-1]:
+            try:
+                return await self._post_once(url, address, headers, delivery.body)
+            except httpx.ConnectError:
+                continue
+        return await self._post_once(url, addresses[-1], headers, delivery.body)
+
+    async def _post_once(
+        self, url: httpx.URL, address: IPAddress, headers: dict[str, str], body: bytes
+    ) -> tuple[int | None, str | None]:
+        request = self._http().build_request(
+            "POST",
+            url.copy_with(host=str(address)),
+            content=body,
+            headers=headers,
+            extensions=_tls_name(url),
+        )
+        # The answer's body is never read: a receiver sending megabytes cannot slow us.
+        response = await self._http().send(request, stream=True)
+        await response.aclose()
+        return response.status_code, None
 
 
 async def _resolve(host: str, port: int) -> list[IPAddress]:

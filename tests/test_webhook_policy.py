@@ -186,12 +186,13 @@ def test_webhook_allow_sends_only_where_it_says(
 
 
 def fake_resolver(monkeypatch: pytest.MonkeyPatch, names: dict[str, str]) -> list[str]:
-    """Names resolve to the given addresses at send time; other hosts must be IP addresses."""
+    """Names resolve to the given addresses (space-separated) at send time; other hosts must be
+    IP addresses."""
     asked: list[str] = []
 
     async def resolve(host: str, port: int) -> list[IPAddress]:
         asked.append(host)
-        return [ipaddress.ip_address(names.get(host, host))]
+        return [ipaddress.ip_address(a) for a in names.get(host, host).split()]
 
     monkeypatch.setattr(webhook_sender, "_resolve", resolve)
     return asked
@@ -232,6 +233,18 @@ def test_the_post_goes_to_the_address_that_was_checked(
     (delivery,) = live_api.client.get("/__mock/webhooks").json()["deliveries"]
     assert delivery["status"] == "delivered"
     assert receiver.received[0].headers["Host"] == f"hooks.example:{port_of(receiver.url)}"
+
+
+def test_a_name_with_several_addresses_is_tried_at_each_in_turn(
+    live_api: Api, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a client connecting by name does: `localhost` is often ::1 first, receivers 127.0.0.1."""
+    fake_resolver(monkeypatch, {"dual.example": "::1 127.0.0.1"})
+    live_api.rest_create(rest_body(webhookUrl=f"http://dual.example:{port_of(receiver.url)}/hook"))
+    live_api.advance(30)
+    (delivery,) = live_api.client.get("/__mock/webhooks").json()["deliveries"]
+    assert delivery["status"] == "delivered"
+    assert [attempt.get("status") for attempt in delivery["attempts"]] == [200]
 
 
 def test_any_sending_error_is_a_failed_attempt_not_a_pending_delivery() -> None:

@@ -159,7 +159,7 @@ def _host_rules(_: click.Context, __: click.Parameter, value: tuple[str, ...]) -
     envvar=ENV + "WEBHOOK_ALLOW",
     show_envvar=True,
     help="Send webhooks only to these hosts (and names under them) or CIDR ranges; "
-    "repeatable, space-separated in the variable.  [default: anywhere but the below]",
+    "repeatable, space-separated in the variable.  [default: anywhere --webhook-deny allows]",
 )
 @click.option(
     "--webhook-deny",

@@ -14,7 +14,6 @@ DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_JOURNAL_SIZE = DEFAULT_CAPACITY
 # The rate-limit window furthest ahead of the clock: the end of the UTC day.
 _DAY_SECONDS = 86_400.0
-DEFAULT_SHUTDOWN_SECONDS = 5.0
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from .core.errors import bad_request
 from .graphql_fast import FastPlan
 
 CACHE_ENTRIES = 512
+MAX_NAMED_FIELDS = 5  # how many of the offending root fields a 400 lists
 
 
 @dataclass(frozen=True)
@@ -81,11 +82,28 @@ def root_fields(document: DocumentNode, operation: OperationDefinitionNode) -> l
     return found
 
 
-def _shape(fields: list[FieldNode]) -> OperationShape:
-    api_fields = [node.name.value for node in fields if not node.name.value.startswith("__")]
-    if not api_fields:
-        return OperationShape(fields[0].name.value if fields else "", True)
-    return OperationShape(api_fields[0], False)
+def _shape(fields: list[FieldNode]) -> tuple[OperationShape, GraphQLError | None]:
+    """The operation's shape, and the error if it selects more than one API field."""
+    api_keys: dict[str, str] = {}  # response key -> field name; fields of one key merge
+    for node in fields:
+        name = node.name.value
+        if not name.startswith("__"):
+            api_keys.setdefault(node.alias.value if node.alias else name, name)
+    if not api_keys:
+        return OperationShape(fields[0].name.value if fields else "", True), None
+    shape = OperationShape(next(iter(api_keys.values())), False)
+    if len(api_keys) == 1:
+        return shape, None
+    # One request, one charge, one answer: several creates in one operation could not be
+    # admitted, rate-limited and charged as the one request the limits count.
+    named = ", ".join(list(api_keys)[:MAX_NAMED_FIELDS])
+    more = ", ..." if len(api_keys) > MAX_NAMED_FIELDS else ""
+    error = GraphQLError(
+        f"An operation may select one API field; this one selects {len(api_keys)} "
+        f"({named}{more}): send one request for each",
+        extensions={"field": "query"},
+    )
+    return shape, error
 
 
 def prepare(schema: GraphQLSchema, query: str) -> Prepared:
@@ -98,17 +116,17 @@ def prepare(schema: GraphQLSchema, query: str) -> Prepared:
     except RecursionError:
         raise bad_request("GraphQL document is nested too deeply", "query") from None
     try:
-        errors = tuple(validate(schema, document))
+        errors = list(validate(schema, document))
     except RecursionError:
         raise bad_request("GraphQL document is nested too deeply", "query") from None
-    operations = {
-        definition.name.value if definition.name else None: _shape(
-            root_fields(document, definition)
-        )
-        for definition in document.definitions
-        if isinstance(definition, OperationDefinitionNode)
-    }
-    return Prepared(document, errors, operations)
+    operations: dict[str | None, OperationShape] = {}
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            shape, refusal = _shape(root_fields(document, definition))
+            operations[definition.name.value if definition.name else None] = shape
+            if refusal is not None:
+                errors.append(refusal)
+    return Prepared(document, tuple(errors), operations)
 
 
 class DocumentCache:

@@ -37,9 +37,11 @@ def describe(message: str) -> tuple[str, str | None]:
     return f"{field}: {detail}", field
 
 
-def bad_request_entry(message: str) -> dict[str, Any]:
-    """One entry of the documented `errors` list for a request the schema rejects."""
-    text, field = describe(message)
+def bad_request_entry(message: str, field: str | None = None) -> dict[str, Any]:
+    """One entry of the documented `errors` list for a request the schema rejects; `field`
+    when the error itself knows which field it is about."""
+    text, described = describe(message)
+    field = field or described
     extensions: dict[str, Any] = {"code": "BAD_REQUEST"}
     if field:
         extensions["field"] = field

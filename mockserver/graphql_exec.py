@@ -132,7 +132,7 @@ class GraphQLExecutor:
             return _error_response(request_error, admission.headers)
         assert operation is not None and payload is not None
         if operation.prepared.errors:
-            entries = [bad_request_entry(e.message) for e in operation.prepared.errors]
+            entries = [_validation_entry(e) for e in operation.prepared.errors]
             return json_response({"errors": entries, "data": None}, 400, admission.headers)
         context = RequestContext(
             engine, admission, request.base_url, request.header(b"idempotency-key")
@@ -161,6 +161,11 @@ class GraphQLExecutor:
                 context_value=context,
             )
         return _result_response(result, headers)
+
+
+def _validation_entry(error: GraphQLError) -> dict[str, Any]:
+    field = (error.extensions or {}).get("field")
+    return bad_request_entry(error.message, field if isinstance(field, str) else None)
 
 
 def _error_response(error: ApiError, headers: dict[str, str] | None = None) -> Response:

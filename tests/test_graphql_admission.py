@@ -1,12 +1,13 @@
-"""GraphQL admission: which documents need a key."""
+"""GraphQL admission: which documents need a key; one operation is one request and one charge."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
-from conftest import KEY, Api
+from conftest import KEY, Api, generate_input
 
 GENERATE_LITERAL = (
     'generate(input: {type: "AVATAR", provider: "hedra", '
@@ -87,3 +88,76 @@ def test_introspection_alone_still_needs_no_key(api: Api) -> None:
     response = api.graphql(document, key=None)
     assert response.status_code == 200, response.text
     assert response.json()["data"]["t"] == {"name": "Avatar"}
+
+
+# -- one operation, one request, one charge ------------------------------------------------
+
+
+def aliased_generates(count: int) -> str:
+    return (
+        "mutation { " + " ".join(f"g{i}: {GENERATE_LITERAL} {{ id }}" for i in range(count)) + " }"
+    )
+
+
+def assert_refused_naming_query(response: Any, count: int) -> None:
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["data"] is None
+    (error,) = body["errors"]
+    assert error["extensions"] == {"code": "BAD_REQUEST", "field": "query"}
+    assert f"one API field; this one selects {count}" in error["message"]
+
+
+def test_a_valid_create_beside_an_invalid_one_creates_and_charges_nothing(api: Api) -> None:
+    document = (
+        "mutation { a: " + AVATAR_LITERAL % "Hello there" + " { id } b: "
+        + AVATAR_LITERAL % "" + " { id } }"
+    )  # fmt: skip
+    assert_refused_naming_query(api.graphql(document), 2)
+    assert jobs(api) == [] and credits(api) == 100_000
+
+
+def test_more_creates_than_credits_create_and_debit_nothing(api: Api) -> None:
+    api.client.put(f"/__mock/accounts/{KEY}", json={"credits": 5 * 53})
+    assert_refused_naming_query(api.graphql(aliased_generates(8)), 8)
+    assert jobs(api) == [] and credits(api) == 5 * 53
+    assert api.generate().status_code == 200  # each create on its own still works
+
+
+def test_several_creates_count_as_the_one_refused_request_they_are(api: Api) -> None:
+    first = api.generate(key="test_starter_key")
+    remaining = int(first.headers["X-RateLimit-Remaining"])
+    response = api.graphql(aliased_generates(10), key="test_starter_key")
+    assert_refused_naming_query(response, 10)
+    assert int(response.headers["X-RateLimit-Remaining"]) == remaining - 1
+    assert len(jobs(api)) == 1  # the first generate's, and no other
+
+
+def test_an_enterprise_key_gets_no_batch_of_jobs_either(api: Api) -> None:
+    assert_refused_naming_query(api.graphql(aliased_generates(40), key="test_unlimited_key"), 40)
+    assert jobs(api) == []
+
+
+def test_several_queries_in_one_operation_are_refused_too(api: Api) -> None:
+    document = '{ a: avatar(id: "x") { id } b: generation(id: "y") { id } }'
+    assert_refused_naming_query(api.graphql(document), 2)
+
+
+def test_one_field_selected_twice_under_one_key_is_one_field(api: Api) -> None:
+    document = f"mutation {{ {GENERATE_LITERAL} {{ id }} {GENERATE_LITERAL} {{ status }} }}"
+    response = api.graphql(document)
+    assert response.status_code == 200, response.text
+    (job,) = jobs(api)
+    assert response.json()["data"]["generate"] == {"id": job["id"], "status": "processing"}
+
+
+def test_separate_operations_in_one_document_still_run_by_name(api: Api) -> None:
+    document = (
+        "mutation One($input: GenerateInput!) { generate(input: $input) { id } }\n"
+        "mutation Two { " + AVATAR_LITERAL % "Hi" + " { id } }"
+    )
+    body = {"query": document, "operationName": "One", "variables": {"input": generate_input()}}
+    headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
+    response = api.client.post("/graphql", content=json.dumps(body), headers=headers)
+    assert response.status_code == 200, response.text
+    assert len(jobs(api)) == 1

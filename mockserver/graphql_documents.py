@@ -1,7 +1,9 @@
 """GraphQL documents: parsed and checked once, kept by query text, and what admission reads of them.
 
-Parsing and validating a document costs far more than executing it, so each distinct query text
-is prepared once and kept in a bounded cache.
+Parsing and validating a document costs far more than executing it, so each distinct valid query
+text is prepared once and kept, in a cache bounded in entries and in characters of query text (a
+parsed document takes about a hundred times the memory of its text). A document that failed is
+never kept: a client sending a different broken document each time must not fill memory.
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ from graphql import (
     validate,
 )
 
-from . import graphql_fast
+from . import graphql_fast, graphql_limits
 from .core.errors import bad_request
 from .graphql_fast import FastPlan
 
 CACHE_ENTRIES = 512
+CACHE_CHARS = 256 * 1024  # of query text, all entries together
 MAX_NAMED_FIELDS = 5  # how many of the offending root fields a 400 lists
 
 
@@ -57,6 +60,12 @@ class Prepared:
         if operation_name not in self.plans:
             self.plans[operation_name] = graphql_fast.plan(schema, self.document, operation_name)
         return self.plans[operation_name]
+
+
+def may_be_introspection(query: str) -> bool:
+    """False when the text cannot be an introspection-only document: no `__schema`, `__type`
+    or `__typename` in it. Such a document is not parsed for a client without a valid key."""
+    return "__type" in query or "__schema" in query
 
 
 def root_fields(document: DocumentNode, operation: OperationDefinitionNode) -> list[FieldNode]:
@@ -107,14 +116,18 @@ def _shape(fields: list[FieldNode]) -> tuple[OperationShape, GraphQLError | None
 
 
 def prepare(schema: GraphQLSchema, query: str) -> Prepared:
-    """Parse and validate a document; 400 (ApiError) if it cannot be read at all, or a Prepared
-    whose `errors` say why it cannot run."""
+    """Parse and check a document within the bounds of graphql_limits; 400 (ApiError) if it
+    cannot be read at all, or a Prepared whose `errors` say why it cannot run."""
+    graphql_limits.check_text(query)
     try:
-        document = parse(query)
+        document = parse(query, max_tokens=graphql_limits.MAX_TOKENS)
     except GraphQLError as error:
+        if "Parsing aborted" in error.message:  # graphql-core stopped at max_tokens
+            raise graphql_limits.too_large("tokens", graphql_limits.MAX_TOKENS) from None
         raise bad_request(f"GraphQL syntax error: {error.message}", "query") from None
     except RecursionError:
         raise bad_request("GraphQL document is nested too deeply", "query") from None
+    graphql_limits.check_counts(document)
     try:
         errors = list(validate(schema, document))
     except RecursionError:
@@ -126,24 +139,48 @@ def prepare(schema: GraphQLSchema, query: str) -> Prepared:
             operations[definition.name.value if definition.name else None] = shape
             if refusal is not None:
                 errors.append(refusal)
+    if not errors:
+        graphql_limits.check_answer_size(schema, document)
     return Prepared(document, tuple(errors), operations)
 
 
 class DocumentCache:
-    """Query text -> Prepared, least recently used first out."""
+    """Query text -> Prepared for valid documents, least recently used first out."""
 
-    def __init__(self, schema: GraphQLSchema, entries: int = CACHE_ENTRIES) -> None:
+    def __init__(
+        self, schema: GraphQLSchema, entries: int = CACHE_ENTRIES, chars: int = CACHE_CHARS
+    ) -> None:
         self._schema = schema
         self._max_entries = entries
+        self._max_chars = chars
+        self._chars = 0
         self._entries: OrderedDict[str, Prepared] = OrderedDict()
 
-    def get(self, query: str) -> Prepared:
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def chars(self) -> int:
+        """Characters of query text held, all entries together."""
+        return self._chars
+
+    def cached(self, query: str) -> Prepared | None:
+        """The prepared document if this text is kept; never parses."""
         prepared = self._entries.get(query)
         if prepared is not None:
             self._entries.move_to_end(query)
+        return prepared
+
+    def get(self, query: str) -> Prepared:
+        """The prepared document, prepared now if it is not kept (ApiError if unreadable)."""
+        prepared = self.cached(query)
+        if prepared is not None:
             return prepared
         prepared = prepare(self._schema, query)
-        self._entries[query] = prepared
-        if len(self._entries) > self._max_entries:
-            self._entries.popitem(last=False)
+        if not prepared.errors and len(query) <= self._max_chars:
+            self._entries[query] = prepared
+            self._chars += len(query)
+            while len(self._entries) > self._max_entries or self._chars > self._max_chars:
+                evicted, _ = self._entries.popitem(last=False)
+                self._chars -= len(evicted)
         return prepared

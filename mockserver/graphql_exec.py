@@ -2,6 +2,10 @@
 
 Imported on a worker thread after start-up (see graphql_api), since graphql-core is the
 heaviest import of the mock.
+
+No document reaches the parser for a client without a valid key unless its text could be an
+introspection-only document, the one kind that answers without a key; and that parsing is
+bounded (graphql_limits).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from . import graphql_fast
 from .api_plane import admit
 from .api_request import ApiRequest
 from .core.errors import ApiError, bad_request, internal_error
-from .graphql_documents import DocumentCache, OperationShape, Prepared
+from .graphql_documents import DocumentCache, OperationShape, Prepared, may_be_introspection
 from .graphql_errors import bad_request_entry
 from .graphql_schema import RequestContext, executable_schema
 from .responses import json_response, parse_json
@@ -108,26 +112,39 @@ class GraphQLExecutor:
     async def handle(self, request: ApiRequest) -> Response:
         self.runtime.sync()
         engine = self.runtime.engine
+        api_key = _bearer(request.header(b"authorization"))
         payload: Payload | None = None
         operation: Operation | None = None
         request_error: ApiError | None = None
         try:
             body = await request.body(self.runtime.config.max_body_bytes)
             payload = read_payload(parse_json(body))
-            prepared = self.documents.get(payload.query)
-            operation = select_operation(prepared, payload.operation_name)
+            # Read the document now only if that is free (it is kept) or it may need no key.
+            prepared = self.documents.cached(payload.query)
+            if prepared is None and may_be_introspection(payload.query):
+                prepared = self.documents.get(payload.query)
+            if prepared is not None:
+                operation = select_operation(prepared, payload.operation_name)
         except ApiError as error:
             request_error = error
         if operation is not None and operation.runs_without_key:
-            assert payload is not None
             request.operation = operation.shape.root_field
+            assert payload is not None
             return self._execute(operation, payload.variables, None, request, {})
+        if engine.find_account(api_key) is None:
+            # No valid key: refused below without reading the document, so the document's
+            # operation is not known, whether or not its text happens to be kept.
+            operation = None
+        elif operation is None and request_error is None and payload is not None:
+            operation, request_error = self._read(payload)
         root_field = operation.shape.root_field if operation is not None else None
-        api_key = _bearer(request.header(b"authorization"))
         try:
             admission = await admit(self.runtime, request, root_field, api_key, AUTH_HEADER)
         except ApiError as error:
             return _error_response(error)
+        if request_error is None and operation is None and payload is not None:
+            # Only if the key became valid while a scripted delay held admission.
+            operation, request_error = self._read(payload)
         if request_error is not None:
             return _error_response(request_error, admission.headers)
         assert operation is not None and payload is not None
@@ -138,6 +155,13 @@ class GraphQLExecutor:
             engine, admission, request.base_url, request.header(b"idempotency-key")
         )
         return self._execute(operation, payload.variables, context, request, admission.headers)
+
+    def _read(self, payload: Payload) -> tuple[Operation | None, ApiError | None]:
+        try:
+            prepared = self.documents.get(payload.query)
+            return select_operation(prepared, payload.operation_name), None
+        except ApiError as error:
+            return None, error
 
     def _execute(
         self,

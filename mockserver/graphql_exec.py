@@ -11,7 +11,7 @@ bounded (graphql_limits).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from ariadne.explorer import ExplorerGraphiQL
 from graphql import ExecutionResult, GraphQLError, execute_sync
@@ -80,6 +80,11 @@ def select_operation(prepared: Prepared, name: str | None) -> Operation:
 _NO_OPERATION = OperationShape("", False)  # a document of fragments only: invalid anyway
 
 
+def _is_bug(original: BaseException | None) -> TypeGuard[BaseException]:
+    """An error from execution that no request can cause: an exception of the mock's own."""
+    return original is not None and not isinstance(original, (ApiError, GraphQLError))
+
+
 def _result_response(result: ExecutionResult, headers: dict[str, str]) -> Response:
     """200 with data, or the status of the first error, in the documented envelope."""
     if not result.errors:
@@ -92,10 +97,10 @@ def _result_response(result: ExecutionResult, headers: dict[str, str]) -> Respon
             entries.append(original.body()["errors"][0])
             status = status or original.status
             headers = {**headers, **original.headers}
-        elif original is None or isinstance(original, GraphQLError):  # variable coercion
+        elif not _is_bug(original):  # variable coercion
             entries.append(bad_request_entry(error.message))
             status = status or 400
-        else:  # a bug in the mock: say so in the envelope rather than crash
+        else:  # a bug in the mock (reported by _execute): say so rather than crash
             failure = internal_error(f"Internal server error: {type(original).__name__}")
             entries.append(failure.body()["errors"][0])
             status = status or 500
@@ -184,6 +189,10 @@ class GraphQLExecutor:
                 operation_name=operation.name,
                 context_value=context,
             )
+        for error in result.errors or ():
+            bug = error.original_error
+            if _is_bug(bug):  # reported as REST's are, so the test that caused it fails
+                self.runtime.report_bug(f"{request.method} {request.path}", bug)
         return _result_response(result, headers)
 
 

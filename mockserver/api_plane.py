@@ -20,6 +20,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from .api_request import ApiRequest
+from .core.accounts import Account
 from .core.engine import Admission
 from .core.errors import internal_error
 from .core.journal import DROPPED
@@ -42,8 +43,12 @@ async def admit(
     operation: str | None,
     api_key: str | None,
     header: str,
+    *,
+    account: Account | None = None,
 ) -> Admission:
-    """Scripted fault (with its delay), then authentication and rate limits; raises ApiError."""
+    """Scripted fault (with its delay), then authentication and rate limits; raises ApiError.
+
+    `account`: the key's account, if the transport already found it (see Engine.admit)."""
     request.operation, request.api_key = operation, api_key
     engine = runtime.engine
     asked = request.header(b"x-mock-fault")
@@ -52,9 +57,10 @@ async def admit(
     if fault is not None:
         if fault.latency_ms:
             await asyncio.sleep(fault.latency_ms / 1000)
+            account = None  # the accounts may have changed meanwhile: look again
         if fault.outcome == "drop":
             raise DropConnection
-    return engine.admit(api_key, header, fault)
+    return engine.admit(api_key, header, fault, account)
 
 
 class ApiEndpoint:

@@ -9,10 +9,12 @@ import pytest
 from graphql import get_introspection_query
 
 from mockserver import graphql_documents, graphql_limits
+from mockserver.core.account_book import AccountBook
+from mockserver.core.accounts import Account
 from mockserver.graphql_documents import DocumentCache
 from mockserver.graphql_schema import executable_schema
 
-from conftest import GENERATE, Api, generate_input
+from conftest import GENERATE, KEY, Api, generate_input
 
 
 def count_calls(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:
@@ -146,3 +148,19 @@ def test_the_document_cache_is_bounded_in_characters_of_query_text() -> None:
 def test_a_bound_does_not_touch_the_documented_operations(api: Api) -> None:
     assert api.generate().status_code == 200
     assert api.graphql("{ __schema { types { name fields { name } } } }", key=None).is_success
+
+
+def test_checking_the_key_first_costs_no_second_lookup(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hot path stays as it was: the key's account is found once per request."""
+    lookups: list[str | None] = []
+    original = AccountBook.find
+
+    def counted(book: AccountBook, presented: str | None) -> Account | None:
+        lookups.append(presented)
+        return original(book, presented)
+
+    monkeypatch.setattr(AccountBook, "find", counted)
+    assert api.generate().status_code == 200
+    assert lookups == [KEY]

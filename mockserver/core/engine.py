@@ -160,15 +160,24 @@ class Engine:
             raise unauthorized(f"Invalid API key in the {header} header")
         return account
 
-    def admit(self, api_key: str | None, header: str, fault: Fault | None = None) -> Admission:
+    def admit(
+        self,
+        api_key: str | None,
+        header: str,
+        fault: Fault | None = None,
+        account: Account | None = None,
+    ) -> Admission:
         """Authenticate and count the request against the key's limits.
 
         A matched `fault` with a status raises its scripted error here instead, with the same
         headers the real error would carry; a `failed` outcome rides along on the admission.
+        `account` is the key's account when the transport already looked it up: the lookup
+        computes a keyed digest, and once per request is enough.
         """
         if fault is not None and fault.status is not None:
             raise self._scripted(fault, api_key)
-        account = self.authenticate(api_key, header)
+        if account is None:
+            account = self.authenticate(api_key, header)
         headers = self.limiter.admit(account, self.clock.now())
         if fault is not None and fault.outcome == "failed":
             return Admission(account, headers, fault.message or DEFAULT_FAILURE)

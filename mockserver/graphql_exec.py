@@ -118,20 +118,7 @@ class GraphQLExecutor:
         self.runtime.sync()
         engine = self.runtime.engine
         api_key = _bearer(request.header(b"authorization"))
-        payload: Payload | None = None
-        operation: Operation | None = None
-        request_error: ApiError | None = None
-        try:
-            body = await request.body(self.runtime.config.max_body_bytes)
-            payload = read_payload(parse_json(body))
-            # Read the document now only if that is free (it is kept) or it may need no key.
-            prepared = self.documents.cached(payload.query)
-            if prepared is None and may_be_introspection(payload.query):
-                prepared = self.documents.get(payload.query)
-            if prepared is not None:
-                operation = select_operation(prepared, payload.operation_name)
-        except ApiError as error:
-            request_error = error
+        payload, operation, request_error = await self._read_before_auth(request)
         if operation is not None and operation.runs_without_key:
             request.operation = operation.shape.root_field
             assert payload is not None
@@ -164,7 +151,26 @@ class GraphQLExecutor:
         )
         return self._execute(operation, payload.variables, context, request, admission.headers)
 
+    async def _read_before_auth(
+        self, request: ApiRequest
+    ) -> tuple[Payload | None, Operation | None, ApiError | None]:
+        """The body, and the operation only if reading it is free (the document is kept) or
+        it may need no key (it could be introspection only); a 400 is kept for after auth."""
+        payload: Payload | None = None
+        try:
+            body = await request.body(self.runtime.config.max_body_bytes)
+            payload = read_payload(parse_json(body))
+            prepared = self.documents.cached(payload.query)
+            if prepared is None and may_be_introspection(payload.query):
+                prepared = self.documents.get(payload.query)
+            if prepared is None:
+                return payload, None, None
+            return payload, select_operation(prepared, payload.operation_name), None
+        except ApiError as error:
+            return payload, None, error
+
     def _read(self, payload: Payload) -> tuple[Operation | None, ApiError | None]:
+        """The operation, read after the key was found valid."""
         try:
             prepared = self.documents.get(payload.query)
             return select_operation(prepared, payload.operation_name), None

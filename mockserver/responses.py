@@ -9,6 +9,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from . import json_values
 from .core.errors import ApiError, bad_request
 
 MAX_JSON_DEPTH = 32
@@ -106,7 +107,8 @@ def decode_json(text: str) -> Any:
 
 
 def parse_json(body: bytes, check_depth: bool = True) -> Any:
-    """Decode a JSON body; malformed JSON, bad UTF-8 or absurd nesting are 400s, never 500s.
+    """Decode a JSON body; malformed JSON, bad UTF-8, absurd nesting, integers of thousands of
+    digits and lone surrogates are 400s, never 500s (see json_values for the last two).
 
     `check_depth=False` skips the depth walk for bodies whose reader never recurses (REST).
     """
@@ -123,11 +125,34 @@ def parse_json(body: bytes, check_depth: bool = True) -> Any:
     except RecursionError:
         value = None
         depth = MAX_JSON_DEPTH + 1
+    except ValueError:  # only int() raises a ValueError that is not a JSONDecodeError
+        raise _too_many_digits(text) from None
     else:
         depth = json_depth(value) if check_depth else 0
     if depth > MAX_JSON_DEPTH:
         raise bad_request(f"JSON is nested more than {MAX_JSON_DEPTH} levels deep")
+    if json_values.may_hold_surrogates(text):
+        path = json_values.surrogate_path(value)
+        if path is not None:
+            raise _lone_surrogate(path)
     return value
+
+
+def _too_many_digits(text: str) -> ApiError:
+    limit = json_values.max_integer_digits()
+    path = json_values.long_integer_path(text)
+    if not path:
+        return bad_request(f"The request body holds a number of more than {limit} digits")
+    field = json_values.field_name(path)
+    return bad_request(f"{field} is a number of more than {limit} digits", field)
+
+
+def _lone_surrogate(path: list[str]) -> ApiError:
+    what = "a lone surrogate (half of a UTF-16 pair), which UTF-8 cannot encode"
+    if not path:
+        return bad_request(f"The request body is a string holding {what}")
+    field = json_values.field_name(path)
+    return bad_request(f"{field} holds {what}", field)
 
 
 def json_depth(value: Any) -> int:

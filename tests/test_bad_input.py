@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+
+from mockserver.core.accounts import Limits, change_account
+from mockserver.core.errors import ApiError
+from mockserver.core.faults import parse_fault
 
 from conftest import GENERATE, GENERATE_AVATAR, KEY, Api, generate_input, rest_body
 
@@ -175,3 +182,180 @@ def test_optional_fields_may_be_null(api: Api) -> None:
     """What the OpenAPI spec says (nullable), the mock does: null means not given."""
     body = rest_body(voice=None, version=None, webhookUrl=None)
     assert api.rest_create(body).status_code == 200
+
+
+# -- what json decodes but the mock cannot hold: thousands of digits, lone surrogates ----------
+
+HUGE = b"9" * 5000  # json refuses to read it as an int (ValueError, not a JSONDecodeError)
+LISTINGS = [
+    "/__mock/jobs",
+    "/__mock/faults",
+    "/__mock/accounts",
+    "/__mock/requests",
+    "/__mock/webhooks",
+    "/__mock/inbox",
+    "/__mock/scenarios",
+    "/__mock/clock",
+]
+
+
+def control_routes_with_json(api: Api) -> list[tuple[str, str, str]]:
+    """(method, path, field) for every control route that reads a JSON body."""
+    job_id = api.rest_create().json()["data"]["avatar"]["id"]
+    return [
+        ("POST", "/__mock/reset", "seed"),
+        ("POST", "/__mock/clock/advance", "seconds"),
+        ("PUT", "/__mock/accounts/someone", "credits"),
+        ("POST", f"/__mock/jobs/{job_id}/fail", "error"),
+        ("POST", "/__mock/faults", "times"),
+    ]
+
+
+def assert_every_listing_answers(api: Api) -> None:
+    for path in LISTINGS:
+        response = api.client.get(path)
+        assert response.status_code == 200, (path, response.text)
+
+
+def test_a_number_of_thousands_of_digits_is_a_400_naming_it_on_rest(api: Api) -> None:
+    body = b'{"service": "hedra", "text": "Hi", "avatarId": "professional-1", "n": ' + HUGE + b"}"
+    response = api.client.post("/v1/avatar", content=body, headers=REST_KEY)
+    error = assert_bad_request(response, "n is a number of more than")
+    assert error["extensions"]["field"] == "n"
+
+
+def test_a_number_of_thousands_of_digits_is_a_400_naming_it_on_graphql(api: Api) -> None:
+    body = b'{"query": "{ __typename }", "variables": {"input": {"items": [1, ' + HUGE + b"]}}}"
+    error = assert_bad_request(api.client.post("/graphql", content=body, headers=BEARER))
+    assert error["extensions"]["field"] == "variables.input.items[1]"
+    unauthenticated = api.client.post("/graphql", content=body)
+    assert unauthenticated.status_code == 401, unauthenticated.text
+
+
+def test_a_number_of_thousands_of_digits_is_a_400_on_every_json_control_route(api: Api) -> None:
+    for method, path, field in control_routes_with_json(api):
+        body = b'{"' + field.encode() + b'": ' + HUGE + b"}"
+        response = api.client.request(method, path, content=body)
+        error = assert_bad_request(response, "more than 4300 digits")
+        assert error["extensions"]["field"] == field, path
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b'{"service": "hedra", "text": "Hi \\ud800", "avatarId": "professional-1"}', "text"),
+        (b'{"service": "hedra", "text": "Hi", "avatarId": "professional-1", "\\udfff": 1}', None),
+        (b'"\\ud800"', None),
+    ],
+    ids=["in a value", "in a key", "the whole body"],
+)
+def test_a_lone_surrogate_is_a_400_on_rest_and_nothing_is_kept(
+    api: Api, body: bytes, field: str | None
+) -> None:
+    response = api.client.post("/v1/avatar", content=body, headers=REST_KEY)
+    error = assert_bad_request(response, "lone surrogate")
+    if field is not None:
+        assert error["extensions"]["field"] == field
+    assert api.client.get("/__mock/jobs").json() == {"jobs": []}
+    assert_every_listing_answers(api)
+
+
+def test_a_lone_surrogate_in_graphql_variables_or_document_is_a_400(api: Api) -> None:
+    variables = b'{"input": {"type": "AVATAR", "provider": "hedra", "input": {"text": "\\ud800", '
+    variables += b'"avatarId": "professional-1"}}}'
+    body = b'{"query": "' + GENERATE.encode() + b'", "variables": ' + variables + b"}"
+    error = assert_bad_request(api.client.post("/graphql", content=body, headers=BEARER))
+    assert error["extensions"]["field"] == "variables.input.input.text"
+    literal = 'mutation { generateAvatar(input: {service: "hedra", text: "\\ud800", '
+    literal += 'avatarId: "professional-1"}) { id } }'
+    response = api.graphql(literal)
+    assert response.status_code == 400, response.text
+    assert api.client.get("/__mock/jobs").json() == {"jobs": []}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("POST", "/__mock/faults", b'{"status": 500, "message": "\\ud800"}', "message"),
+        (
+            "PUT",
+            "/__mock/accounts/k",
+            b'{"plan": "pro", "credits": 1, "webhookSecret": "\\udc00"}',
+            "webhookSecret",
+        ),
+        ("POST", "/__mock/reset", b'{"scenario": "\\ud800"}', "scenario"),
+    ],
+    ids=["fault message", "webhook secret", "scenario name"],
+)
+def test_a_lone_surrogate_on_the_control_plane_is_a_400_before_it_is_stored(
+    api: Api, method: str, path: str, body: bytes, field: str
+) -> None:
+    error = assert_bad_request(api.client.request(method, path, content=body), "lone surrogate")
+    assert error["extensions"]["field"] == field
+    assert_every_listing_answers(api)
+
+
+def test_a_failure_message_with_a_lone_surrogate_is_a_400(api: Api) -> None:
+    job_id = api.rest_create().json()["data"]["avatar"]["id"]
+    response = api.client.post(f"/__mock/jobs/{job_id}/fail", content=b'{"error": "\\ud800"}')
+    assert_bad_request(response, "lone surrogate")
+    assert api.client.get(f"/__mock/jobs/{job_id}").json()["status"] == "processing"
+    assert_every_listing_answers(api)
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("limit=\u00b2", "limit"),
+        ("status=\u00b2", "status"),
+        ("status=" + "9" * 5000, "status"),
+        ("limit=\u0663", "limit"),
+    ],
+    ids=["superscript limit", "superscript status", "5,000 digits", "arabic-indic digit"],
+)
+def test_journal_filters_that_are_no_plain_whole_number_are_400(
+    api: Api, query: str, field: str
+) -> None:
+    error = assert_bad_request(api.client.get(f"/__mock/requests?{query}"))
+    assert error["extensions"]["field"] == field
+
+
+@pytest.mark.parametrize(
+    "value", ["\u00b2", "\u0665\u0660\u0660", "5" * 5000], ids=["superscript", "arabic", "long"]
+)
+def test_an_x_mock_fault_that_is_no_plain_status_is_a_400_over_a_real_socket(
+    live_api: Api, value: str
+) -> None:
+    """The header arrives as Latin-1 bytes: `²` is one byte, and `isdigit()` says yes to it."""
+    url = urlsplit(str(live_api.client.base_url))
+    connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=10)
+    try:
+        body = json.dumps(rest_body())
+        headers = {**REST_KEY, "X-Mock-Fault": value, "Content-Type": "application/json"}
+        if not value.isascii():
+            headers["X-Mock-Fault"] = value.encode("utf-8").decode("latin-1")
+            if len(value) == 1:
+                headers["X-Mock-Fault"] = value  # sent as the single Latin-1 byte 0xB2
+        connection.request("POST", "/v1/avatar", body, headers)
+        response = connection.getresponse()
+        answer = json.loads(response.read())
+    finally:
+        connection.close()
+    assert response.status == 400, answer
+    assert answer["errors"][0]["extensions"] == {"code": "BAD_REQUEST", "field": "X-Mock-Fault"}
+
+
+def test_values_loaded_from_files_cannot_hold_a_lone_surrogate_either() -> None:
+    """Scenario files reach faults and accounts without parse_json: the core checks them too."""
+    with pytest.raises(ApiError) as refused:
+        parse_fault("flt_1", {"status": 500, "message": "bad \ud800"})
+    assert refused.value.extensions == {"field": "message"}
+    with pytest.raises(ValueError, match="lone surrogate") as secret:
+        change_account(
+            None,
+            "k",
+            {"plan": "pro", "credits": 1, "webhookSecret": "\udc00"},
+            {"pro": Limits(60, 10, None)},
+            lambda: "whsec_new",
+        )
+    assert secret.value.args[0] == "webhookSecret"

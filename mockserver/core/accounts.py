@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .encodable import has_lone_surrogate
+
 PLANS = ("free", "starter", "pro", "enterprise")
 
 
@@ -143,6 +145,9 @@ def change_account(
         secret = current.webhook_secret if current else new_secret()
     if not isinstance(secret, str) or not secret:
         raise ValueError("webhookSecret", "webhookSecret must be a non-empty string")
+    if has_lone_surrogate(secret):  # it could not sign a single webhook
+        message = "webhookSecret holds a lone surrogate, which UTF-8 cannot encode"
+        raise ValueError("webhookSecret", message)
     limits = current.custom_limits if current and "plan" not in body else {}
     if "limits" in body:
         try:

@@ -37,6 +37,7 @@ from .scheduler import Due, Scheduler
 from .shared_strings import SharedStrings
 from .webhook_policy import WebhookPolicy
 from .webhooks import Attempt, Delivery, DeliveryLog, RetryPolicy
+from .whole_numbers import whole_number
 
 JOB_DUE = "job"
 DEFAULT_MAX_JOBS = 100_000
@@ -194,7 +195,8 @@ class Engine:
 
     def one_off_fault(self, value: str) -> Fault:
         """The fault an `X-Mock-Fault` header asks for: a status, `failed` or `drop`."""
-        body: dict[str, Any] = {"status": int(value)} if value.isdigit() else {"outcome": value}
+        status = whole_number(value, 3)
+        body: dict[str, Any] = {"outcome": value} if status is None else {"status": status}
         try:
             return parse_fault("header", body)
         except ApiError as error:

@@ -28,6 +28,20 @@ class ApiError(Exception):
         }
 
 
+SHOWN_CHARS = 40
+
+
+def shown(value: Any) -> str:
+    """`repr(value)` for a message, cut to a short prefix: a bad value may be a megabyte long,
+    and the client who sent it gains nothing from having it sent back."""
+    if isinstance(value, str) and len(value) > SHOWN_CHARS:
+        return f"{value[:SHOWN_CHARS]!r}... ({len(value)} characters)"
+    text = repr(value)
+    if len(text) > SHOWN_CHARS:
+        return f"{text[:SHOWN_CHARS]}... ({len(text)} characters)"
+    return text
+
+
 def bad_request(message: str, field_path: str | None = None) -> ApiError:
     """400 naming the field at fault, so the person fixing the request knows where to look."""
     extensions = {"field": field_path} if field_path else {}

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from .encodable import has_lone_surrogate
 from .errors import ApiError, bad_request
 
 OPERATIONS = ("generate", "generateAvatar", "avatar", "generation", "rest.create", "rest.get")
@@ -79,6 +80,15 @@ def _number(body: dict[str, Any], name: str) -> float | None:
     return float(value)
 
 
+def _message(body: dict[str, Any]) -> str | None:
+    message = body.get("message")
+    if message is not None and not isinstance(message, str):
+        raise bad_request("message must be a string", "message")
+    if message is not None and has_lone_surrogate(message):  # from a scenario file, say
+        raise bad_request("message holds a lone surrogate, which UTF-8 cannot encode", "message")
+    return message
+
+
 def parse_fault(fault_id: str, body: Any) -> Fault:
     """A Fault from a control-plane or scenario body; a 400 naming the field otherwise."""
     if not isinstance(body, dict):
@@ -110,9 +120,7 @@ def parse_fault(fault_id: str, body: Any) -> Fault:
     latency = _number(body, "latencyMs")
     if latency is not None and not 0 <= latency <= MAX_LATENCY_MS:
         raise bad_request(f"latencyMs must be between 0 and {MAX_LATENCY_MS}", "latencyMs")
-    message = body.get("message")
-    if message is not None and not isinstance(message, str):
-        raise bad_request("message must be a string", "message")
+    message = _message(body)
     if status is None and outcome is None and not latency:
         raise bad_request("A fault needs a status, an outcome or a latencyMs", "status")
     return Fault(

@@ -19,7 +19,7 @@ from .control_index import control_index
 from .control_query import ControlQuery
 from .core.catalog import FixtureError
 from .core.clock import ClockLimitError, iso
-from .core.errors import ApiError, bad_request, unauthorized
+from .core.errors import ApiError, bad_request, shown, unauthorized
 from .core.inbox import Received
 from .core.jobs import Job, JobStatus, job_record
 from .core.scenarios import ScenarioNotFound, available_scenarios, load_scenario
@@ -42,7 +42,7 @@ MAX_LIST_LIMIT = 1_000_000_000
 def _found(value: T | None, what: str, key: str) -> T:
     """`value`, or the 404 that names what was not found."""
     if value is None:
-        raise ApiError(404, "NOT_FOUND", f"No {what} {key!r}")
+        raise ApiError(404, "NOT_FOUND", f"No {what} {shown(key)}")
     return value
 
 
@@ -129,7 +129,7 @@ class AdminEndpoints:
         body = await self._body(request)
         seed = body.get("seed") if isinstance(body, dict) else None
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise bad_request(f"seed must be a whole number, got {seed!r}", "seed")
+            raise bad_request(f"seed must be a whole number, got {shown(seed)}", "seed")
         changes_scenario = isinstance(body, dict) and "scenario" in body
         if changes_scenario:
             await self._activate(body["scenario"])

@@ -343,6 +343,7 @@ def test_an_x_mock_fault_that_is_no_plain_status_is_a_400_over_a_real_socket(
         connection.close()
     assert response.status == 400, answer
     assert answer["errors"][0]["extensions"] == {"code": "BAD_REQUEST", "field": "X-Mock-Fault"}
+    assert len(answer["errors"][0]["message"]) < 200
 
 
 def test_values_loaded_from_files_cannot_hold_a_lone_surrogate_either() -> None:
@@ -359,3 +360,42 @@ def test_values_loaded_from_files_cannot_hold_a_lone_surrogate_either() -> None:
             lambda: "whsec_new",
         )
     assert secret.value.args[0] == "webhookSecret"
+
+
+MEGABYTE_VALUE = "b" * (1024 * 1024 - 200)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        rest_body(avatarId=MEGABYTE_VALUE),
+        rest_body(service=MEGABYTE_VALUE),
+        {**rest_body(), MEGABYTE_VALUE: 1},
+        rest_body(webhookUrl=MEGABYTE_VALUE),
+    ],
+    ids=["unknown avatar", "wrong service", "unknown field", "webhook url"],
+)
+def test_a_400_echoes_only_a_short_prefix_of_a_huge_value(api: Api, body: dict[str, Any]) -> None:
+    response = api.rest_create(body)
+    assert response.status_code == 400
+    assert len(response.content) < 2_000, len(response.content)
+
+
+def test_control_plane_answers_echo_only_a_short_prefix_too(api: Api) -> None:
+    for method, path, body in [
+        ("POST", "/__mock/faults", {"outcome": MEGABYTE_VALUE}),
+        ("POST", "/__mock/faults", {MEGABYTE_VALUE: 1}),
+        ("PUT", "/__mock/accounts/k", {"plan": MEGABYTE_VALUE, "credits": 1}),
+        ("GET", "/__mock/requests?limit=" + "9" * 5000, None),
+    ]:
+        response = api.client.request(method, path, json=body)
+        assert response.status_code == 400, path
+        assert len(response.content) < 2_000, (path, len(response.content))
+
+
+def test_an_idempotency_key_is_echoed_as_a_short_prefix(api: Api) -> None:
+    key = "k" * 8000
+    api.rest_create(**{"Idempotency-Key": key})
+    response = api.rest_create(rest_body(text="Other words"), **{"Idempotency-Key": key})
+    error = assert_bad_request(response, "Idempotency-Key 'kkkk")
+    assert len(error["message"]) < 200

@@ -22,6 +22,7 @@ from .errors import (
     insufficient_credits,
     not_found,
     rate_limited,
+    shown,
     unauthorized,
 )
 from .faults import DEFAULT_FAILURE, Fault, FaultBook, parse_fault, scripted_error
@@ -273,7 +274,7 @@ class Engine:
             return None
         if fingerprint != request.fingerprint:
             raise bad_request(
-                f"Idempotency-Key {key!r} was already used with a different request body",
+                f"Idempotency-Key {shown(key)} was already used with a different request body",
                 "Idempotency-Key",
             )
         return self.jobs[job_id]

@@ -29,6 +29,8 @@ class ApiError(Exception):
 
 
 SHOWN_CHARS = 40
+MAX_FIELD_CHARS = 200
+MAX_MESSAGE_CHARS = 1000
 
 
 def shown(value: Any) -> str:
@@ -43,7 +45,15 @@ def shown(value: Any) -> str:
 
 
 def bad_request(message: str, field_path: str | None = None) -> ApiError:
-    """400 naming the field at fault, so the person fixing the request knows where to look."""
+    """400 naming the field at fault, so the person fixing the request knows where to look.
+
+    Whatever the message quotes, the answer stays small: a message or field that would echo
+    most of a huge value back is cut short (the places that quote values use `shown`).
+    """
+    if len(message) > MAX_MESSAGE_CHARS:
+        message = message[:MAX_MESSAGE_CHARS] + "..."
+    if field_path is not None and len(field_path) > MAX_FIELD_CHARS:
+        field_path = field_path[:MAX_FIELD_CHARS] + "..."
     extensions = {"field": field_path} if field_path else {}
     return ApiError(400, "BAD_REQUEST", message, extensions)
 
@@ -62,7 +72,7 @@ def insufficient_credits(required: int, available: int) -> ApiError:
 
 
 def not_found(job_id: str) -> ApiError:
-    return ApiError(404, "NOT_FOUND", f"No avatar job with id {job_id!r}")
+    return ApiError(404, "NOT_FOUND", f"No avatar job with id {shown(job_id)}")
 
 
 def payload_too_large(limit: int) -> ApiError:

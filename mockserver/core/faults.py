@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .encodable import has_lone_surrogate
-from .errors import ApiError, bad_request
+from .errors import MAX_FIELD_CHARS, ApiError, bad_request, shown
 
 OPERATIONS = ("generate", "generateAvatar", "avatar", "generation", "rest.create", "rest.get")
 CREATE_OPERATIONS = frozenset({"generate", "generateAvatar", "rest.create"})
@@ -76,7 +76,7 @@ def _number(body: dict[str, Any], name: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise bad_request(f"{name} must be a number, got {value!r}", name)
+        raise bad_request(f"{name} must be a number, got {shown(value)}", name)
     return float(value)
 
 
@@ -95,25 +95,32 @@ def parse_fault(fault_id: str, body: Any) -> Fault:
         raise bad_request("A fault must be a JSON object")
     unknown = sorted(set(body) - _FIELDS)
     if unknown:
-        raise bad_request(f"Unknown fault field {unknown[0]}; known: {sorted(_FIELDS)}", unknown[0])
+        field = unknown[0][:MAX_FIELD_CHARS]
+        raise bad_request(f"Unknown fault field {field}; known: {sorted(_FIELDS)}", field)
     status = body.get("status")
     if status is not None and (isinstance(status, bool) or status not in ERROR_CODES):
-        raise bad_request(f"status must be one of {sorted(ERROR_CODES)}, got {status!r}", "status")
+        allowed = sorted(ERROR_CODES)
+        raise bad_request(f"status must be one of {allowed}, got {shown(status)}", "status")
     outcome = body.get("outcome")
     if outcome is not None and outcome not in OUTCOMES:
-        raise bad_request(f"outcome must be one of {list(OUTCOMES)}, got {outcome!r}", "outcome")
+        allowed_outcomes = list(OUTCOMES)
+        raise bad_request(
+            f"outcome must be one of {allowed_outcomes}, got {shown(outcome)}", "outcome"
+        )
     if status is not None and outcome is not None:
         raise bad_request("Give status or outcome, not both", "outcome")
     operation = body.get("operation")
     if operation is not None and operation not in OPERATIONS:
         choices = ", ".join(OPERATIONS)
-        raise bad_request(f"operation must be one of {choices}, got {operation!r}", "operation")
+        raise bad_request(
+            f"operation must be one of {choices}, got {shown(operation)}", "operation"
+        )
     api_key = body.get("apiKey")
     if api_key is not None and not isinstance(api_key, str):
         raise bad_request("apiKey must be a string", "apiKey")
     times = body.get("times")
     if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
-        raise bad_request(f"times must be a whole number >= 1, got {times!r}", "times")
+        raise bad_request(f"times must be a whole number >= 1, got {shown(times)}", "times")
     probability = _number(body, "probability")
     if probability is not None and not 0 <= probability <= 1:
         raise bad_request(f"probability must be between 0 and 1, got {probability}", "probability")

@@ -14,7 +14,7 @@ from typing import Any
 
 from . import billing
 from .catalog import Catalog
-from .errors import bad_request
+from .errors import MAX_FIELD_CHARS, bad_request, shown
 from .jobs import JOB_TYPE, PROVIDER
 from .webhook_policy import WebhookTarget, parse_webhook_url
 
@@ -52,7 +52,7 @@ class _Fields:
             where = prefix or "the request body"
             raise bad_request(f"{where} must be a JSON object", prefix or None)
         if not data.keys() <= allowed:
-            field = _path(prefix, min(data.keys() - allowed))
+            field = _path(prefix, min(data.keys() - allowed))[:MAX_FIELD_CHARS]
             raise bad_request(f"Unknown field {field}", field)
         self._data = data
         self._dotted = prefix + "." if prefix else ""
@@ -86,13 +86,13 @@ class _Fields:
 def _one_of(value: str, allowed: Collection[str], field: str, what: str) -> str:
     if value not in allowed:
         choices = ", ".join(sorted(allowed))
-        raise bad_request(f"Unknown {what} {value!r} at {field}; available: {choices}", field)
+        raise bad_request(f"Unknown {what} {shown(value)} at {field}; available: {choices}", field)
     return value
 
 
 def _check_exact(value: str, expected: str, field: str) -> None:
     if value != expected:
-        raise bad_request(f"{field} must be {expected!r}, got {value!r}", field)
+        raise bad_request(f"{field} must be {expected!r}, got {shown(value)}", field)
 
 
 def _check_webhook_url(url: str | None, field: str) -> WebhookTarget | None:

@@ -12,6 +12,7 @@ import pytest
 from mockserver.core.accounts import Limits, change_account
 from mockserver.core.errors import ApiError
 from mockserver.core.faults import parse_fault
+from mockserver.core.job_request import MAX_TEXT_CHARS
 
 from conftest import GENERATE, GENERATE_AVATAR, KEY, Api, generate_input, rest_body
 
@@ -399,3 +400,25 @@ def test_an_idempotency_key_is_echoed_as_a_short_prefix(api: Api) -> None:
     response = api.rest_create(rest_body(text="Other words"), **{"Idempotency-Key": key})
     error = assert_bad_request(response, "Idempotency-Key 'kkkk")
     assert len(error["message"]) < 200
+
+
+@pytest.mark.parametrize(
+    "text", ["a" * 1_000_000, "a" * (MAX_TEXT_CHARS + 1), "word " * 1200 + "x"], ids=len
+)
+def test_a_text_longer_than_two_minutes_of_speech_can_need_is_a_400_naming_text(
+    api: Api, text: str
+) -> None:
+    """Counted in characters, whatever the word count: one 1 MiB word was 50 credits and kept."""
+    error = assert_bad_request(api.rest_create(rest_body(text=text)), "characters")
+    assert error["extensions"]["field"] == "text"
+    error = assert_bad_request(api.generate(input={"text": text, "avatarId": "professional-1"}))
+    assert error["extensions"]["field"] == "input.input.text"
+    assert api.client.get("/__mock/jobs").json() == {"jobs": []}
+
+
+def test_a_text_of_the_longest_length_allowed_is_accepted(api: Api) -> None:
+    text = ("a" * 19 + " ") * (MAX_TEXT_CHARS // 20)  # 300 words of 19 letters: 120 s
+    assert len(text) == MAX_TEXT_CHARS
+    response = api.rest_create(rest_body(text=text))
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["avatar"]["creditCost"] == 500

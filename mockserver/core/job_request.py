@@ -100,7 +100,19 @@ def _check_webhook_url(url: str | None, field: str) -> WebhookTarget | None:
     return None if url is None else parse_webhook_url(url, field)
 
 
+# Characters that two minutes of speech can need: its 300 words at up to 20 characters each (a
+# long word, its punctuation and the space after it). A longer text is refused before it is
+# priced or kept, however few "words" it has: one 1 MiB word would otherwise be 50 credits.
+MAX_TEXT_CHARS = 6000
+
+
 def _quote(text: str, field: str) -> billing.Quote:
+    if len(text) > MAX_TEXT_CHARS:
+        raise bad_request(
+            f"{field} is too long: {len(text)} characters; two minutes of speech need at most "
+            f"{MAX_TEXT_CHARS}",
+            field,
+        )
     try:
         return billing.quote(text)
     except billing.TextEmpty:

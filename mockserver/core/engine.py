@@ -26,6 +26,7 @@ from .errors import (
     unauthorized,
 )
 from .faults import DEFAULT_FAILURE, Fault, FaultBook, parse_fault, scripted_error
+from .idempotency import IdempotencyKeys
 from .inbox import Inbox
 from .job_request import JobRequest
 from .jobs import Job, JobStatus
@@ -98,7 +99,7 @@ class Engine:
         self._running = RunningJobs()
         # Scripted failures by job id: few jobs have one, so not a field every job carries.
         self._planned_failures: dict[str, str] = {}
-        self._idempotency: dict[tuple[str, str], tuple[str, str]] = {}
+        self.idempotency = IdempotencyKeys()
         self.webhooks = DeliveryLog(retry_policy or RetryPolicy())
         self.webhook_policy = webhook_policy or WebhookPolicy()
         self.faults = FaultBook()
@@ -125,7 +126,7 @@ class Engine:
         self.limiter.reset()
         self._running.clear()
         self._planned_failures.clear()
-        self._idempotency.clear()
+        self.idempotency.clear()
         self.webhooks.clear()
         self.faults.clear()
         self.journal.clear()
@@ -254,7 +255,7 @@ class Engine:
             self._planned_failures[job.id] = admission.planned_failure
         account.credits -= cost
         if idempotency_key:
-            self._idempotency[(account.api_key, idempotency_key)] = (request.fingerprint, job.id)
+            self.idempotency.remember(account.api_key, idempotency_key, request.fingerprint, job.id)
         return job
 
     def get_job(self, account: Account, job_id: str) -> Job:
@@ -265,19 +266,19 @@ class Engine:
         return job
 
     def _idempotent_replay(self, account: Account, key: str, request: JobRequest) -> Job | None:
-        seen = self._idempotency.get((account.api_key, key))
+        seen = self.idempotency.find(account.api_key, key)
         if seen is None:
             return None
         fingerprint, job_id = seen
-        if job_id not in self.jobs:  # forgotten under the retention limit: a new request now
-            del self._idempotency[(account.api_key, key)]
+        job = self.jobs.get(job_id)
+        if job is None:  # cannot happen: a key is forgotten with its job; but never a 500
             return None
         if fingerprint != request.fingerprint:
             raise bad_request(
                 f"Idempotency-Key {shown(key)} was already used with a different request body",
                 "Idempotency-Key",
             )
-        return self.jobs[job_id]
+        return job
 
     def _check_concurrency(self, account: Account) -> None:
         limit = account.limits.concurrent_jobs
@@ -389,6 +390,7 @@ class Engine:
             forgotten = order.popleft()
             del self.jobs[forgotten]
             self._planned_failures.pop(forgotten, None)
+            self.idempotency.forget_job(forgotten)
 
     def planned_failure(self, job_id: str) -> str | None:
         """The error a scripted `failed` outcome gave this job to end with, if any."""

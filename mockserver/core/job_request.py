@@ -15,6 +15,7 @@ from typing import Any
 from . import billing
 from .catalog import Catalog
 from .errors import MAX_FIELD_CHARS, bad_request, shown
+from .idempotency import digest
 from .jobs import JOB_TYPE, PROVIDER
 from .webhook_policy import WebhookTarget, parse_webhook_url
 
@@ -35,7 +36,7 @@ class JobRequest:
     webhook: WebhookTarget | None = None  # webhook_url taken apart, for the engine's policy
 
     @property
-    def fingerprint(self) -> str:
+    def fingerprint(self) -> bytes:
         """Computed only when an Idempotency-Key asks for it: most creates never need it."""
         return fingerprint(self.operation, self.body)
 
@@ -121,9 +122,12 @@ def _quote(text: str, field: str) -> billing.Quote:
         raise bad_request(f"{field} is too long: {error}", field) from None
 
 
-def fingerprint(operation: str, payload: Any) -> str:
-    """A stable digest of a request body, to tell an idempotent retry from a different request."""
-    return operation + ":" + json.dumps(payload, sort_keys=True, separators=(",", ":"))
+def fingerprint(operation: str, payload: Any) -> bytes:
+    """A stable digest of a request body, to tell an idempotent retry from a different request.
+
+    A digest, not the body: it is kept as long as the job, and bodies can be long.
+    """
+    return digest(operation + ":" + json.dumps(payload, sort_keys=True, separators=(",", ":")))
 
 
 def _build(

@@ -1,0 +1,47 @@
+"""`Idempotency-Key`s: which job a key of an API key made, and a digest of the request.
+
+Bounded by the jobs: a key is forgotten with its job (when the job is forgotten under
+`max_jobs`), so the map never outgrows the job store, and each entry is the same few dozen bytes
+however long the key or the body was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+DIGEST_BYTES = 16  # collisions are out of reach at this size for any test run's number of keys
+
+
+def digest(text: str) -> bytes:
+    # surrogatepass: a digest must never fail, and only telling two texts apart matters here
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=DIGEST_BYTES).digest()
+
+
+class IdempotencyKeys:
+    """(API key, Idempotency-Key) -> (digest of the request, id of the job it made)."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[tuple[str, bytes], tuple[bytes, str]] = {}
+        self._key_of_job: dict[str, tuple[str, bytes]] = {}
+
+    def __len__(self) -> int:
+        return len(self._jobs)
+
+    def find(self, api_key: str, key: str) -> tuple[bytes, str] | None:
+        """The request digest and job id remembered for `key`, if any."""
+        return self._jobs.get((api_key, digest(key)))
+
+    def remember(self, api_key: str, key: str, request_digest: bytes, job_id: str) -> None:
+        entry = (api_key, digest(key))
+        self._jobs[entry] = (request_digest, job_id)
+        self._key_of_job[job_id] = entry
+
+    def forget_job(self, job_id: str) -> None:
+        """The job is gone: a retry with its key is a new request now."""
+        entry = self._key_of_job.pop(job_id, None)
+        if entry is not None:
+            self._jobs.pop(entry, None)
+
+    def clear(self) -> None:
+        self._jobs.clear()
+        self._key_of_job.clear()

@@ -18,22 +18,28 @@ def digest(text: str) -> bytes:
 
 
 class IdempotencyKeys:
-    """(API key, Idempotency-Key) -> (digest of the request, id of the job it made)."""
+    """(API key, Idempotency-Key) -> (digest of the request, id of the job it made).
+
+    Kept as bytes, not tuples of strings: a mock holds one entry per job it remembers.
+    """
 
     def __init__(self) -> None:
-        self._jobs: dict[tuple[str, bytes], tuple[bytes, str]] = {}
-        self._key_of_job: dict[str, tuple[str, bytes]] = {}
+        self._jobs: dict[bytes, bytes] = {}  # key digest -> request digest + job id
+        self._key_of_job: dict[str, bytes] = {}
 
     def __len__(self) -> int:
         return len(self._jobs)
 
     def find(self, api_key: str, key: str) -> tuple[bytes, str] | None:
         """The request digest and job id remembered for `key`, if any."""
-        return self._jobs.get((api_key, digest(key)))
+        seen = self._jobs.get(_entry(api_key, key))
+        if seen is None:
+            return None
+        return seen[:DIGEST_BYTES], seen[DIGEST_BYTES:].decode()
 
     def remember(self, api_key: str, key: str, request_digest: bytes, job_id: str) -> None:
-        entry = (api_key, digest(key))
-        self._jobs[entry] = (request_digest, job_id)
+        entry = _entry(api_key, key)
+        self._jobs[entry] = request_digest + job_id.encode()
         self._key_of_job[job_id] = entry
 
     def forget_job(self, job_id: str) -> None:
@@ -45,3 +51,8 @@ class IdempotencyKeys:
     def clear(self) -> None:
         self._jobs.clear()
         self._key_of_job.clear()
+
+
+def _entry(api_key: str, key: str) -> bytes:
+    # The length first, so that no two (API key, key) pairs spell the same text.
+    return digest(f"{len(api_key)}:{api_key}{key}")

@@ -268,7 +268,8 @@ class AdminEndpoints:
 
     async def openapi(self, request: Request) -> Response:
         """The REST routes' OpenAPI description, for schemathesis and friends."""
-        return json_response(build_openapi(self.runtime.engine.fixtures.catalog))
+        server_url = str(request.base_url).rstrip("/")
+        return json_response(build_openapi(self.runtime.engine.fixtures.catalog, server_url))
 
     # -- the inbox ---------------------------------------------------------------------------
 

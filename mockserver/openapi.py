@@ -4,11 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
+from .core.billing import CJK_CHAR_MS, LONG_MAX_MS, SPACE_CHARACTERS, WORD_MS
 from .core.catalog import Catalog
 from .core.faults import ERROR_CODES
+from .core.job_request import MAX_TEXT_CHARS
 from .version import __version__
 
 _NULLABLE_STRING = {"type": "string", "nullable": True}
+DEFAULT_SERVER = "http://127.0.0.1:8910"
+_MAX_WORDS = LONG_MAX_MS // WORD_MS
+_MAX_CJK_CHARS = LONG_MAX_MS // CJK_CHAR_MS
+_TEXT = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": MAX_TEXT_CHARS,
+    # Something to say: at least one character that is not a space (the mock's own list).
+    "pattern": f"[^{SPACE_CHARACTERS}]",
+    "description": (
+        "What the avatar says: at most two minutes of speech, i.e. "
+        f"{_MAX_WORDS} words, or {_MAX_CJK_CHARS} Chinese, Japanese or Korean characters, "
+        f"counting {WORD_MS} ms a word and {CJK_CHAR_MS} ms a CJK character (a longer text is "
+        f"a 400 naming `text`), and at most {MAX_TEXT_CHARS} characters in all"
+    ),
+}
+_CREATE_DESCRIPTION = (
+    "Send an `Idempotency-Key` header to make retries safe: a create that repeats an earlier "
+    "key of the same API key with the same body answers the original job and charges nothing; "
+    "the same key with another body is a 400 naming `Idempotency-Key`. The header is described "
+    "here rather than as a parameter because whether a value is good depends on the requests "
+    "sent before it, which a schema cannot say."
+)
 _RATE_HEADERS = {
     "X-RateLimit-Limit": {
         "description": "Requests allowed per minute",
@@ -25,12 +50,12 @@ _RATE_HEADERS = {
 }
 
 
-def _error(status: int) -> dict[str, Any]:
+def _error(status: int, description: str | None = None) -> dict[str, Any]:
     headers: dict[str, Any] = {} if status == 401 else dict(_RATE_HEADERS)
     if status == 429:
         headers["Retry-After"] = {"description": "Seconds to wait", "schema": {"type": "integer"}}
     return {
-        "description": ERROR_CODES[status][1],
+        "description": description or ERROR_CODES[status][1],
         "headers": headers,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}},
     }
@@ -46,23 +71,34 @@ def _ok(description: str) -> dict[str, Any]:
     }
 
 
-def build_openapi(catalog: Catalog) -> dict[str, Any]:
-    """OpenAPI 3.0 for `POST /v1/avatar` and `GET /v1/avatar/{id}`."""
+_CREATE_REFUSED = (
+    "Invalid parameters: a missing, unknown or ill-typed field, an unknown avatar, voice or "
+    "version, a text with nothing to say or over two minutes of speech, a webhook URL that is "
+    "not absolute http(s), or an Idempotency-Key reused with another body. "
+    "`extensions.field` names the field."
+)
+
+
+def _optional(schema_name: str) -> dict[str, Any]:
+    """One of the named schema's values, or null for "not given". The choices live in a schema
+    of their own, with no null among them: client generators then make one enum type, where a
+    null inside the enum made them generate three identical ones per field."""
+    return {"nullable": True, "allOf": [{"$ref": f"#/components/schemas/{schema_name}"}]}
+
+
+def build_openapi(catalog: Catalog, server_url: str = DEFAULT_SERVER) -> dict[str, Any]:
+    """OpenAPI 3.0 for `POST /v1/avatar` and `GET /v1/avatar/{id}`, served at `server_url`."""
     avatar_request = {
         "type": "object",
         "additionalProperties": False,
         "required": ["service", "text", "avatarId"],
         "properties": {
             "service": {"type": "string", "enum": ["hedra"], "description": "Service identifier"},
-            "text": {"type": "string", "minLength": 1, "description": "What the avatar says"},
+            "text": _TEXT,
             "avatarId": {"type": "string", "enum": sorted(catalog.avatars)},
             # Optional fields may also be sent as null, which means "not given".
-            "voice": {"type": "string", "nullable": True, "enum": [*sorted(catalog.voices), None]},
-            "version": {
-                "type": "string",
-                "nullable": True,
-                "enum": [*sorted(catalog.versions), None],
-            },
+            "voice": _optional("Voice"),
+            "version": _optional("Version"),
             "webhookUrl": {
                 "type": "string",
                 "nullable": True,
@@ -124,23 +160,19 @@ def build_openapi(catalog: Catalog) -> dict[str, Any]:
     return {
         "openapi": "3.0.3",
         "info": {
-            "title": "Doitong API: Hedra avatar service (REST), as served by mock-doitong",
+            "title": "Doitong Hedra avatars",
+            "description": "The REST routes of the Doitong API's Hedra avatar service, "
+            "as served by mock-doitong.",
             "version": __version__,
         },
+        "servers": [{"url": server_url}],
         "security": [{"ApiKey": []}],
         "paths": {
             "/v1/avatar": {
                 "post": {
                     "operationId": "createAvatar",
                     "summary": "Start an avatar video",
-                    "parameters": [
-                        {
-                            "name": "Idempotency-Key",
-                            "in": "header",
-                            "required": False,
-                            "schema": {"type": "string"},
-                        }
-                    ],
+                    "description": _CREATE_DESCRIPTION,
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -151,7 +183,8 @@ def build_openapi(catalog: Catalog) -> dict[str, Any]:
                     },
                     "responses": {
                         "200": _ok("The accepted job, processing"),
-                        **{str(s): _error(s) for s in (400, 401, 402, 413, 429, 500)},
+                        "400": _error(400, _CREATE_REFUSED),
+                        **{str(s): _error(s) for s in (401, 402, 413, 429, 500)},
                     },
                 }
             },
@@ -173,6 +206,8 @@ def build_openapi(catalog: Catalog) -> dict[str, Any]:
             "securitySchemes": {"ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
             "schemas": {
                 "AvatarRequest": avatar_request,
+                "Voice": {"type": "string", "enum": sorted(catalog.voices)},
+                "Version": {"type": "string", "enum": sorted(catalog.versions)},
                 "Avatar": avatar,
                 "AvatarEnvelope": envelope,
                 "Errors": errors,

@@ -22,7 +22,7 @@ LONG_MIN_COST, LONG_MAX_COST = 200, 500
 _CJK_RANGES = (
     ("\u1100", "\u11ff"),  # Hangul Jamo
     ("\u2e80", "\u2fdf"),  # CJK radicals
-    ("\u3000", "\u30ff"),  # CJK punctuation, Hiragana, Katakana
+    ("\u3001", "\u30ff"),  # CJK punctuation, Hiragana, Katakana (not U+3000, a space)
     ("\u3100", "\u31ff"),  # Bopomofo, Hangul compatibility Jamo, Katakana extension
     ("\u3400", "\u4dbf"),  # CJK extension A
     ("\u4e00", "\u9fff"),  # CJK unified ideographs
@@ -33,7 +33,10 @@ _CJK_RANGES = (
 )
 # Compiled once: the per-character work then runs in C, off the request path's Python loop.
 _CJK = re.compile("[" + "".join(f"{low}-{high}" for low, high in _CJK_RANGES) + "]")
-_WORD = re.compile(r"\S+")
+# What separates words, spelled out rather than as `\s`: the OpenAPI description repeats it in a
+# pattern, and `\s` means different characters in Python and in JavaScript. This is Python's.
+SPACE_CHARACTERS = r"\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_WORD = re.compile(f"[^{SPACE_CHARACTERS}]+")
 
 
 def speech_ms(text: str) -> int:

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from . import json_values
+from .core import json_values
 from .core.errors import ApiError, bad_request
 
 MAX_JSON_DEPTH = 32

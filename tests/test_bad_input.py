@@ -422,3 +422,20 @@ def test_a_text_of_the_longest_length_allowed_is_accepted(api: Api) -> None:
     response = api.rest_create(rest_body(text=text))
     assert response.status_code == 200, response.text
     assert response.json()["data"]["avatar"]["creditCost"] == 500
+
+
+@pytest.mark.parametrize("field", ["latencyMs", "probability"])
+def test_a_fault_number_too_large_for_a_float_is_a_400(api: Api, field: str) -> None:
+    """Found by tests/test_hostile_input.py: math.isfinite() raised OverflowError on it."""
+    body = b'{"status": 500, "' + field.encode() + b'": 1' + b"0" * 400 + b"}"
+    error = assert_bad_request(api.client.post("/__mock/faults", content=body), "finite")
+    assert error["extensions"]["field"] == field
+    assert api.client.get("/__mock/faults").json() == {"faults": []}
+
+
+def test_the_inbox_takes_any_body_and_still_lists_one_with_a_lone_surrogate(api: Api) -> None:
+    """Found by tests/test_hostile_input.py: the inbox's `json` view could not be encoded."""
+    assert api.client.post("/__mock/inbox/hook", content=b'{"a": "\\ud800"}').status_code == 200
+    (received,) = api.client.get("/__mock/inbox").json()["webhooks"]
+    assert received["json"] is None
+    assert received["bodyBase64"] == "eyJhIjogIlx1ZDgwMCJ9"

@@ -75,9 +75,15 @@ def _number(body: dict[str, Any], name: str) -> float | None:
     value = body.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise bad_request(f"{name} must be a number, got {shown(value)}", name)
-    return float(value)
+    try:
+        number = float(value)  # an int of hundreds of digits is too large for a float
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise bad_request(f"{name} must be a finite number, got {shown(value)}", name)
+    return number
 
 
 def _message(body: dict[str, Any]) -> str | None:

@@ -8,6 +8,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from . import json_values
 from .clock import iso
 
 CAPACITY = 10_000
@@ -23,8 +24,10 @@ class Received:
     def as_json(self) -> dict[str, Any]:
         try:
             parsed: Any = json.loads(self.body)
-        except ValueError:
+        except ValueError:  # not JSON, or an integer of thousands of digits
             parsed = None
+        if json_values.surrogate_path(parsed) is not None:
+            parsed = None  # "\ud800" decodes, but this answer could not be encoded with it
         return {
             "at": iso(self.at),
             "path": self.path,

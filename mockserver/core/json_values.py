@@ -3,8 +3,8 @@
 `json` decodes `"\\ud800"` (half of a surrogate pair, alone) without complaint, but no answer or
 stored value can hold one: encoding it to UTF-8 later raises, long after the request that brought
 it. And `json` refuses an integer of more digits than `sys.get_int_max_str_digits()` with a plain
-ValueError. Both are the client's doing, so `responses.parse_json` turns both into 400s naming
-the field, using what is here to find it. None of this runs for an ordinary body.
+ValueError. Both are the client's doing, so `parse_json` (mockserver.responses) turns both into
+400s naming the field, using what is here to find it. None of this runs for an ordinary body.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Any
 
-from .core.encodable import has_lone_surrogate
+from .encodable import has_lone_surrogate
 
 
 def may_hold_surrogates(text: str) -> bool:

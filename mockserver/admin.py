@@ -6,7 +6,6 @@ Never part of the vendor's API: API keys do not open it, and nothing here is jou
 from __future__ import annotations
 
 import hmac
-import math
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -24,6 +23,7 @@ from .core.inbox import Received
 from .core.jobs import Job, JobStatus, job_record
 from .core.scenarios import ScenarioNotFound, available_scenarios, load_scenario
 from .core.webhooks import Delivery, DeliveryStatus
+from .core.whole_numbers import finite_number
 from .openapi import build_openapi
 from .responses import error_response, json_response, parse_json
 from .runtime import MockRuntime
@@ -144,15 +144,11 @@ class AdminEndpoints:
     async def advance(self, request: Request) -> Response:
         body = await self._body(request)
         seconds = body.get("seconds") if isinstance(body, dict) else None
-        if (
-            isinstance(seconds, bool)
-            or not isinstance(seconds, int | float)
-            or not math.isfinite(seconds)
-            or seconds < 0
-        ):
-            raise bad_request(f"seconds must be a number >= 0, got {seconds!r}", "seconds")
+        number = finite_number(seconds)  # None for an int of hundreds of digits, too
+        if number is None or number < 0:
+            raise bad_request(f"seconds must be a number >= 0, got {shown(seconds)}", "seconds")
         try:
-            await self.runtime.advance(float(seconds))
+            await self.runtime.advance(number)
         except ClockLimitError as error:
             raise bad_request(f"seconds: {error}", "seconds") from None
         return json_response(self._clock_state())

@@ -439,3 +439,10 @@ def test_the_inbox_takes_any_body_and_still_lists_one_with_a_lone_surrogate(api:
     (received,) = api.client.get("/__mock/inbox").json()["webhooks"]
     assert received["json"] is None
     assert received["bodyBase64"] == "eyJhIjogIlx1ZDgwMCJ9"
+
+
+def test_advance_by_an_integer_too_large_for_a_float_is_a_400(api: Api) -> None:
+    body = b'{"seconds": 1' + b"0" * 400 + b"}"
+    error = assert_bad_request(api.client.post("/__mock/clock/advance", content=body))
+    assert error["extensions"]["field"] == "seconds"
+    assert len(error["message"]) < 200

@@ -7,12 +7,12 @@ real thing: the documented envelope, status and code, with the same extra fields
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 from .encodable import has_lone_surrogate
 from .errors import MAX_FIELD_CHARS, ApiError, bad_request, shown
+from .whole_numbers import finite_number
 
 OPERATIONS = ("generate", "generateAvatar", "avatar", "generation", "rest.create", "rest.get")
 CREATE_OPERATIONS = frozenset({"generate", "generateAvatar", "rest.create"})
@@ -75,13 +75,8 @@ def _number(body: dict[str, Any], name: str) -> float | None:
     value = body.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise bad_request(f"{name} must be a number, got {shown(value)}", name)
-    try:
-        number = float(value)  # an int of hundreds of digits is too large for a float
-    except OverflowError:
-        number = math.inf
-    if not math.isfinite(number):
+    number = finite_number(value)
+    if number is None:
         raise bad_request(f"{name} must be a finite number, got {shown(value)}", name)
     return number
 

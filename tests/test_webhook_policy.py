@@ -82,7 +82,8 @@ def test_a_webhook_to_the_mocks_own_control_plane_is_a_400(
 
 
 @pytest.mark.parametrize(
-    "host", ["2130706433", "0x7f000001", "127.1", "0177.0.0.1", "127.000.000.001", "[v1.x]"]
+    "host",
+    ["2130706433", "0x7f000001", "127.1", "0177.0.0.1", "127.000.000.001", "[v1.x]", "[9B5b]"],
 )
 def test_hosts_in_disguise_are_not_hosts(
     live_api: Api, live_server: ServerThread, host: str

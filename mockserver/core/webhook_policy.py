@@ -125,7 +125,10 @@ def parse_webhook_url(url: str, field: str) -> WebhookTarget:
     # what is checked here is what the sender connects to.
     if _REFUSED_CHAR.search(url):
         raise _not_a_url(url, field)
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)  # a bracketed host that is no IPv6 address raises here
+    except ValueError:
+        raise _not_a_url(url, field) from None
     if parts.scheme not in ("http", "https") or parts.netloc.count("@") > 1:
         raise _not_a_url(url, field)
     try:

@@ -79,6 +79,14 @@ _CREATE_REFUSED = (
 )
 
 
+_OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_WEBHOOK_URL_PATTERN = (
+    "^https?://([A-Za-z][A-Za-z0-9-]*(\\.[A-Za-z0-9-]+)*"
+    f"|({_OCTET}\\.){{3}}{_OCTET}"
+    "|\\[[0-9A-Fa-f:.]+\\])(:[0-9]{1,5})?([/?#][^\\s]*)?$"
+)
+
+
 def _optional(schema_name: str) -> dict[str, Any]:
     """One of the named schema's values, or null for "not given". The choices live in a schema
     of their own, with no null among them: client generators then make one enum type, where a
@@ -103,8 +111,11 @@ def build_openapi(catalog: Catalog, server_url: str = DEFAULT_SERVER) -> dict[st
                 "type": "string",
                 "nullable": True,
                 "format": "uri",
-                "pattern": "^https?://[^/?#\\s]+",
-                "description": "An absolute http(s) URL",
+                # A host by name, or in dotted or bracketed form: the numeric spellings the
+                # webhook policy refuses (`http://0`, `http://2130706433`) are outside it.
+                "pattern": _WEBHOOK_URL_PATTERN,
+                "description": "An absolute http(s) URL. URLs that reach the mock's own "
+                "control plane, link-local and cloud-metadata addresses are refused (400)",
             },
         },
     }

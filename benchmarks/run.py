@@ -155,11 +155,13 @@ def throughput(seconds: float) -> list[Row]:
             for _ in range(ROUNDS):
                 base_rates.append(run_load(base.port, request, seconds=seconds / ROUNDS).per_second)
                 result = run_load(mock.port, request, seconds=seconds / ROUNDS)
-                assert set(result.statuses) == {200}, result.statuses
+                # Only 200s; a round too short to finish any request (a smoke run on a busy
+                # machine) is allowed and counts as no throughput.
+                assert set(result.statuses) <= {200}, result.statuses
                 mock_rates.append(result.per_second)
                 time.sleep(SETTLE_SECONDS)  # its last jobs finish now, not in the next round
             base_rate, mock_rate = statistics.median(base_rates), statistics.median(mock_rates)
-            ratio = mock_rate / base_rate
+            ratio = mock_rate / base_rate if base_rate else 0.0
             rows.append(
                 Row(
                     f"{name}, 16 connections, requests/s",

@@ -79,9 +79,12 @@ _CREATE_REFUSED = (
 )
 
 
+# DNS labels: letters, digits and inner hyphens; the last one starts with a letter, so it
+# can never be read as a number.
+_LABEL = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _WEBHOOK_URL_PATTERN = (
-    "^https?://([A-Za-z][A-Za-z0-9-]*(\\.[A-Za-z0-9-]+)*"
+    f"^https?://(({_LABEL}\\.)*[A-Za-z]([A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?"
     f"|({_OCTET}\\.){{3}}{_OCTET}"
     "|\\[[0-9A-Fa-f:.]+\\])(:[0-9]{1,5})?([/?#][^\\s]*)?$"
 )

@@ -28,6 +28,17 @@ GENERATION = (
     "{ id status type provider url metadata creditCost createdAt completedAt error } }"
 )
 KEY = "YOUR_API_KEY"
+# Every control-plane listing: after hostile input each must still answer.
+LISTINGS = [
+    "/__mock/jobs",
+    "/__mock/faults",
+    "/__mock/accounts",
+    "/__mock/requests",
+    "/__mock/webhooks",
+    "/__mock/inbox",
+    "/__mock/scenarios",
+    "/__mock/clock",
+]
 
 
 def generate_input(text: str = "Hello, welcome to our platform!", **extra: Any) -> dict[str, Any]:

@@ -14,7 +14,15 @@ from mockserver.core.errors import ApiError
 from mockserver.core.faults import parse_fault
 from mockserver.core.job_request import MAX_TEXT_CHARS
 
-from conftest import GENERATE, GENERATE_AVATAR, KEY, Api, generate_input, rest_body
+from conftest import (
+    GENERATE,
+    GENERATE_AVATAR,
+    KEY,
+    LISTINGS,
+    Api,
+    generate_input,
+    rest_body,
+)
 
 BEARER = {"Authorization": f"Bearer {KEY}"}
 REST_KEY = {"X-API-Key": KEY}
@@ -188,16 +196,6 @@ def test_optional_fields_may_be_null(api: Api) -> None:
 # -- what json decodes but the mock cannot hold: thousands of digits, lone surrogates ----------
 
 HUGE = b"9" * 5000  # json refuses to read it as an int (ValueError, not a JSONDecodeError)
-LISTINGS = [
-    "/__mock/jobs",
-    "/__mock/faults",
-    "/__mock/accounts",
-    "/__mock/requests",
-    "/__mock/webhooks",
-    "/__mock/inbox",
-    "/__mock/scenarios",
-    "/__mock/clock",
-]
 
 
 def control_routes_with_json(api: Api) -> list[tuple[str, str, str]]:

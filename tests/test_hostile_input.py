@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 
 from mockserver import create_app
 
-from conftest import GENERATE, virtual_config
+from conftest import GENERATE, LISTINGS, virtual_config
 
 KEY = "test_unlimited_key"
 HOSTILE = settings(
@@ -30,16 +30,6 @@ HOSTILE = settings(
     database=None,
     suppress_health_check=list(HealthCheck),
 )
-LISTINGS = [
-    "/__mock/jobs",
-    "/__mock/faults",
-    "/__mock/accounts",
-    "/__mock/requests",
-    "/__mock/webhooks",
-    "/__mock/inbox",
-    "/__mock/scenarios",
-    "/__mock/clock",
-]
 
 NON_ASCII_DIGITS = [
     "\u00b2",

@@ -22,10 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mockserver.config import MockConfig
 from mockserver.core.clock import ClockMode
 from mockserver.core.job_request import from_avatar_input
-from mockserver.runtime import MockRuntime
+from mockserver.runtime.config import MockConfig
+from mockserver.runtime.mock_runtime import MockRuntime
 
 from .loadgen import http_request, run_load
 

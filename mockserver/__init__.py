@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from .app import create_app
-from .config import MockConfig
 from .core.clock import ClockMode
 from .core.webhooks import verify_signature
+from .runtime.config import MockConfig
 from .server import ServerThread
 from .version import __version__
 

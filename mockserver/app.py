@@ -13,15 +13,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .admin import AdminEndpoints
-from .api_plane import ApiEndpoint
-from .config import MockConfig
+from .api.endpoint import ApiEndpoint
+from .api.media import MediaEndpoint
+from .api.rest import RestEndpoints
+from .control.routes import AdminEndpoints
 from .core.errors import ApiError, internal_error
-from .graphql_api import GraphQLEndpoint
-from .media import MediaEndpoint
-from .responses import error_response
-from .rest import RestEndpoints
-from .runtime import MockRuntime
+from .graphql.endpoint import GraphQLEndpoint
+from .runtime.config import MockConfig
+from .runtime.mock_runtime import MockRuntime
+from .web.answers import error_response
 
 _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 

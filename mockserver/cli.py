@@ -9,14 +9,14 @@ from pathlib import Path
 import click
 
 from .app import create_app
-from .config import DEFAULT_JOB_SECONDS, DEFAULT_JOURNAL_SIZE, MockConfig
 from .contract.command import contract
+from .control.openapi import build_openapi
 from .core.catalog import FixtureError, load_fixtures
 from .core.clock import EARLIEST, LATEST, ClockLimitError, ClockMode, iso, parse_iso
 from .core.engine import DEFAULT_MAX_JOBS
 from .core.webhook_policy import parse_host_rules
-from .openapi import build_openapi
-from .runtime import MockRuntime
+from .runtime.config import DEFAULT_JOB_SECONDS, DEFAULT_JOURNAL_SIZE, MockConfig
+from .runtime.mock_runtime import MockRuntime
 from .server import DEFAULT_HOST, ServerTimeouts, serve_forever
 from .version import __version__
 
@@ -336,7 +336,7 @@ def banner(url: str, runtime: MockRuntime) -> str:
 @main.command()
 def schema() -> None:
     """Print the GraphQL schema (SDL) the mock serves."""
-    from .graphql_schema import sdl  # noqa: PLC0415 - ariadne stays off `serve`'s start-up
+    from .graphql.schema import sdl  # noqa: PLC0415 - ariadne stays off `serve`'s start-up
 
     click.echo(sdl().rstrip("\n"))
 

@@ -14,11 +14,11 @@ import pytest
 from starlette.applications import Starlette
 
 from .app import create_app
-from .config import MockConfig
-from .control import DEFAULT_API_KEY, MockControl
+from .control.client import DEFAULT_API_KEY, MockControl
 from .core.catalog import FixtureError
 from .core.clock import ClockMode
-from .runtime import MockRuntime
+from .runtime.config import MockConfig
+from .runtime.mock_runtime import MockRuntime
 from .server import ServerThread
 
 MARKER = "mock_doitong"

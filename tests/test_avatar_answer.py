@@ -7,10 +7,10 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockserver.avatar_answer import AvatarAnswer
+from mockserver.api.avatar_answer import AvatarAnswer
 from mockserver.core.catalog import load_fixtures
 from mockserver.core.jobs import Job, JobStatus, avatar_view
-from mockserver.responses import encode_json
+from mockserver.web.answers import encode_json
 
 AVATAR = next(iter(load_fixtures(None).catalog.avatars.values()))
 

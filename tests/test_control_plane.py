@@ -11,7 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver import ServerThread, create_app
-from mockserver.control import MockControl
+from mockserver.control.client import MockControl
 
 from conftest import Api, virtual_config
 from serve_process import ServeProcess

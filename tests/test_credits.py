@@ -8,7 +8,7 @@ import pytest
 
 from mockserver.core.job_request import from_avatar_input
 from mockserver.core.jobs import JobStatus
-from mockserver.runtime import MockRuntime
+from mockserver.runtime.mock_runtime import MockRuntime
 
 from conftest import GENERATE_AVATAR, Api, rest_body, virtual_config
 

@@ -17,7 +17,7 @@ from receiver import closed_port_url
 from mockserver import ServerThread, create_app
 from mockserver.core import job_request
 from mockserver.core.webhooks import DeliveryStatus
-from mockserver.runtime import MockRuntime
+from mockserver.runtime.mock_runtime import MockRuntime
 
 from conftest import rest_body, virtual_config
 

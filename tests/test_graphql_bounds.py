@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from graphql import get_introspection_query
 
-from mockserver import graphql_documents, graphql_limits
 from mockserver.core.account_book import AccountBook
 from mockserver.core.accounts import Account
-from mockserver.graphql_documents import DocumentCache
-from mockserver.graphql_schema import executable_schema
+from mockserver.graphql import documents as graphql_documents
+from mockserver.graphql import limits as graphql_limits
+from mockserver.graphql.documents import DocumentCache
+from mockserver.graphql.schema import executable_schema
 
 from conftest import GENERATE, KEY, Api, generate_input
 

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from mockserver import create_app
-from mockserver.graphql_fast import plan
-from mockserver.graphql_schema import executable_schema, sdl
+from mockserver.graphql.fast_path import plan
+from mockserver.graphql.schema import executable_schema, sdl
 
 from conftest import AVATAR, GENERATE, GENERATE_AVATAR, GENERATION, generate_input, virtual_config
 

@@ -23,7 +23,7 @@ def test_wheel_ships_fixtures_and_schema(tmp_path: Path) -> None:
         names = set(archive.namelist())
         archive.extractall(tmp_path / "site")
     for expected in (
-        "mockserver/schema.graphql",
+        "mockserver/graphql/schema.graphql",
         "mockserver/py.typed",
         "mockserver/_fixtures/accounts.json",
         "mockserver/_fixtures/plans.json",
@@ -33,7 +33,7 @@ def test_wheel_ships_fixtures_and_schema(tmp_path: Path) -> None:
         assert expected in names
     # Imported from the unpacked wheel (not the checkout), the package must find its own copies.
     probe = (
-        "import mockserver, mockserver.core.catalog as c, mockserver.graphql_schema as g;"
+        "import mockserver, mockserver.core.catalog as c, mockserver.graphql.schema as g;"
         "f = c.load_fixtures(); print(f.root); assert 'generateAvatar' in g.sdl()"
     )
     result = subprocess.run(

@@ -10,7 +10,7 @@ from receiver import Receiver, receiving
 from starlette.testclient import TestClient
 
 from mockserver import ClockMode, MockConfig, ServerThread, create_app
-from mockserver.runtime import MockRuntime
+from mockserver.runtime.mock_runtime import MockRuntime
 
 from conftest import Api, rest_body, virtual_config
 

@@ -17,11 +17,12 @@ import httpx
 import pytest
 from receiver import Receiver, receiving
 
-from mockserver import ServerThread, create_app, webhook_sender
+from mockserver import ServerThread, create_app
 from mockserver.core.clock import Clock, ClockMode
 from mockserver.core.webhook_policy import IPAddress, PathKind, WebhookPolicy, path_kind
 from mockserver.core.webhooks import Delivery, RetryPolicy
-from mockserver.webhook_sender import WebhookSender
+from mockserver.runtime import webhook_sender
+from mockserver.runtime.webhook_sender import WebhookSender
 
 from conftest import Api, rest_body, virtual_config
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import socket
 
-from .core.webhook_policy import IPAddress
+from ..core.webhook_policy import IPAddress
 
 
 def is_local_address(address: IPAddress) -> bool:

@@ -16,9 +16,9 @@ import socket
 import time
 from typing import TYPE_CHECKING, Any
 
-from .core.clock import Clock
-from .core.webhook_policy import IPAddress, WebhookPolicy, path_kind, plain_address
-from .core.webhooks import Attempt, Delivery, RetryPolicy
+from ..core.clock import Clock
+from ..core.webhook_policy import IPAddress, WebhookPolicy, path_kind, plain_address
+from ..core.webhooks import Attempt, Delivery, RetryPolicy
 
 if TYPE_CHECKING:
     import httpx

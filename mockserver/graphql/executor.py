@@ -17,15 +17,16 @@ from ariadne.explorer import ExplorerGraphiQL
 from graphql import ExecutionResult, GraphQLError, execute_sync
 from starlette.responses import Response
 
-from . import graphql_fast
-from .api_plane import admit
-from .api_request import ApiRequest
-from .core.errors import ApiError, bad_request, internal_error
-from .graphql_documents import DocumentCache, OperationShape, Prepared, may_be_introspection
-from .graphql_errors import bad_request_entry
-from .graphql_schema import RequestContext, executable_schema
-from .responses import json_response, parse_json
-from .runtime import MockRuntime
+from ..api.endpoint import admit
+from ..api.request import ApiRequest
+from ..core.errors import ApiError, bad_request, internal_error
+from ..runtime.mock_runtime import MockRuntime
+from ..web.answers import json_response
+from ..web.json_body import parse_json
+from . import fast_path
+from .documents import DocumentCache, OperationShape, Prepared, may_be_introspection
+from .errors import bad_request_entry
+from .schema import RequestContext, executable_schema
 
 AUTH_HEADER = "Authorization: Bearer <API key>"
 
@@ -189,7 +190,7 @@ class GraphQLExecutor:
         if context is not None and self.runtime.config.graphql_fast_path:
             fast = operation.prepared.fast_plan(self.schema, operation.name)
         if fast is not None:
-            result = graphql_fast.execute(fast, self.schema, variables, context)
+            result = fast_path.execute(fast, self.schema, variables, context)
         else:
             result = execute_sync(
                 self.schema,

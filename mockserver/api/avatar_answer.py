@@ -10,9 +10,9 @@ answer is its view, encoded. tests/test_avatar_answer.py holds the two to the sa
 
 from __future__ import annotations
 
-from .core.clock import iso
-from .core.jobs import Job, JobStatus, avatar_view
-from .responses import encode_json
+from ..core.clock import iso
+from ..core.jobs import Job, JobStatus, avatar_view
+from ..web.answers import encode_json
 
 GAPS = ("id", "webhookUrl", "creditCost", "createdAt")
 

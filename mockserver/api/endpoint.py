@@ -19,13 +19,13 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from .api_request import ApiRequest
-from .core.accounts import Account
-from .core.engine import Admission
-from .core.errors import internal_error
-from .core.journal import DROPPED
-from .responses import error_response, send_response
-from .runtime import MockRuntime
+from ..core.accounts import Account
+from ..core.engine import Admission
+from ..core.errors import internal_error
+from ..core.journal import DROPPED
+from ..runtime.mock_runtime import MockRuntime
+from ..web.answers import error_response, send_response
+from .request import ApiRequest
 
 Handler = Callable[[ApiRequest], Awaitable[Response]]
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .core.billing import CJK_CHAR_MS, LONG_MAX_MS, SPACE_CHARACTERS, WORD_MS
-from .core.catalog import Catalog
-from .core.faults import ERROR_CODES
-from .core.job_request import MAX_TEXT_CHARS
-from .version import __version__
+from ..core.billing import CJK_CHAR_MS, LONG_MAX_MS, SPACE_CHARACTERS, WORD_MS
+from ..core.catalog import Catalog
+from ..core.faults import ERROR_CODES
+from ..core.job_request import MAX_TEXT_CHARS
+from ..version import __version__
 
 _NULLABLE_STRING = {"type": "string", "nullable": True}
 DEFAULT_SERVER = "http://127.0.0.1:8910"

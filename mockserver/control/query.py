@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 
-from .core.errors import bad_request
+from ..core.errors import bad_request
 
 # ASCII digits only: `str.isdigit` also accepts '²', which `int()` then refuses. The length cap
 # keeps `int()` off numbers thousands of digits long (it refuses those too, and slowly).

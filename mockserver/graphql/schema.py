@@ -10,9 +10,9 @@ from typing import Any
 from ariadne import MutationType, QueryType, ScalarType, make_executable_schema
 from graphql import GraphQLResolveInfo, GraphQLSchema
 
-from .core import job_request
-from .core.engine import Admission, Engine
-from .core.jobs import avatar_view, generation_view
+from ..core import job_request
+from ..core.engine import Admission, Engine
+from ..core.jobs import avatar_view, generation_view
 
 Info = GraphQLResolveInfo[Any]
 
@@ -29,7 +29,9 @@ class RequestContext:
 
 def sdl() -> str:
     """The schema's source, shipped inside the package."""
-    return resources.files("mockserver").joinpath("schema.graphql").read_text(encoding="utf-8")
+    return (
+        resources.files("mockserver.graphql").joinpath("schema.graphql").read_text(encoding="utf-8")
+    )
 
 
 query = QueryType()

@@ -25,9 +25,9 @@ from graphql import (
     validate,
 )
 
-from . import graphql_fast, graphql_limits
-from .core.errors import bad_request
-from .graphql_fast import FastPlan
+from ..core.errors import bad_request
+from . import fast_path, limits
+from .fast_path import FastPlan
 
 CACHE_ENTRIES = 512
 CACHE_CHARS = 256 * 1024  # of query text, all entries together
@@ -58,7 +58,7 @@ class Prepared:
     def fast_plan(self, schema: GraphQLSchema, operation_name: str | None) -> FastPlan | None:
         """The short-cut plan for this operation (made once), or None for the full executor."""
         if operation_name not in self.plans:
-            self.plans[operation_name] = graphql_fast.plan(schema, self.document, operation_name)
+            self.plans[operation_name] = fast_path.plan(schema, self.document, operation_name)
         return self.plans[operation_name]
 
 
@@ -118,16 +118,16 @@ def _shape(fields: list[FieldNode]) -> tuple[OperationShape, GraphQLError | None
 def prepare(schema: GraphQLSchema, query: str) -> Prepared:
     """Parse and check a document within the bounds of graphql_limits; 400 (ApiError) if it
     cannot be read at all, or a Prepared whose `errors` say why it cannot run."""
-    graphql_limits.check_text(query)
+    limits.check_text(query)
     try:
-        document = parse(query, max_tokens=graphql_limits.MAX_TOKENS)
+        document = parse(query, max_tokens=limits.MAX_TOKENS)
     except GraphQLError as error:
         if "Parsing aborted" in error.message:  # graphql-core stopped at max_tokens
-            raise graphql_limits.too_large("tokens", graphql_limits.MAX_TOKENS) from None
+            raise limits.too_large("tokens", limits.MAX_TOKENS) from None
         raise bad_request(f"GraphQL syntax error: {error.message}", "query") from None
     except RecursionError:
         raise bad_request("GraphQL document is nested too deeply", "query") from None
-    graphql_limits.check_counts(document)
+    limits.check_counts(document)
     try:
         errors = list(validate(schema, document))
     except RecursionError:
@@ -140,7 +140,7 @@ def prepare(schema: GraphQLSchema, query: str) -> Prepared:
             if refusal is not None:
                 errors.append(refusal)
     if not errors:
-        graphql_limits.check_answer_size(schema, document)
+        limits.check_answer_size(schema, document)
     return Prepared(document, tuple(errors), operations)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .core.clock import MAX_LEAD_SECONDS, ClockLimitError, ClockMode
-from .core.engine import DEFAULT_MAX_JOBS
-from .core.journal import DEFAULT_CAPACITY
+from ..core.clock import MAX_LEAD_SECONDS, ClockLimitError, ClockMode
+from ..core.engine import DEFAULT_MAX_JOBS
+from ..core.journal import DEFAULT_CAPACITY
 
 DEFAULT_JOB_SECONDS = 5.0
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from starlette.responses import FileResponse, Response
 
-from .api_request import ApiRequest
-from .core.errors import ApiError
-from .core.jobs import JobStatus
-from .responses import error_response
-from .runtime import MockRuntime
+from ..core.errors import ApiError
+from ..core.jobs import JobStatus
+from ..runtime.mock_runtime import MockRuntime
+from ..web.answers import error_response
+from .request import ApiRequest
 
 
 class MediaEndpoint:

@@ -28,7 +28,7 @@ from graphql import (
 from graphql.language import Visitor, visit
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 
-from .core.errors import ApiError, bad_request
+from ..core.errors import ApiError, bad_request
 
 MAX_QUERY_CHARS = 32_768  # the vendor's documents are ~200, GraphiQL's introspection ~1,600
 MAX_TOKENS = 4_000

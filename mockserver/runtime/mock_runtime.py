@@ -16,15 +16,15 @@ import traceback
 from collections.abc import Coroutine
 from typing import Any
 
+from ..core.catalog import load_fixtures
+from ..core.clock import Clock, ClockMode
+from ..core.engine import NOTHING_DUE, DueWork, Engine
+from ..core.journal import Journal
+from ..core.randomness import Randomness
+from ..core.scenarios import Scenario, load_scenario
+from ..core.webhook_policy import WebhookPolicy
+from ..core.webhooks import Delivery, RetryPolicy
 from .config import MockConfig
-from .core.catalog import load_fixtures
-from .core.clock import Clock, ClockMode
-from .core.engine import NOTHING_DUE, DueWork, Engine
-from .core.journal import Journal
-from .core.randomness import Randomness
-from .core.scenarios import Scenario, load_scenario
-from .core.webhook_policy import WebhookPolicy
-from .core.webhooks import Delivery, RetryPolicy
 from .local_addresses import is_local_address
 from .webhook_sender import WebhookSender
 

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from .api_request import ApiRequest
-from .runtime import MockRuntime
+from ..api.request import ApiRequest
+from ..runtime.mock_runtime import MockRuntime
 
 if TYPE_CHECKING:
-    from .graphql_exec import GraphQLExecutor
+    from .executor import GraphQLExecutor
 
 
 class GraphQLEndpoint:
@@ -27,7 +27,7 @@ class GraphQLEndpoint:
         self._loading: asyncio.Future[GraphQLExecutor] | None = None
 
     def _build(self) -> GraphQLExecutor:
-        module = importlib.import_module(".graphql_exec", __package__)
+        module = importlib.import_module(".executor", __package__)
         executor: GraphQLExecutor = module.GraphQLExecutor(self.runtime)
         return executor
 

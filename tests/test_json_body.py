@@ -9,7 +9,8 @@ from typing import Any
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from mockserver.responses import decode_json, encode_json
+from mockserver.web.answers import encode_json
+from mockserver.web.json_body import decode_json
 
 JSON_VALUES = st.recursive(
     st.none()

@@ -13,20 +13,21 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .api_request import read_body
-from .control_index import control_index
-from .control_query import ControlQuery
-from .core.catalog import FixtureError
-from .core.clock import ClockLimitError, iso
-from .core.errors import ApiError, bad_request, shown, unauthorized
-from .core.inbox import Received
-from .core.jobs import Job, JobStatus, job_record
-from .core.scenarios import ScenarioNotFound, available_scenarios, load_scenario
-from .core.webhooks import Delivery, DeliveryStatus
-from .core.whole_numbers import finite_number
+from ..core.catalog import FixtureError
+from ..core.clock import ClockLimitError, iso
+from ..core.errors import ApiError, bad_request, shown, unauthorized
+from ..core.inbox import Received
+from ..core.jobs import Job, JobStatus, job_record
+from ..core.scenarios import ScenarioNotFound, available_scenarios, load_scenario
+from ..core.webhooks import Delivery, DeliveryStatus
+from ..core.whole_numbers import finite_number
+from ..runtime.mock_runtime import MockRuntime
+from ..web.answers import error_response, json_response
+from ..web.bodies import read_body
+from ..web.json_body import parse_json
+from .index import control_index
 from .openapi import build_openapi
-from .responses import error_response, json_response, parse_json
-from .runtime import MockRuntime
+from .query import ControlQuery
 
 Handler = Callable[[Request], Awaitable[Response]]
 T = TypeVar("T")

@@ -1,92 +1,14 @@
-"""The one writer of API-plane answers: JSON bodies, the documented error envelope, headers."""
+"""Decoding a JSON request body: every way it can be malformed is a 400 naming what is wrong."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
-from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
-
-from .core import json_values
-from .core.errors import ApiError, bad_request
+from ..core import json_values
+from ..core.errors import ApiError, bad_request
 
 MAX_JSON_DEPTH = 32
-
-
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-def _compact_json_encoder() -> Callable[[Any], str]:
-    """`_ENCODER.encode`, minus the C encoder that `encode` builds anew on every call.
-
-    The C encoder is made once here, with the same settings (and no check for reference
-    cycles: the mock only encodes trees it built). Where the C accelerator is missing the
-    plain `encode` does the same job.
-    """
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:
-        return _ENCODER.encode
-    encode_chunks = make(
-        None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",", False, False, True
-    )
-
-    def encode(value: Any) -> str:
-        return "".join(encode_chunks(value, 0))
-
-    return encode
-
-
-encode_json = _compact_json_encoder()
-
-
-class _JSON(Response):
-    """A Response whose raw headers are built directly: Starlette's generic header setup costs
-    more than encoding the body, and every API answer goes through here."""
-
-    media_type = "application/json"
-
-    def __init__(self, body: bytes, status: int, headers: dict[str, str] | None) -> None:
-        self.status_code = status
-        self.body = body
-        self.background = None
-        raw = [
-            (b"content-length", str(len(body)).encode()),
-            (b"content-type", b"application/json"),
-        ]
-        if headers:
-            raw.extend((name.lower().encode(), value.encode()) for name, value in headers.items())
-        self.raw_headers = raw
-
-
-def json_response(
-    payload: Any, status: int = 200, headers: dict[str, str] | None = None
-) -> Response:
-    return _JSON(encode_json(payload).encode(), status, headers)
-
-
-def encoded_json_response(
-    body: bytes, status: int = 200, headers: dict[str, str] | None = None
-) -> Response:
-    """An answer whose JSON is already encoded."""
-    return _JSON(body, status, headers)
-
-
-async def send_response(response: Response, scope: Scope, receive: Receive, send: Send) -> None:
-    """Send `response`; a JSON answer in two messages, with none of Response.__call__'s extras."""
-    if isinstance(response, _JSON):
-        start = {"type": "http.response.start", "status": response.status_code}
-        await send({**start, "headers": response.raw_headers})
-        await send({"type": "http.response.body", "body": response.body})
-    else:
-        await response(scope, receive, send)
-
-
-def error_response(error: ApiError, headers: dict[str, str] | None = None) -> Response:
-    """The documented body `{"errors": [...]}` with the error's status and headers."""
-    return json_response(error.body(), error.status, {**(headers or {}), **error.headers})
-
 
 _DECODER = json.JSONDecoder()
 _WHITESPACE = " \t\n\r"  # what JSON allows around a value

@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.routing import Route
 
-from .version import __version__
+from ..version import __version__
 
 WHAT_EACH_DOES = {
     ("GET", "/__mock/"): "this index",

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from .api_plane import admit
-from .api_request import ApiRequest
+from ..core import job_request
+from ..core.checked_bodies import CheckedBodies
+from ..core.errors import ApiError
+from ..core.job_request import JobRequest
+from ..core.jobs import Job
+from ..runtime.mock_runtime import MockRuntime
+from ..web.answers import encoded_json_response, error_response
+from ..web.json_body import parse_json
 from .avatar_answer import AvatarAnswer
-from .core import job_request
-from .core.checked_bodies import CheckedBodies
-from .core.errors import ApiError
-from .core.job_request import JobRequest
-from .core.jobs import Job
-from .responses import encoded_json_response, error_response, parse_json
-from .runtime import MockRuntime
+from .endpoint import admit
+from .request import ApiRequest
 
 AUTH_HEADER = "X-API-Key"
 

@@ -1,0 +1,1 @@
+"""What both HTTP planes share: reading request bodies, decoding JSON, writing answers."""

@@ -1,4 +1,5 @@
-"""The mock's state and the operations both transports share: one admission path, one store.
+"""The mock's state and the operations both transports share: one admission path, one set of
+stores (`stores.py`), handed in whole so that another kind can stand in for the memory ones.
 
 Nothing here knows HTTP. A transport reads its request, calls `admit` and an operation, and
 writes what comes back (or the ApiError raised) in its own way.
@@ -12,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .account_book import AccountBook
 from .accounts import Account
 from .catalog import Fixtures
 from .clock import Clock
@@ -26,19 +26,17 @@ from .errors import (
     unauthorized,
 )
 from .faults import DEFAULT_FAILURE, Fault, FaultBook, parse_fault, scripted_error
-from .idempotency import IdempotencyKeys
-from .inbox import Inbox
 from .job_request import JobRequest
 from .jobs import Job, JobStatus
-from .journal import Journal
 from .randomness import Randomness
 from .ratelimit import MINUTE, RateLimiter
 from .running_jobs import RunningJobs
 from .scenarios import Scenario
 from .scheduler import Due, Scheduler
 from .shared_strings import SharedStrings
+from .stores import Stores, memory_stores
 from .webhook_policy import WebhookPolicy
-from .webhooks import Attempt, Delivery, DeliveryLog, RetryPolicy
+from .webhooks import Attempt, Delivery
 from .whole_numbers import whole_number
 
 JOB_DUE = "job"
@@ -80,8 +78,7 @@ class Engine:
         *,
         randomness: Randomness,
         job_seconds: float,
-        retry_policy: RetryPolicy | None = None,
-        journal: Journal | None = None,
+        stores: Stores | None = None,
         max_jobs: int = DEFAULT_MAX_JOBS,
         webhook_policy: WebhookPolicy | None = None,
     ) -> None:
@@ -89,8 +86,15 @@ class Engine:
         self.clock = clock
         self.randomness = randomness
         self.job_seconds = self.base_job_seconds = job_seconds
-        self.accounts = AccountBook()
-        self.jobs: dict[str, Job] = {}
+        if stores is None:
+            stores = memory_stores()
+        # Each store is kept as its own attribute, as the planes read them: one lookup, not two.
+        self.jobs = stores.jobs
+        self.accounts = stores.accounts
+        self.idempotency = stores.idempotency
+        self.journal = stores.journal
+        self.webhooks = stores.webhooks
+        self.inbox = stores.inbox
         self.max_jobs = max_jobs
         self._creation_order: deque[str] = deque()
         self._shared = SharedStrings()
@@ -99,13 +103,9 @@ class Engine:
         self._running = RunningJobs()
         # Scripted failures by job id: few jobs have one, so not a field every job carries.
         self._planned_failures: dict[str, str] = {}
-        self.idempotency = IdempotencyKeys()
-        self.webhooks = DeliveryLog(retry_policy or RetryPolicy())
         self.webhook_policy = webhook_policy or WebhookPolicy()
         self.faults = FaultBook()
-        self.journal = journal if journal is not None else Journal()
         self.scenario: Scenario | None = None
-        self.inbox = Inbox()
         self.reset()
 
     # -- lifecycle ---------------------------------------------------------------------------

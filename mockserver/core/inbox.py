@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,7 +43,7 @@ class Inbox:
     def __init__(self, capacity: int = CAPACITY) -> None:
         self._received: deque[Received] = deque(maxlen=capacity)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Received]:
         return iter(list(self._received))
 
     def record(self, received: Received) -> None:

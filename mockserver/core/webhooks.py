@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 from collections import OrderedDict, deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -177,7 +178,7 @@ class DeliveryLog:
     def __len__(self) -> int:
         return len(self._deliveries)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Delivery]:
         return iter(list(self._deliveries.values()))
 
     def get(self, delivery_id: str) -> Delivery | None:

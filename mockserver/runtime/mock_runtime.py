@@ -19,9 +19,9 @@ from typing import Any
 from ..core.catalog import load_fixtures
 from ..core.clock import Clock, ClockMode
 from ..core.engine import NOTHING_DUE, DueWork, Engine
-from ..core.journal import Journal
 from ..core.randomness import Randomness
 from ..core.scenarios import Scenario, load_scenario
+from ..core.stores import memory_stores
 from ..core.webhook_policy import WebhookPolicy
 from ..core.webhooks import Delivery, RetryPolicy
 from .config import MockConfig
@@ -60,8 +60,7 @@ class MockRuntime:
             self.clock,
             randomness=Randomness(config.seed),
             job_seconds=config.job_seconds,
-            retry_policy=policy,
-            journal=Journal(config.journal_size),
+            stores=memory_stores(policy, journal_capacity=config.journal_size),
             max_jobs=config.max_jobs,
             webhook_policy=self.webhook_policy,
         )

@@ -203,6 +203,8 @@ def test_x_mock_fault_failed_on_graphql(api: Api) -> None:
     [
         ({"status": 418}, "status"),
         ({"status": "500"}, "status"),
+        ({"status": 500.0}, "status"),
+        ({"status": [500]}, "status"),
         ({"operation": "delete"}, "operation"),
         ({"status": 500, "times": 0}, "times"),
         ({"status": 500, "probability": 2}, "probability"),

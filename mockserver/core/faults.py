@@ -99,7 +99,9 @@ def parse_fault(fault_id: str, body: Any) -> Fault:
         field = unknown[0][:MAX_FIELD_CHARS]
         raise bad_request(f"Unknown fault field {field}; known: {sorted(_FIELDS)}", field)
     status = body.get("status")
-    if status is not None and (isinstance(status, bool) or status not in ERROR_CODES):
+    # A whole int only: 500.0 equals a key of ERROR_CODES and would pass as a float status,
+    # and a list or an object cannot even be looked up there.
+    if status is not None and (type(status) is not int or status not in ERROR_CODES):
         allowed = sorted(ERROR_CODES)
         raise bad_request(f"status must be one of {allowed}, got {shown(status)}", "status")
     outcome = body.get("outcome")

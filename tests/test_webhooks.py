@@ -165,6 +165,22 @@ def test_replay_of_a_failed_delivery_that_now_succeeds_marks_it_delivered(
     assert len(replayed["attempts"]) == 6
 
 
+def test_a_replay_that_succeeds_before_a_scheduled_retry_cancels_the_retry(
+    live_api: Api, receiver: Receiver
+) -> None:
+    receiver.statuses = [500]
+    create_with_hook(live_api, receiver.url)
+    live_api.advance(30)
+    (delivery,) = deliveries(live_api)
+    assert delivery["nextAttemptAt"] == "2024-01-01T00:00:40Z"
+    replayed = live_api.client.post(f"/__mock/webhooks/{delivery['id']}/replay").json()
+    assert (replayed["status"], replayed["nextAttemptAt"]) == ("delivered", None)
+    live_api.advance(3600)
+    assert len(receiver.received) == 2  # the first attempt and the replay: nothing after
+    (delivery,) = deliveries(live_api)
+    assert len(delivery["attempts"]) == 2
+
+
 def test_unknown_delivery_is_404(live_api: Api) -> None:
     response = live_api.client.post("/__mock/webhooks/dlv_nothing/replay")
     assert response.status_code == 404

@@ -207,9 +207,10 @@ class DeliveryLog:
         delivery.attempts.append(attempt)
         if self._deliveries.get(delivery.id) is not delivery:
             return None  # given up or forgotten while this attempt was out: nothing more to do
-        if attempt.replay:
-            if attempt.succeeded:
+        if attempt.replay:  # an extra attempt: it never counts, and moves no retry
+            if attempt.succeeded:  # ...but once delivered, no retry is owed any more
                 self._finish(delivery, DeliveryStatus.DELIVERED)
+                delivery.next_attempt_at = None
             return None
         if attempt.succeeded:
             self._finish(delivery, DeliveryStatus.DELIVERED)

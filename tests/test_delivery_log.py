@@ -1,10 +1,13 @@
-"""The delivery log holds at most its capacity, pending deliveries included, whatever the volume."""
+"""The delivery log: the retry schedule `record` keeps, and a capacity it never exceeds, pending
+deliveries included, whatever the volume."""
 
 from __future__ import annotations
 
+import pytest
+
 from mockserver.core.catalog import Avatar
 from mockserver.core.jobs import Job, JobStatus
-from mockserver.core.webhooks import Attempt, DeliveryLog, DeliveryStatus, RetryPolicy
+from mockserver.core.webhooks import Attempt, Delivery, DeliveryLog, DeliveryStatus, RetryPolicy
 
 AVATAR = Avatar(id="professional-1", name="Professional", width=1280, height=720)
 
@@ -104,3 +107,102 @@ def test_clear_empties_every_part_of_the_log() -> None:
     assert (len(log), ids(log), log.given_up) == (0, [], 0)
     open_many(log, range(3, 6))
     assert ids(log) == ["dlv4", "dlv5"]
+
+
+# -- the retry schedule ----------------------------------------------------------------------
+
+
+def one_delivery(policy: RetryPolicy | None = None) -> tuple[DeliveryLog, Delivery]:
+    log = DeliveryLog(policy or RetryPolicy())
+    return log, log.open("dlv", finished_job(1), "whsec", at=30.0)
+
+
+def failed(at: float, replay: bool = False) -> Attempt:
+    return Attempt(at=at, duration_ms=1.0, error="connection failed: refused", replay=replay)
+
+
+def answered(at: float, status: int, replay: bool = False) -> Attempt:
+    return Attempt(at=at, duration_ms=1.0, status=status, replay=replay)
+
+
+def test_each_failure_waits_twice_as_long_as_the_one_before_until_the_attempts_run_out() -> None:
+    log, delivery = one_delivery()
+    assert delivery.next_attempt_at == 30.0  # the first attempt is due when the job ends
+    at, schedule = 30.0, []
+    while (next_at := log.record(delivery, failed(at))) is not None:
+        schedule.append(next_at - at)
+        assert delivery.next_attempt_at == next_at
+        at = next_at
+    assert schedule == [10.0, 20.0, 40.0, 80.0]  # +0, +10, +30, +70 and +150 after the end
+    assert len(delivery.attempts) == 5
+    assert (delivery.status, delivery.next_attempt_at) == (DeliveryStatus.FAILED, None)
+
+
+def test_the_schedule_follows_the_policy() -> None:
+    log, delivery = one_delivery(RetryPolicy(max_attempts=3, backoff_seconds=1.5))
+    assert log.record(delivery, failed(30.0)) == 31.5
+    assert log.record(delivery, failed(31.5)) == 34.5
+    assert log.record(delivery, failed(34.5)) is None
+    assert delivery.status is DeliveryStatus.FAILED
+
+
+def test_a_single_attempt_policy_gives_up_after_the_first_failure() -> None:
+    log, delivery = one_delivery(RetryPolicy(max_attempts=1))
+    assert log.record(delivery, answered(30.0, 500)) is None
+    assert delivery.status is DeliveryStatus.FAILED
+
+
+def test_the_delay_counts_from_when_the_attempt_was_made() -> None:
+    log, delivery = one_delivery()
+    assert log.record(delivery, failed(33.25)) == 43.25  # the attempt started late
+
+
+@pytest.mark.parametrize("status", [200, 201, 204, 299])
+def test_any_2xx_answer_delivers_and_ends_the_schedule(status: int) -> None:
+    log, delivery = one_delivery()
+    log.record(delivery, failed(30.0))
+    assert log.record(delivery, answered(40.0, status)) is None
+    assert (delivery.status, delivery.next_attempt_at) == (DeliveryStatus.DELIVERED, None)
+
+
+@pytest.mark.parametrize("status", [199, 301, 304, 400, 404, 500, 503])
+def test_any_other_answer_is_a_failure_retried_later(status: int) -> None:
+    log, delivery = one_delivery()
+    assert log.record(delivery, answered(30.0, status)) == 40.0
+    assert delivery.status is DeliveryStatus.PENDING
+
+
+def test_replays_are_logged_but_never_count_against_the_attempts() -> None:
+    log, delivery = one_delivery(RetryPolicy(max_attempts=3))
+    assert log.record(delivery, failed(30.0)) == 40.0
+    for second in range(31, 36):
+        assert log.record(delivery, failed(second, replay=True)) is None
+    assert delivery.next_attempt_at == 40.0  # the scheduled retry is where it was
+    assert delivery.status is DeliveryStatus.PENDING
+    assert log.record(delivery, failed(40.0)) == 60.0  # the second scheduled one: +20 s
+    assert log.record(delivery, failed(60.0)) is None  # the third: the last
+    assert delivery.status is DeliveryStatus.FAILED
+    assert [attempt.replay for attempt in delivery.attempts] == [False, *[True] * 5, False, False]
+
+
+def test_a_replay_that_succeeds_after_the_attempts_ran_out_marks_the_delivery_delivered() -> None:
+    log, delivery = one_delivery(RetryPolicy(max_attempts=1))
+    log.record(delivery, failed(30.0))
+    assert log.record(delivery, answered(100.0, 200, replay=True)) is None
+    assert (delivery.status, delivery.next_attempt_at) == (DeliveryStatus.DELIVERED, None)
+
+
+def test_a_replay_that_succeeds_while_a_retry_is_scheduled_cancels_the_retry() -> None:
+    log, delivery = one_delivery()
+    log.record(delivery, failed(30.0))
+    assert log.record(delivery, answered(32.0, 200, replay=True)) is None
+    assert (delivery.status, delivery.next_attempt_at) == (DeliveryStatus.DELIVERED, None)
+
+
+def test_a_delivery_keeps_its_bytes_signature_and_id_on_every_attempt() -> None:
+    log, delivery = one_delivery()
+    body, signature = delivery.body, delivery.signature
+    log.record(delivery, failed(30.0))
+    assert (delivery.body, delivery.signature) == (body, signature)
+    assert delivery.headers(2)["X-Doitong-Delivery"] == "dlv"
+    assert delivery.headers(2)["X-Doitong-Attempt"] == "2"

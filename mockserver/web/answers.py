@@ -12,29 +12,40 @@ from starlette.types import Receive, Scope, Send
 from ..core.errors import ApiError
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_STRING = json.encoder.encode_basestring  # the string encoder `_ENCODER` uses (no ASCII escapes)
+# The C accelerator's encoder factory; None on a Python built without it.
+_C_MAKE_ENCODER: Callable[..., Any] | None = getattr(json.encoder, "c_make_encoder", None)
 
 
-def _compact_json_encoder() -> Callable[[Any], str]:
+def compact_json_encoder(make: Callable[..., Any] | None = _C_MAKE_ENCODER) -> Callable[[Any], str]:
     """`_ENCODER.encode`, minus the C encoder that `encode` builds anew on every call.
 
-    The C encoder is made once here, with the same settings (and no check for reference
-    cycles: the mock only encodes trees it built). Where the C accelerator is missing the
-    plain `encode` does the same job.
+    The C encoder is made once here, with the same settings but no check for reference cycles
+    (the mock only encodes trees it built). Whatever it raises on is encoded again by
+    `_ENCODER.encode`, so the outcome is always the standard encoder's: the same text, or its
+    error (a cycle is its "Circular reference detected", not a RecursionError from deep inside
+    C). Where the C accelerator is missing or refuses these arguments (another Python's), the
+    plain `encode` does all the work.
     """
-    make = getattr(json.encoder, "c_make_encoder", None)
     if make is None:
         return _ENCODER.encode
-    encode_chunks = make(
-        None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",", False, False, True
-    )
+    try:
+        # markers (None: no cycle check), then `_ENCODER`'s own settings: default, string
+        # encoder, indent, key and item separators, sort_keys, skipkeys, allow_nan.
+        encode_chunks = make(None, _ENCODER.default, _STRING, None, ":", ",", False, False, True)
+    except Exception:
+        return _ENCODER.encode
 
     def encode(value: Any) -> str:
-        return "".join(encode_chunks(value, 0))
+        try:
+            return "".join(encode_chunks(value, 0))
+        except Exception:
+            return _ENCODER.encode(value)
 
     return encode
 
 
-encode_json = _compact_json_encoder()
+encode_json = compact_json_encoder()
 
 
 class _JSON(Response):

@@ -1,41 +1,174 @@
 """The REST answer `{"data": {"avatar": ...}}`, encoded for processing jobs from a template.
 
-While a job is processing, its answer differs from any other processing job's only in `id`,
-`webhookUrl`, `creditCost` and `createdAt`; the rest is null or "processing". Building the view
-and encoding it cost more than all the rest of a create, so that answer is encoded once, from
-`avatar_view` itself with a marker in each of those four places, and made into a %-template at
-the markers: answering a processing job then encodes just the four values. Any other job's
-answer is its view, encoded. tests/test_avatar_answer.py holds the two to the same bytes.
+Building a job's view and encoding it cost more than all the rest of a create, and the answers
+of processing jobs share all their text but a few values. So that text is encoded once, as a
+%-template with a gap for each value that can differ, and a processing job's answer encodes
+only its own gap values. One template serves every job and every base URL (Host header).
+
+Which values differ is found, not assumed: two synthetic processing jobs that differ in every
+field are viewed from two different base URLs, and the fields whose encodings differ are the
+gaps. The template is used only when that derivation proves it right: each gap is a scalar that
+GAP_SOURCES reads off the job, neither answer names the base URL it was asked from, and the
+template rebuilds both synthetic answers byte for byte. Otherwise every answer is encoded in
+full: slower, never wrong. tests/test_avatar_answer.py holds the two to the same bytes over
+every field of the view and any base URL.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any
+
+from ..core.catalog import Avatar
 from ..core.clock import iso
 from ..core.jobs import Job, JobStatus, avatar_view
-from ..web.answers import encode_json
+from ..web.answers import encode_json, encode_json_string
 
-GAPS = ("id", "webhookUrl", "creditCost", "createdAt")
+View = Callable[[Job, str], dict[str, Any]]
+Source = Callable[[Job], object]
+
+# How a job gives each value its answer may hold in a gap, without building the view. A field
+# that turns out to vary but is not here leaves the template unproven (every answer in full).
+GAP_SOURCES: dict[str, Source] = {
+    "id": attrgetter("id"),
+    "webhookUrl": attrgetter("webhook_url"),
+    "creditCost": attrgetter("charged_credits"),
+    "createdAt": lambda job: iso(job.created_at),
+    "completedAt": Job.completed_at_iso,
+    "error": attrgetter("error"),
+}
+_SCALARS = (type(None), str, int, float, bool)
+
+
+def _encode_scalar(value: object) -> str:
+    """What `encode_json` writes for `value`; a string or null without the call into it."""
+    if value is None:
+        return "null"
+    if type(value) is str:
+        return encode_json_string(value)
+    return encode_json(value)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerTemplate:
+    """The answer's text with a `%s` in each gap, and where each gap's value comes from."""
+
+    text: str
+    sources: tuple[Source, ...]
+
+    def fill(self, job: Job) -> bytes:
+        return (
+            self.text % tuple([_encode_scalar(source(job)) for source in self.sources])
+        ).encode()
+
+
+def full_answer(view: View, job: Job, base_url: str) -> bytes:
+    return encode_json({"data": {"avatar": view(job, base_url)}}).encode()
+
+
+# Two processing jobs unlike in every field (the second's webhook URL holds a `%s`, which must
+# come out as text), and two base URLs unlike each other and the jobs'.
+_BASE_URLS = ("http://first-base.test:1", "https://second-base.example:2/prefix")
+_SYNTHETIC = (
+    Job(
+        id="first-job",
+        api_key="first-key",
+        text="first text",
+        avatar=Avatar("first-avatar", "First", 640, 480),
+        voice=None,
+        language=None,
+        version=None,
+        webhook_url=None,
+        credit_cost=50,
+        duration_ms=1_000,
+        created_at=1_700_000_000.25,
+        due_at=1_700_000_005.5,
+        base_url="http://first-job-base.test",
+    ),
+    Job(
+        id="second-job",
+        api_key="second-key",
+        text="second text",
+        avatar=Avatar("second-avatar", "Second", 1280, 720),
+        voice="second-voice",
+        language="second-language",
+        version="second-version",
+        webhook_url="https://second-hook.test/%s",
+        credit_cost=321,
+        duration_ms=98_765,
+        created_at=1_800_000_123.75,
+        due_at=1_800_000_200.0,
+        base_url="https://second-job-base.test",
+        completed_at=1_800_000_150.5,
+        error="second error",
+    ),
+)
+
+
+def derive_template(view: View = avatar_view) -> AnswerTemplate | None:
+    """The template for processing jobs' answers under `view`, or None where it is unproven."""
+    if not _unlike_in_every_field(*_SYNTHETIC):
+        return None  # a field the two jobs share could be one the template wrongly fixes
+    pairs = list(zip(_SYNTHETIC, _BASE_URLS, strict=True))
+    if any(base_url.encode() in full_answer(view, job, base_url) for job, base_url in pairs):
+        return None  # a processing job's answer that names where it was asked from
+    first, second = (view(job, base_url) for job, base_url in pairs)
+    if list(first) != list(second):
+        return None
+    gaps = [key for key in first if encode_json(first[key]) != encode_json(second[key])]
+    if any(key not in GAP_SOURCES for key in gaps):
+        return None
+    if any(type(seen[key]) not in _SCALARS for seen in (first, second) for key in gaps):
+        return None
+    text = _template_text(first, gaps)
+    if text is None:
+        return None
+    template = AnswerTemplate(text, tuple(GAP_SOURCES[key] for key in gaps))
+    if any(template.fill(job) != full_answer(view, job, base_url) for job, base_url in pairs):
+        return None  # a source that does not give what the view shows
+    return template
+
+
+def _unlike_in_every_field(first: Job, second: Job) -> bool:
+    """Whether the two jobs differ in every field but the status (both are processing)."""
+    return all(
+        getattr(first, field.name) != getattr(second, field.name)
+        for field in dataclasses.fields(Job)
+        if field.name != "status"
+    )
+
+
+def _template_text(view: dict[str, Any], gaps: list[str]) -> str | None:
+    """`view`'s answer with `%s` for each gap's value (and `%%` for any `%`), or None if a
+    gap's marker cannot be found exactly once in it."""
+    markers = {key: f"\ue000gap{number}\ue001" for number, key in enumerate(gaps)}
+    text = encode_json({"data": {"avatar": {**view, **markers}}}).replace("%", "%%")
+    for marker in markers.values():
+        encoded = encode_json(marker)
+        if text.count(encoded) != 1:
+            return None
+        text = text.replace(encoded, "%s")
+    return None if "\ue000" in text else text
 
 
 class AvatarAnswer:
-    def __init__(self) -> None:
-        self._template: str | None = None  # made from the first processing job answered
+    """Encodes a job's REST answer: a processing job's from the template when one is proven,
+    any other job's (and every job's when none is) in full."""
+
+    def __init__(self, view: View = avatar_view) -> None:
+        self._view = view
+        self._template = derive_template(view)
+
+    @property
+    def templated(self) -> bool:
+        """Whether processing jobs are answered from the template."""
+        return self._template is not None
 
     def encode(self, job: Job, base_url: str) -> bytes:
-        if job.status is not JobStatus.PROCESSING:
-            return encode_json({"data": {"avatar": avatar_view(job, base_url)}}).encode()
-        template = self._template or self._make_template(job, base_url)
-        values = (job.id, job.webhook_url, job.credit_cost, iso(job.created_at))  # GAPS' order
-        return (template % tuple(map(encode_json, values))).encode()
-
-    def _make_template(self, job: Job, base_url: str) -> str:
-        view = avatar_view(job, base_url)
-        markers = [f"\ue000gap{number}" for number in range(len(GAPS))]
-        view.update(zip(GAPS, markers, strict=True))
-        template = encode_json({"data": {"avatar": view}}).replace("%", "%%")
-        for marker in markers:
-            encoded = encode_json(marker)
-            assert template.count(encoded) == 1, f"{marker!r} is not once in the encoded view"
-            template = template.replace(encoded, "%s")
-        self._template = template
-        return template
+        template = self._template
+        if template is not None and job.status is JobStatus.PROCESSING:
+            return template.fill(job)
+        return full_answer(self._view, job, base_url)

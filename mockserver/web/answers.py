@@ -12,7 +12,8 @@ from starlette.types import Receive, Scope, Send
 from ..core.errors import ApiError
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-_STRING = json.encoder.encode_basestring  # the string encoder `_ENCODER` uses (no ASCII escapes)
+# How `_ENCODER`, and so `encode_json`, writes a string: quoted, escaped, non-ASCII kept as is.
+encode_json_string: Callable[[str], str] = json.encoder.encode_basestring
 # The C accelerator's encoder factory; None on a Python built without it.
 _C_MAKE_ENCODER: Callable[..., Any] | None = getattr(json.encoder, "c_make_encoder", None)
 
@@ -32,7 +33,9 @@ def compact_json_encoder(make: Callable[..., Any] | None = _C_MAKE_ENCODER) -> C
     try:
         # markers (None: no cycle check), then `_ENCODER`'s own settings: default, string
         # encoder, indent, key and item separators, sort_keys, skipkeys, allow_nan.
-        encode_chunks = make(None, _ENCODER.default, _STRING, None, ":", ",", False, False, True)
+        encode_chunks = make(
+            None, _ENCODER.default, encode_json_string, None, ":", ",", False, False, True
+        )
     except Exception:
         return _ENCODER.encode
 

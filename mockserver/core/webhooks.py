@@ -57,13 +57,20 @@ def payload(job: Job) -> dict[str, Any]:
     return body
 
 
+# The retry schedule a mock has unless told otherwise (MockConfig's defaults, so the CLI's and
+# the plugin's too).
+DEFAULT_ATTEMPTS = 5
+DEFAULT_BACKOFF_SECONDS = 10.0
+DEFAULT_TIMEOUT_SECONDS = 5.0
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How often and how soon: attempt n+1 follows attempt n after backoff * 2**(n-1) seconds."""
 
-    max_attempts: int = 5
-    backoff_seconds: float = 10.0
-    timeout_seconds: float = 5.0
+    max_attempts: int = DEFAULT_ATTEMPTS
+    backoff_seconds: float = DEFAULT_BACKOFF_SECONDS
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
 
     def delay_after(self, attempt_number: int) -> float:
         return float(self.backoff_seconds * 2 ** (attempt_number - 1))

@@ -2,34 +2,37 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from ..core import webhooks
 from ..core.clock import MAX_LEAD_SECONDS, ClockLimitError, ClockMode
 from ..core.engine import DEFAULT_MAX_JOBS
 from ..core.journal import DEFAULT_CAPACITY
 
-DEFAULT_JOB_SECONDS = 5.0
-DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-DEFAULT_JOURNAL_SIZE = DEFAULT_CAPACITY
 # The rate-limit window furthest ahead of the clock: the end of the UTC day.
 _DAY_SECONDS = 86_400.0
 
 
 @dataclass(frozen=True)
 class MockConfig:
+    """The mock's settings. Each field's default is the one default of that setting: the CLI's
+    options and the pytest plugin's read it from here (`field_default`)."""
+
     fixtures_dir: Path | None = None
-    seed: int | None = None
+    seed: int | None = None  # None: a random one
     clock: ClockMode = ClockMode.REAL
-    clock_start: float | None = None
-    job_seconds: float = DEFAULT_JOB_SECONDS
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
-    webhook_attempts: int = 5
-    webhook_backoff_seconds: float = 10.0
-    webhook_timeout_seconds: float = 5.0
+    clock_start: float | None = None  # None: now, or the virtual clock's own start
+    job_seconds: float = 5.0
+    max_body_bytes: int = 1024 * 1024
+    webhook_attempts: int = webhooks.DEFAULT_ATTEMPTS
+    webhook_backoff_seconds: float = webhooks.DEFAULT_BACKOFF_SECONDS
+    webhook_timeout_seconds: float = webhooks.DEFAULT_TIMEOUT_SECONDS
     webhook_allow: tuple[str, ...] = ()  # hosts or CIDR ranges; when given, webhooks go only there
     webhook_deny: tuple[str, ...] = ()  # hosts or CIDR ranges webhooks never go to
-    journal_size: int = DEFAULT_JOURNAL_SIZE
+    journal_size: int = DEFAULT_CAPACITY
     max_jobs: int = DEFAULT_MAX_JOBS  # the oldest finished jobs beyond this are forgotten
     scenario: str | None = None  # a name in fixtures/scenarios or a path to a JSON file
     admin_token: str | None = None  # when set, the control plane requires X-Mock-Admin-Token
@@ -55,3 +58,13 @@ class MockConfig:
                 "--job-seconds plus the webhook retry schedule (--webhook-backoff doubling over "
                 f"--webhook-attempts) must stay within {MAX_LEAD_SECONDS:.0f} seconds (999 years)"
             )
+
+
+def field_default(settings: type[Any], name: str) -> Any:
+    """The default of field `name` of the dataclass `settings` (MockConfig, ServerTimeouts...)."""
+    for field in dataclasses.fields(settings):
+        if field.name == name:
+            if field.default is dataclasses.MISSING:
+                raise LookupError(f"{settings.__name__}.{name} has no plain default")
+            return field.default
+    raise LookupError(f"{settings.__name__} has no field {name!r}")

@@ -17,21 +17,30 @@ from .app import create_app
 from .control.client import DEFAULT_API_KEY, MockControl
 from .core.catalog import FixtureError
 from .core.clock import ClockMode
-from .runtime.config import MockConfig
+from .runtime.config import MockConfig, field_default
 from .runtime.mock_runtime import MockRuntime
 from .server import ServerThread
 
 MARKER = "mock_doitong"
 MARKER_OPTIONS = frozenset({"plan", "credits", "scenario", "seed", "api_key"})
+# The plugin's own default: a fixed seed, so a test run repeats exactly (`serve` picks one at
+# random). Every other setting defaults to MockConfig's.
+DEFAULT_SEED = 0
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mock-doitong", "mock-doitong: the Doitong Hedra API test double")
     group.addoption("--mock-doitong-fixtures", help="fixtures directory for the mock")
-    group.addoption("--mock-doitong-seed", type=int, help="seed for ids and secrets (default 0)")
+    group.addoption(
+        "--mock-doitong-seed", type=int, help=f"seed for ids and secrets (default {DEFAULT_SEED})"
+    )
     parser.addini("mock_doitong_fixtures", "fixtures directory for the mock", default="")
-    parser.addini("mock_doitong_seed", "seed for ids and secrets", default="0")
-    parser.addini("mock_doitong_job_seconds", "seconds from accept to completion", default="5")
+    parser.addini("mock_doitong_seed", "seed for ids and secrets", default=str(DEFAULT_SEED))
+    parser.addini(
+        "mock_doitong_job_seconds",
+        "seconds from accept to completion",
+        default=str(field_default(MockConfig, "job_seconds")),
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -64,13 +73,18 @@ def _option(config: pytest.Config, name: str) -> str | None:
     return ini or None
 
 
+def _seed(config: pytest.Config) -> int:
+    seed = _option(config, "seed")
+    return int(seed) if seed else DEFAULT_SEED
+
+
 @pytest.fixture(scope="session")
 def mock_doitong_server(pytestconfig: pytest.Config) -> Iterator[ServerThread]:
     """The session's mock server (one per xdist worker): started once, reset per test."""
     fixtures = _option(pytestconfig, "fixtures")
     config = MockConfig(
         fixtures_dir=Path(fixtures) if fixtures else None,
-        seed=int(_option(pytestconfig, "seed") or 0),
+        seed=_seed(pytestconfig),
         clock=ClockMode.VIRTUAL,
         job_seconds=float(pytestconfig.getini("mock_doitong_job_seconds")),
     )
@@ -126,7 +140,7 @@ def _prepare(
         pytest.fail(f"@pytest.mark.{MARKER}: unknown option {unknown[0]!r}", pytrace=False)
     handle.api_key = options.get("api_key") or DEFAULT_API_KEY
     seed = options.get("seed")
-    seed = int(seed) if seed is not None else int(_option(config, "seed") or 0)
+    seed = int(seed) if seed is not None else _seed(config)
     runtime = _runtime(handle.app)
 
     def reset() -> None:

@@ -6,6 +6,9 @@ import re
 
 import pytest
 
+from mockserver.pytest_plugin import DEFAULT_SEED
+from mockserver.runtime.config import MockConfig
+
 pytest_plugins = ["pytester"]
 
 ADVANCE_AND_WEBHOOK = """
@@ -209,3 +212,12 @@ def test_marker_with_an_unknown_option_fails_clearly(pytester: pytest.Pytester) 
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*unknown option 'colour'*"])
+
+
+def test_the_plugin_defaults_to_the_mock_s_settings_and_a_fixed_seed(
+    pytester: pytest.Pytester,
+) -> None:
+    config = pytester.parseconfig()
+    assert float(config.getini("mock_doitong_job_seconds")) == MockConfig().job_seconds
+    assert int(config.getini("mock_doitong_seed")) == DEFAULT_SEED
+    assert config.getoption("--mock-doitong-seed") is None  # the ini's then, or DEFAULT_SEED

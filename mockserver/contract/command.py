@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
+
+from ..runtime.config import field_default
+from .options import ContractOptions
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _listen_address(_: click.Context, __: click.Parameter, value: str) -> tuple[str, int]:
@@ -12,6 +19,21 @@ def _listen_address(_: click.Context, __: click.Parameter, value: str) -> tuple[
     if not host or not port.isdigit():
         raise click.BadParameter(f"expected HOST:PORT, got {value!r}")
     return host, int(port)
+
+
+def _seconds(flag: str, name: str, help: str) -> Callable[[F], F]:
+    """A positive number of seconds, with ContractOptions' default (shown in --help)."""
+    return click.option(
+        flag,
+        name,
+        type=click.FloatRange(0, min_open=True),
+        default=field_default(ContractOptions, name),
+        show_default=True,
+        help=help,
+    )
+
+
+_LISTEN_HOST, _LISTEN_PORT = field_default(ContractOptions, "webhook_listen")
 
 
 class _ContractCommand(click.Command):
@@ -42,27 +64,9 @@ class _ContractCommand(click.Command):
     "against the mock they always run).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(0, min_open=True),
-    default=30.0,
-    show_default=True,
-    help="Seconds for one HTTP request.",
-)
-@click.option(
-    "--job-timeout",
-    type=click.FloatRange(0, min_open=True),
-    default=600.0,
-    show_default=True,
-    help="Seconds a job may take to finish on a real service.",
-)
-@click.option(
-    "--poll-every",
-    type=click.FloatRange(0, min_open=True),
-    default=5.0,
-    show_default=True,
-    help="Seconds between polls of a real service.",
-)
+@_seconds("--timeout", "timeout", "Seconds for one HTTP request.")
+@_seconds("--job-timeout", "job_timeout", "Seconds a job may take to finish on a real service.")
+@_seconds("--poll-every", "poll_every", "Seconds between polls of a real service.")
 @click.option(
     "--webhook-secret",
     envvar="DOITONG_WEBHOOK_SECRET",
@@ -72,7 +76,7 @@ class _ContractCommand(click.Command):
 @click.option("--webhook-url", help="Public URL that reaches --webhook-listen (real service only).")
 @click.option(
     "--webhook-listen",
-    default="127.0.0.1:0",
+    default=f"{_LISTEN_HOST}:{_LISTEN_PORT}",
     show_default=True,
     callback=_listen_address,
     help="HOST:PORT for the local webhook receiver.",
@@ -112,7 +116,7 @@ def contract(
     # Imported here: the contract's HTTP client is not needed to serve, and costs start-up time.
     from .checks import CHECKS  # noqa: PLC0415
     from .probe import ControlPlaneLocked  # noqa: PLC0415
-    from .runner import ContractOptions, run_contract  # noqa: PLC0415
+    from .runner import run_contract  # noqa: PLC0415
 
     known = {name for name, _ in CHECKS}
     unknown = sorted(set(only) - known)

@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 
 import httpx
 
 from .checks import CHECKS, Session
+from .options import ContractOptions
 from .probe import Listener, Probe
 from .results import CheckFailed, CheckSkipped, Outcome, Report, Result
-
-
-@dataclass(frozen=True)
-class ContractOptions:
-    base_url: str
-    api_key: str
-    allow_spend: bool = False
-    timeout: float = 30.0  # one HTTP request
-    job_timeout: float = 600.0  # a job to finish, or a webhook to arrive, on a real service
-    poll_every: float = 5.0
-    webhook_secret: str | None = None
-    webhook_url: str | None = None  # where the service can reach the listener, if not local
-    webhook_listen: tuple[str, int] = ("127.0.0.1", 0)
-    only: tuple[str, ...] = ()
-    admin_token: str | None = None  # for a mock started with --admin-token
 
 
 def run_contract(options: ContractOptions) -> Report:

@@ -1,4 +1,9 @@
-"""The one error type of the API plane: status, code, message and code, message, extras."""
+"""The one error type of the API plane, and a maker for each documented error.
+
+An ApiError carries what the client sees: the HTTP status, `extensions.code`, the message,
+any further extension fields and headers. The makers below fix the status and code of each
+error the vendor documents, and keep messages that quote a client's values short.
+"""
 
 from __future__ import annotations
 

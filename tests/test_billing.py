@@ -117,3 +117,12 @@ def test_cjk_characters_and_spaces(text: str, expected_ms: int) -> None:
 def test_a_long_text_is_priced_like_a_short_one_of_the_same_speech() -> None:
     long_word = "x" * 5000  # beyond what is cached: priced every time, the same way
     assert billing.quote(long_word) == billing.quote("x") == billing.Quote(400, 50)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_ms"),
+    [("a" * 5000, 400), ("one" + " " * 8000 + "two", 800), (("word " * 200).ljust(5000), 80_000)],
+)
+def test_a_text_too_long_to_cache_still_fits_a_band(text: str, expected_ms: int) -> None:
+    assert len(text) > billing._CACHEABLE_CHARS
+    assert billing.quote(text) == billing.Quote(expected_ms, billing.cost_for(expected_ms))

@@ -78,8 +78,10 @@ def cost_for(duration_ms: int) -> int:
     return LONG_MIN_COST + span * long_ms // (LONG_MAX_MS - SHORT_MAX_MS)
 
 
-# Texts longer than this cannot fit the longest band anyway (300 words are well under it), so
-# only short texts are cached, and the cache cannot grow large.
+# Only texts up to this length are cached, so the cache stays small: it keeps each text as a
+# key. Most texts a client sends are far shorter (the longest band holds 300 words, about
+# 2,000 characters of prose); a longer one, with long words or much space, still fits a band
+# and is priced, only afresh each time.
 _CACHEABLE_CHARS = 4096
 
 

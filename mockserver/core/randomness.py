@@ -30,10 +30,8 @@ class Randomness:
         self._faker: Faker | None = None
 
     def reset(self) -> None:
-        """Restart the stream from the seed."""
+        """Restart the stream from the seed (Faker's too: it is reseeded from it per secret)."""
         self._random.seed(self.seed)
-        if self._faker is not None:
-            self._faker.seed_instance(self.seed)
 
     def token(self, length: int = 12) -> str:
         """A lowercase alphanumeric id like the vendor's `abc123xyz`.
@@ -53,13 +51,12 @@ class Randomness:
         if self._faker is None:
             from faker import Faker  # noqa: PLC0415 - deferred: 45 ms of start-up otherwise
 
-            self._faker = Faker()
-            self._faker.seed_instance(self.seed)
+            self._faker = Faker()  # unseeded: every use seeds it first (`webhook_secret`)
         return self._faker
 
     def webhook_secret(self) -> str:
-        # Seeded per secret from the main stream, so secrets repeat with the seed whenever
-        # Faker was first needed.
+        # Seeded per secret from the main stream, so secrets repeat with the seed, however
+        # many were made before a reset and whenever Faker was first needed.
         self.faker.seed_instance(self._random.getrandbits(32))
         return "whsec_" + self.faker.sha256()[:32]
 

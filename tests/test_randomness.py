@@ -1,0 +1,40 @@
+"""One seeded stream: the same seed gives the same ids and secrets, in the same order."""
+
+from __future__ import annotations
+
+from mockserver.core.randomness import Randomness
+
+
+def draws(randomness: Randomness) -> list[object]:
+    return [
+        randomness.token(),
+        randomness.webhook_secret(),
+        randomness.chance(0.5),
+        randomness.token(16),
+        randomness.webhook_secret(),
+    ]
+
+
+def test_one_seed_gives_one_sequence() -> None:
+    assert draws(Randomness(7)) == draws(Randomness(7)) != draws(Randomness(8))
+
+
+def test_a_reset_restarts_ids_and_secrets_alike() -> None:
+    randomness = Randomness(7)
+    first = draws(randomness)
+    randomness.webhook_secret()  # Faker is loaded and has moved on
+    randomness.reset()
+    assert draws(randomness) == first
+
+
+def test_secrets_repeat_whether_or_not_faker_was_loaded_before() -> None:
+    loaded = Randomness(3)
+    loaded.webhook_secret()
+    loaded.reset()
+    assert draws(loaded) == draws(Randomness(3))
+
+
+def test_a_secret_looks_like_the_vendor_s() -> None:
+    secret = Randomness(1).webhook_secret()
+    assert secret.startswith("whsec_") and len(secret) == len("whsec_") + 32
+    assert Randomness(1).token().isalnum() and len(Randomness(1).token()) == 12

@@ -46,20 +46,25 @@ class OperationShape:
     introspection_only: bool
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Prepared:
-    """A parsed, validated document and the shape of each of its operations."""
+    """A parsed, validated document, the shape of each of its operations, and the fast plans
+    made for them so far.
+
+    Not frozen: the plans are filled in as operations are first run, on the one Prepared the
+    cache shares among requests. The rest is set once, when the document is prepared.
+    """
 
     document: DocumentNode
     errors: tuple[GraphQLError, ...]
     operations: dict[str | None, OperationShape]
-    plans: dict[str | None, FastPlan | None] = field(default_factory=dict)
+    _plans: dict[str | None, FastPlan | None] = field(default_factory=dict, init=False, repr=False)
 
     def fast_plan(self, schema: GraphQLSchema, operation_name: str | None) -> FastPlan | None:
         """The short-cut plan for this operation (made once), or None for the full executor."""
-        if operation_name not in self.plans:
-            self.plans[operation_name] = fast_path.plan(schema, self.document, operation_name)
-        return self.plans[operation_name]
+        if operation_name not in self._plans:
+            self._plans[operation_name] = fast_path.plan(schema, self.document, operation_name)
+        return self._plans[operation_name]
 
 
 def may_be_introspection(query: str) -> bool:

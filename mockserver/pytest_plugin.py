@@ -132,7 +132,7 @@ def _prepare(
     """Reset the mock, then apply the test's marker.
 
     The reset runs on the server's own loop, not over HTTP: it is the per-test cost of the
-    fixture, so it is kept to a fraction of a millisecond.
+    fixture, so it spares every test a round trip through the control plane.
     """
     options: dict[str, Any] = dict(marker.kwargs) if marker else {}
     unknown = sorted(set(options) - MARKER_OPTIONS)

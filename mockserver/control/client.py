@@ -52,7 +52,7 @@ class MockControl:
         self.url = url.rstrip("/")
         self.api_key = api_key
         headers = {"X-Mock-Admin-Token": admin_token} if admin_token else {}
-        # Certificates only matter for https: loading them costs ~40 ms, a third of a pytest
+        # Certificates only matter for https, and loading them is a large part of a pytest
         # session's start, for a mock that is almost always plain http on loopback.
         plain_http = self.url.startswith("http://")
         self._http = httpx.Client(

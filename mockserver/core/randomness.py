@@ -19,9 +19,9 @@ class Randomness:
     """Ids, secrets and coin flips, all drawn from one seeded stream.
 
     Ids and coin flips come straight from a seeded `random.Random`: a Faker provider call costs
-    two orders of magnitude more, and this is the request path. Faker makes the realistic values
-    (webhook secrets), seeded from the same stream; it is imported the first time one is needed,
-    which keeps its import off the mock's start-up.
+    far more than a draw of random bits, and ids are drawn on the request path. Faker makes the
+    realistic values (webhook secrets), seeded from the same stream; it is imported the first
+    time one is needed, which keeps its import off the mock's start-up.
     """
 
     def __init__(self, seed: int | None = None) -> None:
@@ -49,7 +49,7 @@ class Randomness:
     @property
     def faker(self) -> Faker:
         if self._faker is None:
-            from faker import Faker  # noqa: PLC0415 - deferred: 45 ms of start-up otherwise
+            from faker import Faker  # noqa: PLC0415 - deferred: see the class docstring
 
             self._faker = Faker()  # unseeded: every use seeds it first (`webhook_secret`)
         return self._faker

@@ -2,7 +2,7 @@
 
 Parsing and validating a document costs far more than executing it, so each distinct valid query
 text is prepared once and kept, in a cache bounded in entries and in characters of query text (a
-parsed document takes about a hundred times the memory of its text). A document that failed is
+parsed document takes far more memory than its text). A document that failed is
 never kept: a client sending a different broken document each time must not fill memory.
 """
 

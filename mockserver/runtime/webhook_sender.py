@@ -40,7 +40,8 @@ class WebhookSender:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            # Deferred: 60 ms of start-up for a mock that may never send a webhook.
+            # Deferred: importing httpx is a large part of start-up, for a mock that may
+            # never send a webhook.
             import httpx  # noqa: PLC0415
 
             self._client = httpx.AsyncClient(

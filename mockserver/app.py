@@ -13,9 +13,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .api.avatar_answer import AvatarAnswer
 from .api.endpoint import ApiEndpoint
-from .api.media import MediaEndpoint
-from .api.rest import RestEndpoints
+from .api.media import Video
+from .api.rest import RestCreate, RestGet
 from .control.routes import AdminEndpoints
 from .core.errors import ApiError, internal_error
 from .graphql.endpoint import GraphQLEndpoint
@@ -97,9 +98,7 @@ def create_app(
     (the pytest fixture's choice: a session that never uses GraphQL never pays for it).
     """
     runtime = runtime or MockRuntime(config or MockConfig())
-    graphql = GraphQLEndpoint(runtime)
-    rest = RestEndpoints(runtime)
-    media = MediaEndpoint(runtime)
+    graphql = GraphQLEndpoint()
     admin = AdminEndpoints(runtime)
 
     @asynccontextmanager
@@ -112,15 +111,16 @@ def create_app(
         finally:
             await runtime.stop()
 
-    rest_create = ApiEndpoint(runtime, rest.create)
-    graphql_post = ApiEndpoint(runtime, graphql.handle)
-    rest_get = ApiEndpoint(runtime, rest.get)
+    answer = AvatarAnswer()  # one template for both REST routes
+    rest_create = ApiEndpoint(runtime, RestCreate(answer))
+    graphql_post = ApiEndpoint(runtime, graphql)
+    rest_get = ApiEndpoint(runtime, RestGet(answer))
     routes = [
         Route("/v1/avatar", rest_create, methods=["POST"]),
         Route("/graphql", graphql_post, methods=["POST"]),
         Route(JOB_PATH + "{job_id}", rest_get, methods=["GET"]),
         Route("/graphql", graphql.explorer, methods=["GET"]),
-        Route("/outputs/{job_id}.mp4", ApiEndpoint(runtime, media.video), methods=["GET", "HEAD"]),
+        Route("/outputs/{job_id}.mp4", ApiEndpoint(runtime, Video()), methods=["GET", "HEAD"]),
         *admin.routes(),
     ]
     app = MockApp(

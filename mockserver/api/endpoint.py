@@ -1,82 +1,55 @@
-"""What every API-plane request goes through, whichever transport carries it.
+"""The one path of every API-plane request, whichever transport carries it.
 
-One admission path (scripted fault -> auth -> rate limit), one journal entry per request, the
-scripted dropped connection, and an enveloped 500 for a bug of ours, so GraphQL and REST cannot
-drift apart.
+For each request, in this order: bring the runtime up to the clock's present,
+read the body (bounded), let the transport say what the request asks, admit it (scripted fault
+-> key -> rate limit), answer a bad body only now (so a client without a valid key gets its 401
+first), let the transport act, and journal the outcome once. An ApiError is answered in the
+transport's envelope with the admission's headers; any other exception is a bug of ours,
+reported to the runtime and answered with an enveloped 500. So REST and GraphQL cannot drift
+apart, and their handlers are straight lines.
 
-An `ApiEndpoint` is a plain ASGI app: the application calls it directly for its routes, without
-Starlette's middleware and routing on the way (see app.MockApp), and Starlette's router calls it
-for the same routes otherwise; either way it does all of the above itself.
+An `ApiEndpoint` is a plain ASGI app: the application calls it directly for its busiest routes,
+without Starlette's middleware and routing on the way (see app.MockApp), and Starlette's router
+calls it for the same routes otherwise; either way it does all of the above itself.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from typing import Generic
 
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from ..core.accounts import Account
 from ..core.engine import Admission
-from ..core.errors import internal_error
+from ..core.errors import ApiError, internal_error
 from ..core.journal import DROPPED
 from ..runtime.mock_runtime import MockRuntime
 from ..web.answers import error_response, send_response
+from .admission import DropConnection, admit
 from .request import ApiRequest
-
-Handler = Callable[[ApiRequest], Awaitable[Response]]
-
-
-class DropConnection(BaseException):
-    """Raised to cut the client's connection with no answer at all.
-
-    A BaseException so that no error handler on the way turns it into a 500 response.
-    """
+from .transport import AskT, Transport
 
 
-async def admit(
-    runtime: MockRuntime,
-    request: ApiRequest,
-    operation: str | None,
-    api_key: str | None,
-    header: str,
-    *,
-    account: Account | None = None,
-) -> Admission:
-    """Scripted fault (with its delay), then authentication and rate limits; raises ApiError.
+class ApiEndpoint(Generic[AskT]):
+    """One API route as an ASGI app: `transport` says what is asked and answers it."""
 
-    `account`: the key's account, if the transport already found it (see Engine.admit)."""
-    request.operation, request.api_key = operation, api_key
-    engine = runtime.engine
-    asked = request.header(b"x-mock-fault")
-    fault = engine.one_off_fault(asked.strip().lower()) if asked else None
-    fault = fault or engine.take_fault(operation, api_key)
-    if fault is not None:
-        if fault.latency_ms:
-            await asyncio.sleep(fault.latency_ms / 1000)
-            account = None  # the accounts may have changed meanwhile: look again
-        if fault.outcome == "drop":
-            raise DropConnection
-    return engine.admit(api_key, header, fault, account)
+    __slots__ = ("runtime", "transport")
 
-
-class ApiEndpoint:
-    """An API-plane handler as an ASGI app: journaled once it is answered (or dropped)."""
-
-    def __init__(self, runtime: MockRuntime, handler: Handler) -> None:
+    def __init__(self, runtime: MockRuntime, transport: Transport[AskT]) -> None:
         self.runtime = runtime
-        self.handler = handler
+        self.transport = transport
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        runtime = self.runtime
         request = ApiRequest(scope, receive)
+        runtime = self.runtime
         at, started = runtime.clock.now(), time.perf_counter()
         response: Response | None = None
         try:
-            response = await self.handler(request)
+            runtime.sync()  # so that no request reads a job that should have ended by now
+            response = await self._respond(request, runtime)
             status = response.status_code
         except DropConnection:
             status = DROPPED
@@ -84,6 +57,7 @@ class ApiEndpoint:
             status = 400  # nobody is there to answer, and it is no bug of ours
         except Exception as error:
             status = 500
+            # The plain envelope on both transports: there is no admission to speak for.
             response = error_response(internal_error())
             runtime.report_bug(f"{request.method} {request.path}", error)
         runtime.engine.journal.record(
@@ -99,6 +73,30 @@ class ApiEndpoint:
             await send_response(response, scope, receive, send)
         elif status == DROPPED:
             await _drop_connection(receive)
+
+    async def _respond(self, request: ApiRequest, runtime: MockRuntime) -> Response:
+        transport = self.transport
+        body: bytes | None = None
+        unread: ApiError | None = None
+        if transport.has_body:
+            try:
+                body = await request.body(runtime.config.max_body_bytes)
+            except ApiError as error:  # a 413: answered after admission, as any bad body is
+                unread = error
+        # A client that is gone mid-body (ClientDisconnect) ends the request here, unadmitted:
+        # nobody would hear the answer, and it must not count against the key's limits.
+        ask = await transport.ask(request, runtime, body)
+        request.operation, request.api_key = ask.operation, ask.api_key  # for the journal
+        admission: Admission | None = None
+        try:
+            if ask.admit:
+                admission = await admit(runtime, request, ask, transport.auth_header)
+            kept = unread or ask.error
+            if kept is not None:
+                raise kept
+            return transport.act(request, runtime, admission, ask)
+        except ApiError as error:  # refused at admission (no headers yet), or after it
+            return transport.error_response(error, admission.headers if admission else None)
 
 
 async def _drop_connection(receive: Receive) -> None:

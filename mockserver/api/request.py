@@ -23,7 +23,7 @@ class ApiRequest:
         # first one wins, as it does in Starlette's `headers.get`.
         self._headers: dict[bytes, bytes] = dict(reversed(scope["headers"]))
         self._base_url: str | None = None
-        # Filled in by admission, for the journal: what was asked, and by which key.
+        # Filled in by the endpoint, for the journal: what was asked, and by which key.
         self.operation: str | None = None
         self.api_key: str | None = None
 

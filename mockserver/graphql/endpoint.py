@@ -1,4 +1,4 @@
-"""`/graphql`: the endpoint, with the GraphQL machinery loaded off the start-up path.
+"""`/graphql`: the GraphQL transport, with the GraphQL machinery loaded off the start-up path.
 
 graphql-core and ariadne take longer to import than the rest of the mock together. The server
 starts answering without them; `warm_up` loads them on a worker thread right after start, and a
@@ -15,20 +15,30 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from ..api.request import ApiRequest
+from ..core.engine import Admission
+from ..core.errors import ApiError
 from ..runtime.mock_runtime import MockRuntime
+from ..web.answers import json_response
 
 if TYPE_CHECKING:
-    from .executor import GraphQLExecutor
+    from .executor import GraphQLAsk, GraphQLExecutor
+
+AUTH_HEADER = "Authorization: Bearer <API key>"
 
 
 class GraphQLEndpoint:
-    def __init__(self, runtime: MockRuntime) -> None:
-        self.runtime = runtime
+    """The API endpoint's transport for `POST /graphql` (see api.transport), and the explorer."""
+
+    has_body = True
+    auth_header = AUTH_HEADER
+
+    def __init__(self) -> None:
         self._loading: asyncio.Future[GraphQLExecutor] | None = None
+        self._executor: GraphQLExecutor | None = None
 
     def _build(self) -> GraphQLExecutor:
         module = importlib.import_module(".executor", __package__)
-        executor: GraphQLExecutor = module.GraphQLExecutor(self.runtime)
+        executor: GraphQLExecutor = module.GraphQLExecutor()
         return executor
 
     def warm_up(self) -> asyncio.Future[GraphQLExecutor]:
@@ -37,10 +47,31 @@ class GraphQLEndpoint:
             self._loading = asyncio.get_running_loop().run_in_executor(None, self._build)
         return self._loading
 
-    async def handle(self, request: ApiRequest) -> Response:
-        executor = await self.warm_up()
-        return await executor.handle(request)
+    async def _loaded(self) -> GraphQLExecutor:
+        executor = self._executor = await self.warm_up()
+        return executor
+
+    async def ask(
+        self, request: ApiRequest, runtime: MockRuntime, body: bytes | None
+    ) -> GraphQLAsk:
+        executor = self._executor or await self._loaded()
+        return executor.ask(request, runtime, body)
+
+    def act(
+        self,
+        request: ApiRequest,
+        runtime: MockRuntime,
+        admission: Admission | None,
+        ask: GraphQLAsk,
+    ) -> Response:
+        assert self._executor is not None  # `ask` came first, and loaded it
+        return self._executor.act(request, runtime, admission, ask)
+
+    def error_response(self, error: ApiError, headers: dict[str, str] | None) -> Response:
+        """An error outside execution, shaped like one from it: `data` is null either way."""
+        body = {**error.body(), "data": None}
+        return json_response(body, error.status, {**(headers or {}), **error.headers})
 
     async def explorer(self, request: Request) -> Response:
-        executor = await self.warm_up()
+        executor = self._executor or await self._loaded()
         return HTMLResponse(executor.explorer_html)

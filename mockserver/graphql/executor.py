@@ -1,11 +1,12 @@
-"""GraphQL over HTTP: read the operation, admit it, execute it, answer with a real HTTP status.
+"""GraphQL over HTTP: what a request asks, its execution, and an answer with a real HTTP status.
 
-Imported on a worker thread after start-up (see graphql_api), since graphql-core is the
-heaviest import of the mock.
+The API endpoint (api.endpoint) admits each request between `ask` and `act`. Imported on a
+worker thread after start-up (see graphql.endpoint), since graphql-core is the heaviest import
+of the mock.
 
 No document reaches the parser for a client without a valid key unless its text could be an
 introspection-only document, the one kind that answers without a key; and that parsing is
-bounded (graphql_limits).
+bounded (graphql.limits).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from ariadne.explorer import ExplorerGraphiQL
 from graphql import ExecutionResult, GraphQLError, execute_sync
 from starlette.responses import Response
 
-from ..api.endpoint import admit
 from ..api.request import ApiRequest
+from ..api.transport import Ask
+from ..core.engine import Admission
 from ..core.errors import ApiError, bad_request, internal_error
 from ..runtime.mock_runtime import MockRuntime
 from ..web.answers import json_response
@@ -27,8 +29,6 @@ from . import fast_path
 from .documents import DocumentCache, OperationShape, Prepared, may_be_introspection
 from .errors import bad_request_entry
 from .schema import RequestContext, executable_schema
-
-AUTH_HEADER = "Authorization: Bearer <API key>"
 
 
 @dataclass(slots=True)  # not frozen: two are made per request, and frozen triples that cost
@@ -108,86 +108,94 @@ def _result_response(result: ExecutionResult, headers: dict[str, str]) -> Respon
     return json_response({"errors": entries, "data": result.data}, status, headers)
 
 
+@dataclass(slots=True)
+class GraphQLAsk(Ask):
+    """What a GraphQL request asks, and what of it was read before admission."""
+
+    payload: Payload | None = None  # None only with `error` set, or no readable body
+    chosen: Operation | None = None  # None while its document is unread (see `ask`)
+
+
 class GraphQLExecutor:
-    def __init__(self, runtime: MockRuntime) -> None:
-        self.runtime = runtime
+    """Reads and runs GraphQL requests for the API endpoint, which admits them in between.
+
+    It holds no mock's state: the schema and the prepared documents serve every runtime."""
+
+    def __init__(self) -> None:
         self.schema = executable_schema()
         self.documents = DocumentCache(self.schema)
         self.explorer_html = ExplorerGraphiQL(title="mock-doitong").html(None)
 
-    async def handle(self, request: ApiRequest) -> Response:
-        self.runtime.sync()
-        engine = self.runtime.engine
+    def ask(self, request: ApiRequest, runtime: MockRuntime, body: bytes | None) -> GraphQLAsk:
+        """The operation, read only when that is free (its document is kept), when the key is
+        valid, or when the document may need no key (it could be introspection only)."""
         api_key = _bearer(request.header(b"authorization"))
-        payload, operation, request_error = await self._read_before_auth(request)
-        if operation is not None and operation.runs_without_key:
-            request.operation = operation.shape.root_field
-            assert payload is not None
-            return self._execute(operation, payload.variables, None, request, {})
-        account = engine.find_account(api_key)
-        if account is None:
-            # No valid key: refused below without reading the document, so the document's
-            # operation is not known, whether or not its text happens to be kept.
-            operation = None
-        elif operation is None and request_error is None and payload is not None:
-            operation, request_error = self._read(payload)
-        root_field = operation.shape.root_field if operation is not None else None
+        if body is None:  # unreadable: the endpoint answers why, after admission
+            return GraphQLAsk(None, api_key)
+        payload = account = None
         try:
-            admission = await admit(
-                self.runtime, request, root_field, api_key, AUTH_HEADER, account=account
-            )
+            payload = read_payload(parse_json(body))
+            operation = self._operation(payload, may_be_introspection(payload.query))
+            if operation is not None and operation.runs_without_key:
+                root_field = operation.shape.root_field
+                return GraphQLAsk(root_field, None, admit=False, payload=payload, chosen=operation)
+            account = runtime.engine.find_account(api_key)
+            if account is None:
+                # No valid key: refused at admission without reading the document, so its
+                # operation is not known, whether or not its text happens to be kept.
+                return GraphQLAsk(None, api_key, payload=payload)
+            if operation is None:
+                operation = self._operation(payload, True)
+            assert operation is not None  # parsed, when asked to
         except ApiError as error:
-            return _error_response(error)
-        if request_error is None and operation is None and payload is not None:
+            # Kept, and answered after admission, so a client without a valid key gets its
+            # 401 whatever its body holds. GraphQL reads its body before admission (to know
+            # the operation), which is why it catches here, unlike the other transports.
+            return GraphQLAsk(None, api_key, account, error=error, payload=payload)
+        root_field = operation.shape.root_field
+        return GraphQLAsk(root_field, api_key, account, payload=payload, chosen=operation)
+
+    def act(
+        self,
+        request: ApiRequest,
+        runtime: MockRuntime,
+        admission: Admission | None,
+        ask: GraphQLAsk,
+    ) -> Response:
+        payload, operation = ask.payload, ask.chosen
+        assert payload is not None  # without one, `ask.error` was answered instead
+        if admission is None:  # introspection only: no key, so no context for resolvers
+            assert operation is not None
+            return _result_response(self._execute(runtime, request, operation, None, payload), {})
+        if operation is None:
             # Only if the key became valid while a scripted delay held admission.
-            operation, request_error = self._read(payload)
-        if request_error is not None:
-            return _error_response(request_error, admission.headers)
-        assert operation is not None and payload is not None
+            operation = select_operation(self.documents.get(payload.query), payload.operation_name)
         if operation.prepared.errors:
             entries = [_validation_entry(e) for e in operation.prepared.errors]
             return json_response({"errors": entries, "data": None}, 400, admission.headers)
         context = RequestContext(
-            engine, admission, request.base_url, request.header(b"idempotency-key")
+            runtime.engine, admission, request.base_url, request.header(b"idempotency-key")
         )
-        return self._execute(operation, payload.variables, context, request, admission.headers)
+        result = self._execute(runtime, request, operation, context, payload)
+        return _result_response(result, admission.headers)
 
-    async def _read_before_auth(
-        self, request: ApiRequest
-    ) -> tuple[Payload | None, Operation | None, ApiError | None]:
-        """The body, and the operation only if reading it is free (the document is kept) or
-        it may need no key (it could be introspection only); a 400 is kept for after auth."""
-        payload: Payload | None = None
-        try:
-            body = await request.body(self.runtime.config.max_body_bytes)
-            payload = read_payload(parse_json(body))
-            prepared = self.documents.cached(payload.query)
-            if prepared is None and may_be_introspection(payload.query):
-                prepared = self.documents.get(payload.query)
-            if prepared is None:
-                return payload, None, None
-            return payload, select_operation(prepared, payload.operation_name), None
-        except ApiError as error:
-            return payload, None, error
-
-    def _read(self, payload: Payload) -> tuple[Operation | None, ApiError | None]:
-        """The operation, read after the key was found valid."""
-        try:
-            prepared = self.documents.get(payload.query)
-            return select_operation(prepared, payload.operation_name), None
-        except ApiError as error:
-            return None, error
+    def _operation(self, payload: Payload, parse: bool) -> Operation | None:
+        """The operation, if its document is kept or `parse`; raises ApiError if unreadable."""
+        query = payload.query
+        prepared = self.documents.get(query) if parse else self.documents.cached(query)
+        return None if prepared is None else select_operation(prepared, payload.operation_name)
 
     def _execute(
         self,
-        operation: Operation,
-        variables: dict[str, Any] | None,
-        context: RequestContext | None,
+        runtime: MockRuntime,
         request: ApiRequest,
-        headers: dict[str, str],
-    ) -> Response:
+        operation: Operation,
+        context: RequestContext | None,
+        payload: Payload,
+    ) -> ExecutionResult:
+        variables = payload.variables
         fast = None
-        if context is not None and self.runtime.config.graphql_fast_path:
+        if context is not None and runtime.config.graphql_fast_path:
             fast = operation.prepared.fast_plan(self.schema, operation.name)
         if fast is not None:
             result = fast_path.execute(fast, self.schema, variables, context)
@@ -199,22 +207,18 @@ class GraphQLExecutor:
                 operation_name=operation.name,
                 context_value=context,
             )
+        # graphql-core catches every exception a resolver raises and puts it in the result,
+        # so a bug of ours never reaches the API endpoint's report: it is reported here.
         for error in result.errors or ():
             bug = error.original_error
             if _is_bug(bug):  # reported as REST's are, so the test that caused it fails
-                self.runtime.report_bug(f"{request.method} {request.path}", bug)
-        return _result_response(result, headers)
+                runtime.report_bug(f"{request.method} {request.path}", bug)
+        return result
 
 
 def _validation_entry(error: GraphQLError) -> dict[str, Any]:
     field = (error.extensions or {}).get("field")
     return bad_request_entry(error.message, field if isinstance(field, str) else None)
-
-
-def _error_response(error: ApiError, headers: dict[str, str] | None = None) -> Response:
-    """An error before execution, shaped like one from execution: `data` is null either way."""
-    body = {**error.body(), "data": None}
-    return json_response(body, error.status, {**(headers or {}), **error.headers})
 
 
 def _bearer(header: str | None) -> str | None:

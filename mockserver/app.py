@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .api.avatar_answer import AvatarAnswer
 from .api.endpoint import ApiEndpoint
 from .api.media import Video
+from .api.request import ApiRequest
 from .api.rest import RestCreate, RestGet
 from .control.routes import AdminEndpoints
 from .core.errors import ApiError, internal_error
@@ -111,16 +112,20 @@ def create_app(
         finally:
             await runtime.stop()
 
+    def find_runtime(request: ApiRequest) -> MockRuntime:
+        """The one runtime of this app: the seam where one could be picked per key or session."""
+        return runtime
+
     answer = AvatarAnswer()  # one template for both REST routes
-    rest_create = ApiEndpoint(runtime, RestCreate(answer))
-    graphql_post = ApiEndpoint(runtime, graphql)
-    rest_get = ApiEndpoint(runtime, RestGet(answer))
+    rest_create = ApiEndpoint(find_runtime, RestCreate(answer))
+    graphql_post = ApiEndpoint(find_runtime, graphql)
+    rest_get = ApiEndpoint(find_runtime, RestGet(answer))
     routes = [
         Route("/v1/avatar", rest_create, methods=["POST"]),
         Route("/graphql", graphql_post, methods=["POST"]),
         Route(JOB_PATH + "{job_id}", rest_get, methods=["GET"]),
         Route("/graphql", graphql.explorer, methods=["GET"]),
-        Route("/outputs/{job_id}.mp4", ApiEndpoint(runtime, Video()), methods=["GET", "HEAD"]),
+        Route("/outputs/{job_id}.mp4", ApiEndpoint(find_runtime, Video()), methods=["GET", "HEAD"]),
         *admin.routes(),
     ]
     app = MockApp(

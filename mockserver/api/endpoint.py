@@ -1,6 +1,6 @@
 """The one path of every API-plane request, whichever transport carries it.
 
-For each request, in this order: bring the runtime up to the clock's present,
+For each request, in this order: find its runtime, bring that runtime up to the clock's present,
 read the body (bounded), let the transport say what the request asks, admit it (scripted fault
 -> key -> rate limit), answer a bad body only now (so a client without a valid key gets its 401
 first), let the transport act, and journal the outcome once. An ApiError is answered in the
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import Generic
 
 from starlette.requests import ClientDisconnect
@@ -32,19 +33,24 @@ from .admission import DropConnection, admit
 from .request import ApiRequest
 from .transport import AskT, Transport
 
+# Which runtime serves a request. The API plane reaches state only through the runtime this
+# gives it, request by request, so that one server can later hold several (picked by API key
+# or session) without any handler changing.
+RuntimeFinder = Callable[[ApiRequest], MockRuntime]
+
 
 class ApiEndpoint(Generic[AskT]):
     """One API route as an ASGI app: `transport` says what is asked and answers it."""
 
-    __slots__ = ("runtime", "transport")
+    __slots__ = ("find_runtime", "transport")
 
-    def __init__(self, runtime: MockRuntime, transport: Transport[AskT]) -> None:
-        self.runtime = runtime
+    def __init__(self, find_runtime: RuntimeFinder, transport: Transport[AskT]) -> None:
+        self.find_runtime = find_runtime
         self.transport = transport
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = ApiRequest(scope, receive)
-        runtime = self.runtime
+        runtime = self.find_runtime(request)
         at, started = runtime.clock.now(), time.perf_counter()
         response: Response | None = None
         try:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from mockserver import create_app
 from mockserver.api.avatar_answer import AvatarAnswer
 from mockserver.api.endpoint import ApiEndpoint
 from mockserver.api.media import Video
@@ -65,3 +67,47 @@ def test_each_request_reaches_the_runtime_its_finder_picks() -> None:
     assert journal(a) == [("rest.get", KEY, 404), ("generate", KEY, 200), ("avatar", KEY, 404)]
     assert journal(b) == [("rest.create", KEY, 200), ("rest.get", KEY, 200), ("output", None, 404)]
     assert a.errors == b.errors == []
+
+
+def broken(*args: Any, **kwargs: Any) -> None:
+    raise RuntimeError("engine exploded")
+
+
+def assert_enveloped_500_reported(app: Any, response: Any, where: str) -> None:
+    assert response.status_code == 500, response.text
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    (report,) = app.state.runtime.errors
+    assert report.startswith(f"{where}\n") and "engine exploded" in report
+
+
+def test_a_bug_in_a_rest_poll_is_an_enveloped_500_kept_for_the_test() -> None:
+    app = create_app(virtual_config())
+    app.state.runtime.engine.get_job = broken
+    with TestClient(app) as client:
+        response = Api(client).rest_get("some-job")
+        assert_enveloped_500_reported(app, response, "GET /v1/avatar/some-job")
+    assert journal(app.state.runtime) == [("rest.get", KEY, 500)]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/v1/avatar"),
+        ("GET", "/v1/avatar/some-job"),
+        ("POST", "/graphql"),
+        ("GET", "/outputs/some-job.mp4"),
+    ],
+)
+def test_a_bug_before_any_handler_runs_is_an_enveloped_500_kept_for_the_test(
+    method: str, path: str
+) -> None:
+    """A bug in the wrapper's own steps (here: bringing the runtime up to date) is caught by
+    the wrapper, on every API route, before the transport has read what was asked."""
+    app = create_app(virtual_config())
+    runtime = app.state.runtime
+    with TestClient(app) as client:
+        runtime.sync = broken
+        response = client.request(method, path, headers={"X-API-Key": KEY})
+        assert_enveloped_500_reported(app, response, f"{method} {path}")
+    assert journal(runtime) == [(None, None, 500)]  # nothing was read of what it asked

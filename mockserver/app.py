@@ -37,8 +37,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
-    """A bug in the mock outside the API plane (which reports its own): logged with its trace,
-    kept for the test that caused it, and an enveloped 500 for the client."""
+    """A bug in the mock outside both planes' guards, which report their own (api.endpoint,
+    control.routes): logged with its trace, kept for the test that caused it, and an enveloped
+    500 for the client. What is left to reach here: the GraphQL explorer, Starlette's routing."""
     request.app.state.runtime.report_bug(f"{request.method} {request.url.path}", exc)
     return error_response(internal_error())
 

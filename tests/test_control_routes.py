@@ -1,0 +1,42 @@
+"""The control plane's one guard (control/routes.py): every route gets the same wrapper."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.testclient import TestClient
+
+from mockserver import create_app
+
+from conftest import KEY, Api, virtual_config
+
+
+def broken(*args: Any, **kwargs: Any) -> None:
+    raise RuntimeError("engine exploded")
+
+
+def test_a_bug_in_a_control_route_is_an_enveloped_500_kept_for_the_test() -> None:
+    app = create_app(virtual_config())
+    runtime = app.state.runtime
+    runtime.engine.list_accounts = broken
+    with TestClient(app) as client:
+        response = client.get("/__mock/accounts")
+        assert response.status_code == 500, response.text
+        (error,) = response.json()["errors"]
+        assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+        (report,) = runtime.errors
+        assert report.startswith("GET /__mock/accounts\n") and "engine exploded" in report
+        assert client.get("/__mock/clock").status_code == 200  # the rest still answers
+        assert client.get("/__mock/requests").json()["requests"] == []  # and is not journaled
+
+
+def test_every_control_route_reads_state_up_to_the_clock() -> None:
+    """The guard brings the runtime up to the clock's present, whichever route it guards."""
+    app = create_app(virtual_config(job_seconds=30.0))
+    runtime = app.state.runtime
+    with TestClient(app) as client:
+        api = Api(client)
+        assert api.rest_create(**{"X-Mock-Fault": "failed"}).status_code == 200
+        runtime.clock.move_to(runtime.clock.now() + 60)  # past the job's end, running nothing
+        accounts = {a["apiKey"]: a for a in client.get("/__mock/accounts").json()["accounts"]}
+        assert accounts[KEY]["credits"] == 100_000  # the failed job was refunded first

@@ -40,3 +40,24 @@ def test_every_control_route_reads_state_up_to_the_clock() -> None:
         runtime.clock.move_to(runtime.clock.now() + 60)  # past the job's end, running nothing
         accounts = {a["apiKey"]: a for a in client.get("/__mock/accounts").json()["accounts"]}
         assert accounts[KEY]["credits"] == 100_000  # the failed job was refunded first
+
+
+def test_a_reset_into_a_scenario_with_a_seed_is_one_reset() -> None:
+    app = create_app(virtual_config())
+    engine = app.state.runtime.engine
+    seeds: list[int | None] = []
+    reset = engine.reset
+
+    def counted(seed: int | None = None) -> None:
+        seeds.append(seed)
+        reset(seed)
+
+    engine.reset = counted
+    with TestClient(app) as client:
+        response = client.post("/__mock/reset", json={"scenario": "flaky", "seed": 3})
+        assert response.status_code == 200, response.text
+        faults = client.get("/__mock/faults").json()
+    assert seeds == [3]
+    # ...and it is the reset a mock started with that seed and scenario begins from.
+    with TestClient(create_app(virtual_config(seed=3, scenario="flaky"))) as fresh:
+        assert fresh.get("/__mock/faults").json() == faults

@@ -137,10 +137,9 @@ class AdminEndpoints:
         seed = body.get("seed") if isinstance(body, dict) else None
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise bad_request(f"seed must be a whole number, got {shown(seed)}", "seed")
-        changes_scenario = isinstance(body, dict) and "scenario" in body
-        if changes_scenario:
-            await self._activate(body["scenario"])
-        if seed is not None or not changes_scenario:
+        if isinstance(body, dict) and "scenario" in body:
+            self._activate(body["scenario"], seed)  # one reset, into the scenario, with the seed
+        else:
             self.runtime.reset(seed)
         return json_response({"reset": True, "clock": self._clock_state()})
 
@@ -302,13 +301,15 @@ class AdminEndpoints:
 
     async def activate_scenario(self, request: Request) -> Response:
         """Reset to the fixtures with this scenario laid over them (and kept over later resets)."""
-        await self._activate(request.path_params["name"])
+        self._activate(request.path_params["name"])
         active = self.runtime.engine.scenario
         return json_response({"active": active.as_json() if active else None})
 
-    async def _activate(self, name: Any) -> None:
+    def _activate(self, name: Any, seed: int | None = None) -> None:
+        """Reset into the bundled scenario `name` (None: none), restarting randomness from
+        `seed` if given; a bad name changes nothing."""
         if name is None:
-            self.runtime.activate(None)
+            self.runtime.activate(None, seed)
             return
         if not isinstance(name, str):
             raise bad_request(
@@ -321,4 +322,4 @@ class AdminEndpoints:
             raise ApiError(404, "NOT_FOUND", str(error)) from None
         except FixtureError as error:
             raise bad_request(str(error), "scenario") from None
-        self.runtime.activate(scenario)
+        self.runtime.activate(scenario, seed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -47,18 +47,29 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 JOB_PATH = "/v1/avatar/"
 
 
+NO_MIDDLEWARE = (
+    "MockApp runs no Starlette middleware: it answers POST /v1/avatar, POST /graphql and "
+    "GET /v1/avatar/{id} directly, without it, so middleware added here would silently miss "
+    "the busiest routes. Wrap the whole application instead: app = YourMiddleware(create_app())."
+)
+
+
 class MockApp(Starlette):
     """Starlette, with the API plane's busiest routes called directly.
 
     Those routes are ApiEndpoints, complete ASGI apps, so Starlette's middleware and route
     matching add nothing to them but time (more than the mock's own work on a create). Anything
     else, and these paths under a root path, goes through Starlette, where the same endpoints
-    are routed too.
+    are routed too. Middleware would then run for some requests and not others, so adding any
+    is an error rather than a surprise.
     """
 
     def __init__(
         self, direct: dict[tuple[str, str], ASGIApp], job_get: ASGIApp, **options: Any
     ) -> None:
+        # Starlette's own body limit is middleware too; the API plane has its own limit.
+        if options.get("middleware") or options.get("max_body_size") is not None:
+            raise RuntimeError(NO_MIDDLEWARE)
         super().__init__(**options)
         self._direct = direct
         self._job_get = job_get
@@ -70,6 +81,9 @@ class MockApp(Starlette):
             await endpoint(scope, receive, send)
         else:
             await super().__call__(scope, receive, send)
+
+    def add_middleware(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise RuntimeError(NO_MIDDLEWARE)
 
     def listening_on(self, endpoints: list[tuple[str, int]]) -> None:
         """Called by the server once it listens (see server.py)."""

@@ -12,9 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.testclient import TestClient
 
 from mockserver import create_app
+from mockserver.app import MockApp
 
 from conftest import GENERATE, KEY, generate_input, rest_body, virtual_config
 
@@ -109,3 +112,17 @@ def test_a_bug_in_an_endpoint_is_an_enveloped_500_kept_for_the_test() -> None:
         assert error.startswith("POST /v1/avatar\n") and "engine exploded" in error
         (entry,) = client.get("/__mock/requests").json()["requests"]
         assert (entry["operation"], entry["status"]) == ("rest.create", 500)
+
+
+def test_adding_middleware_is_an_error_that_says_why() -> None:
+    """Middleware would run for routed requests and silently not for the direct ones."""
+    app = create_app(virtual_config())
+    with pytest.raises(RuntimeError, match="directly, without it, so middleware added here"):
+        app.add_middleware(GZipMiddleware)
+    with pytest.raises(RuntimeError, match="Wrap the whole application instead"):
+        MockApp(direct={}, job_get=app, middleware=[Middleware(GZipMiddleware)])
+    with pytest.raises(RuntimeError, match="runs no Starlette middleware"):
+        MockApp(direct={}, job_get=app, max_body_size=1024)  # Starlette's body limit is one
+    assert app.user_middleware == []  # the refused one left nothing behind
+    with TestClient(app) as client:
+        assert _rest_create(client, "").status_code == 200

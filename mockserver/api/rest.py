@@ -26,10 +26,13 @@ AUTH_HEADER = "X-API-Key"
 
 @dataclass(slots=True)
 class CreateAsk(Ask):
+    """A create, and its body: read before admission, checked only once admitted."""
+
     body: bytes = b""
 
 
 def read_create(catalog: Catalog, body: bytes) -> JobRequest:
+    """A create body, checked against `catalog`; raises ApiError (400) naming the field."""
     return job_request.from_avatar_input(catalog, parse_json(body, False), "", "rest.create")
 
 

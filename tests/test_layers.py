@@ -17,6 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "mockserver"
 LAYERS = {
     "core": 0,
     "runtime": 1,
+    "receiver_check": 1,
     "web": 1,
     "api": 2,
     "control": 2,

@@ -14,6 +14,7 @@ from .contract.command import contract
 from .control.openapi import build_openapi
 from .core.catalog import FixtureError, load_fixtures
 from .core.clock import ClockLimitError
+from .receiver_check.command import check_receiver_command
 from .runtime.mock_runtime import MockRuntime
 from .serve_options import serve_options, settings_from
 from .server import serve_forever
@@ -120,3 +121,4 @@ def openapi(fixtures_dir: Path | None) -> None:
 
 
 main.add_command(contract)
+main.add_command(check_receiver_command)

@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import subprocess
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from receiver import Receiver, closed_port_url
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -18,6 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mockserver import ServerThread, verify_signature
+from mockserver.cli import main
 from mockserver.receiver_check import (
     CASE_NAMES,
     ReceiverReport,
@@ -29,6 +32,8 @@ from mockserver.receiver_check.cases import CASES
 from mockserver.receiver_check.deliveries import Sent
 from mockserver.receiver_check.senders import Answer
 from mockserver.receiver_check.verdicts import judge
+
+from serve_process import EXECUTABLE
 
 SECRET = "whsec_check_receiver_tests"
 PATH = "/webhooks/doitong"
@@ -367,3 +372,73 @@ def test_bad_arguments_are_refused_before_anything_is_sent(
 def test_something_that_is_neither_a_url_nor_an_app_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="expected a URL or an ASGI/WSGI app"):
         check_receiver(42, secret=SECRET)  # type: ignore[arg-type]
+
+
+# -- the command ---------------------------------------------------------------------------
+
+
+def run_check(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [EXECUTABLE, "check-receiver", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_the_command_passes_a_correct_receiver_over_a_socket() -> None:
+    with ServerThread(CorrectReceiver().asgi()) as server:
+        result = run_check(server.url + PATH, "--secret", SECRET)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"Receiver check of {server.url}{PATH} (webhook timeout 5 s)" in result.stdout
+    assert "10 cases: 10 passed, 0 failed" in result.stdout
+
+
+def test_the_command_fails_a_careless_receiver_with_a_json_report() -> None:
+    with ServerThread(careless_asgi()) as server:
+        result = run_check(server.url + PATH, "--secret", SECRET, "--json")
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert set(report) == {"cases", "passed"} and report["passed"] is False
+    assert [case["name"] for case in report["cases"]] == list(CASE_NAMES)
+    failed = {case["name"]: case for case in report["cases"] if not case["passed"]}
+    assert sorted(failed) == sorted([*FORGERIES, "not-json-signed"])
+    assert failed["not-json-signed"]["status"] == 500
+    assert failed["unsigned"]["detail"].startswith("trusts forgeries")
+
+
+def test_the_command_runs_one_case_within_its_webhook_timeout() -> None:
+    with Receiver() as held:
+        held.hold = True
+        result = run_check(
+            held.url, "--secret", SECRET, "--only", "valid-failed", "--webhook-timeout", "0.2"
+        )
+    assert result.returncode == 1, result.stderr
+    assert "1 cases: 0 passed, 1 failed" in result.stdout
+    assert "no answer within 0.2 s" in result.stdout
+    assert len(held.received) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["http://127.0.0.1:1/hook"], "Missing option '--secret'"),
+        (["http://127.0.0.1:1/hook", "--secret", SECRET, "--only", "nope"], "no case 'nope'"),
+        (["not-a-url", "--secret", SECRET], "not an http(s) URL"),
+        (["http://127.0.0.1:1/hook", "--secret", SECRET, "--webhook-timeout", "0"], "0"),
+        ([], "Missing argument 'URL'"),
+    ],
+)
+def test_bad_usage_exits_2(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, ["check-receiver", *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+
+
+def test_help_lists_every_case() -> None:
+    result = CliRunner().invoke(main, ["check-receiver", "--help"])
+    assert result.exit_code == 0
+    assert "--webhook-timeout" in result.output and "DOITONG_WEBHOOK_SECRET" in result.output
+    for case in CASES:
+        assert case.name in result.output

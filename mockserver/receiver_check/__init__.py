@@ -2,7 +2,8 @@
 
 `check_receiver(url_or_app, secret=...)` sends the battery in `cases` (made by the mock's own
 payload and signing code, in `deliveries`) over HTTP or to an ASGI/WSGI app in-process, and
-returns a `ReceiverReport`; `assert_receiver_ok` raises with the report on any failure.
+returns a `ReceiverReport`; `assert_receiver_ok` raises with the report on any failure. The
+command `mock-doitong check-receiver` is in `command`.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner
 from receiver import Receiver, closed_port_url
@@ -21,6 +22,7 @@ from starlette.routing import Route
 
 from mockserver import ServerThread, verify_signature
 from mockserver.cli import main
+from mockserver.pytest_plugin import MockDoitong
 from mockserver.receiver_check import (
     CASE_NAMES,
     ReceiverReport,
@@ -372,6 +374,36 @@ def test_bad_arguments_are_refused_before_anything_is_sent(
 def test_something_that_is_neither_a_url_nor_an_app_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="expected a URL or an ASGI/WSGI app"):
         check_receiver(42, secret=SECRET)  # type: ignore[arg-type]
+
+
+def test_the_fixture_handle_checks_with_its_accounts_secret(mock_doitong: MockDoitong) -> None:
+    """The handle's own key signs, and the genuine deliveries look like those the mock sends."""
+    receiver = CorrectReceiver(mock_doitong.webhook_secret)
+    report = mock_doitong.assert_receiver_ok(receiver.asgi(), path=PATH)
+    assert report.passed
+    stranger = CorrectReceiver("whsec_not_this_accounts")
+    refused = mock_doitong.check_receiver(stranger.asgi(), path=PATH, only="valid-completed")
+    assert [case.status for case in refused.failures] == [401]
+    # The same headers and payload fields as a delivery the mock made for a real job.
+    created = httpx.post(
+        mock_doitong.rest_url,
+        json={
+            "service": "hedra",
+            "text": "Hello there",
+            "avatarId": "professional-1",
+            "webhookUrl": mock_doitong.webhook_url,
+        },
+        headers={"X-API-Key": mock_doitong.api_key},
+    )
+    assert created.status_code == 200
+    mock_doitong.advance(60)
+    (real,) = mock_doitong.received_webhooks()
+    checked = receiver.headers[0]
+    assert {name for name in real.headers if name.startswith("x-doitong-")} == {
+        name for name in checked if name.startswith("x-doitong-")
+    }
+    assert real.headers["user-agent"] == checked["user-agent"]
+    assert set(real.json) == set(next(iter(receiver.handled.values())))
 
 
 # -- the command ---------------------------------------------------------------------------

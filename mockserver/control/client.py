@@ -7,10 +7,13 @@ fixture's handle is one of these too, with the in-process app besides.
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+from .. import receiver_check
 
 
 class ControlError(RuntimeError):
@@ -238,3 +241,45 @@ class MockControl:
     def webhook_url(self) -> str:
         """Give this as `webhookUrl` and read what arrives with `received_webhooks()`."""
         return f"{self.url}/__mock/inbox"
+
+    # -- checking a webhook receiver ---------------------------------------------------------
+
+    def check_receiver(
+        self,
+        url_or_app: receiver_check.ReceiverTarget,
+        *,
+        secret: str | None = None,
+        path: str = "/",
+        timeout: float = receiver_check.DEFAULT_TIMEOUT,
+        only: str | Iterable[str] | None = None,
+        other_secret: str | None = None,
+    ) -> receiver_check.ReceiverReport:
+        """`receiver_check.check_receiver`, signed with `api_key`'s secret unless told."""
+        return receiver_check.check_receiver(
+            url_or_app,
+            secret=secret or self.webhook_secret,
+            path=path,
+            timeout=timeout,
+            only=only,
+            other_secret=other_secret,
+        )
+
+    def assert_receiver_ok(
+        self,
+        url_or_app: receiver_check.ReceiverTarget,
+        *,
+        secret: str | None = None,
+        path: str = "/",
+        timeout: float = receiver_check.DEFAULT_TIMEOUT,
+        only: str | Iterable[str] | None = None,
+        other_secret: str | None = None,
+    ) -> receiver_check.ReceiverReport:
+        """`receiver_check.assert_receiver_ok`, signed with `api_key`'s secret unless told."""
+        return receiver_check.assert_receiver_ok(
+            url_or_app,
+            secret=secret or self.webhook_secret,
+            path=path,
+            timeout=timeout,
+            only=only,
+            other_secret=other_secret,
+        )

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from mockserver import ServerThread
+from mockserver.receiver_check import check_receiver
 
 from conftest import Api, rest_body
 from serve_process import ServeProcess
@@ -132,3 +133,22 @@ def test_the_readme_fuzzes_with_the_key_the_suite_fuzzes_with() -> None:
 
     command = fenced_block("sh", "schemathesis run")
     assert f'-H "X-API-Key: {KEY}"' in command and KEY == "test_unlimited_key"
+
+
+def test_the_verifying_receiver_passes_the_receiver_check() -> None:
+    namespace: dict[str, Any] = {}
+    exec(python_block("async def doitong_webhook"), namespace)
+    report = check_receiver(
+        namespace["app"], secret=namespace["WEBHOOK_SECRET"], path="/webhooks/doitong"
+    )
+    assert report.passed, str(report)
+
+
+def test_the_careless_receiver_fails_the_check_as_the_readme_shows() -> None:
+    namespace: dict[str, Any] = {}
+    exec(python_block("async def careless_webhook"), namespace)
+    report = check_receiver(namespace["careless"], secret="whsec_x", path="/webhooks/doitong")
+    shown = fenced_block("text", "trusts forgeries")
+    verdicts = re.compile(r"^\s*(PASS|FAIL)\s+(\S+)\s+want (\S+)\s+got (\S+)", re.MULTILINE)
+    assert verdicts.findall(str(report)) == verdicts.findall(shown)
+    assert str(report).splitlines()[-1] == shown.strip().splitlines()[-1]

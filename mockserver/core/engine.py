@@ -201,7 +201,7 @@ class Engine:
         body: dict[str, Any] = {"outcome": value} if status is None else {"status": status}
         try:
             return parse_fault("header", body)
-        except ApiError as error:
+        except ApiError as error:  # the same check as a fault's body, named after the header
             raise bad_request(f"X-Mock-Fault: {error.message}", "X-Mock-Fault") from None
 
     def _fault_id(self) -> str:

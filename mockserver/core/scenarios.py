@@ -94,7 +94,7 @@ def _check_faults(raw: Any, where: str) -> tuple[dict[str, Any], ...]:
     for index, fault in enumerate(raw):
         try:
             parse_fault("check", fault)
-        except ApiError as error:
+        except ApiError as error:  # not a request's error: the file's, naming where in it
             raise FixtureError(f"{where}: faults[{index}]: {error.message}") from None
     return tuple(raw)
 

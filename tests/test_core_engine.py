@@ -518,3 +518,13 @@ def test_a_job_is_priced_from_its_text() -> None:
     engine = make_engine()
     job = create(engine, text=TEXT + " " + TEXT)
     assert (job.duration_ms, job.credit_cost) == (4000, 56)
+
+
+def test_each_request_gets_the_next_id_and_its_admission_carries_it() -> None:
+    engine = make_engine()
+    first, second = engine.new_request_id(), engine.new_request_id()
+    assert (first, second) == (1, 2)
+    admission = engine.admit(KEY, HEADER, request_id=engine.new_request_id())
+    assert admission.request_id == 3
+    engine.reset()
+    assert engine.new_request_id() == 1

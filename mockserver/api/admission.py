@@ -32,4 +32,4 @@ async def admit(runtime: MockRuntime, request: ApiRequest, ask: Ask, header: str
             account = None  # the accounts may have changed meanwhile: look again
         if fault.outcome == "drop":
             raise DropConnection
-    return engine.admit(ask.api_key, header, fault, account)
+    return engine.admit(ask.api_key, header, fault, account, request.id)

@@ -51,6 +51,7 @@ class ApiEndpoint(Generic[AskT]):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = ApiRequest(scope, receive)
         runtime = self.find_runtime(request)
+        request.id = runtime.engine.new_request_id()
         at, started = runtime.clock.now(), time.perf_counter()
         response: Response | None = None
         try:

@@ -14,7 +14,7 @@ from ..web.bodies import read_body
 
 
 class ApiRequest:
-    __slots__ = ("_base_url", "_headers", "api_key", "operation", "receive", "scope")
+    __slots__ = ("_base_url", "_headers", "api_key", "id", "operation", "receive", "scope")
 
     def __init__(self, scope: Scope, receive: Receive) -> None:
         self.scope = scope
@@ -25,6 +25,8 @@ class ApiRequest:
         self._base_url: str | None = None
         # Filled in by the endpoint, for the journal: what was asked, and by which key.
         self.operation: str | None = None
+        # Given by the endpoint once the request's runtime is known (Engine.new_request_id).
+        self.id = 0
         self.api_key: str | None = None
 
     @property

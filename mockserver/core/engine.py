@@ -7,6 +7,7 @@ writes what comes back (or the ApiError raised) in its own way.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -66,6 +67,7 @@ class Admission:
     account: Account
     headers: dict[str, str]
     planned_failure: str | None = None  # a scripted `failed` outcome for the job it creates
+    request_id: int = 0  # the request's id (Engine.new_request_id), for what it causes
 
 
 class Engine:
@@ -130,6 +132,7 @@ class Engine:
         self.webhooks.clear()
         self.faults.clear()
         self.journal.clear()
+        self._request_ids = itertools.count(1)
         self.inbox.clear()
         self.job_seconds = self.base_job_seconds
         if self.scenario is not None:
@@ -169,6 +172,7 @@ class Engine:
         header: str,
         fault: Fault | None = None,
         account: Account | None = None,
+        request_id: int = 0,
     ) -> Admission:
         """Authenticate and count the request against the key's limits.
 
@@ -183,8 +187,13 @@ class Engine:
             account = self.authenticate(api_key, header)
         headers = self.limiter.admit(account, self.clock.now())
         if fault is not None and fault.outcome == "failed":
-            return Admission(account, headers, fault.message or DEFAULT_FAILURE)
-        return Admission(account, headers)
+            return Admission(account, headers, fault.message or DEFAULT_FAILURE, request_id)
+        return Admission(account, headers, None, request_id)
+
+    def new_request_id(self) -> int:
+        """The next API request's id: 1, 2, ... since the last reset, so a journal entry, a
+        debit and a finding can name the request they came from."""
+        return next(self._request_ids)
 
     def take_fault(self, operation: str | None, api_key: str | None) -> Fault | None:
         """The scripted fault for this request, if any (uses up one of its `times`)."""

@@ -26,8 +26,9 @@ TIMEOUT_RESPONSE = (
 
 
 class ReadDeadlines(HttpToolsProtocol):
-    header_seconds = 10.0
-    body_seconds = 30.0
+    # Set by `with_deadlines` from the server's settings (ServerTimeouts), their one source.
+    header_seconds: float
+    body_seconds: float
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

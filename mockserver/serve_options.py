@@ -18,8 +18,8 @@ import click
 
 from .core.clock import DEFAULT_VIRTUAL_START, EARLIEST, LATEST, ClockMode, iso, parse_iso
 from .core.webhook_policy import parse_host_rules
-from .runtime.config import MockConfig, field_default
-from .server import DEFAULT_HOST, ServerTimeouts
+from .runtime.config import DEFAULT_HOST, DEFAULT_PORT, MockConfig, field_default
+from .server import ServerTimeouts
 
 ENV = "MOCK_DOITONG_"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -30,7 +30,7 @@ class ServeSettings:
     """Where `serve` listens and whether it logs requests (the mock's settings are a MockConfig)."""
 
     host: str = DEFAULT_HOST
-    port: int = 8910
+    port: int = DEFAULT_PORT
     access_log: bool = False
 
 

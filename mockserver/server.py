@@ -14,8 +14,8 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from .http_protocol import ReadDeadlines, with_deadlines
+from .runtime.config import DEFAULT_HOST
 
-DEFAULT_HOST = "127.0.0.1"
 T = TypeVar("T")
 
 

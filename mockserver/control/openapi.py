@@ -8,10 +8,11 @@ from ..core.billing import CJK_CHAR_MS, LONG_MAX_MS, SPACE_CHARACTERS, WORD_MS
 from ..core.catalog import Catalog
 from ..core.faults import ERROR_CODES
 from ..core.job_request import MAX_TEXT_CHARS
+from ..runtime.config import DEFAULT_HOST, DEFAULT_PORT
 from ..version import __version__
 
 _NULLABLE_STRING = {"type": "string", "nullable": True}
-DEFAULT_SERVER = "http://127.0.0.1:8910"
+DEFAULT_SERVER = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
 _MAX_WORDS = LONG_MAX_MS // WORD_MS
 _MAX_CJK_CHARS = LONG_MAX_MS // CJK_CHAR_MS
 _TEXT = {

@@ -12,6 +12,9 @@ from ..core.clock import MAX_LEAD_SECONDS, ClockLimitError, ClockMode
 from ..core.engine import DEFAULT_MAX_JOBS
 from ..core.journal import DEFAULT_CAPACITY
 
+# Where `serve` listens unless told otherwise: loopback only, since the mock has no real auth.
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8910
 # The rate-limit window furthest ahead of the clock: the end of the UTC day.
 _DAY_SECONDS = 86_400.0
 

@@ -38,6 +38,7 @@ LISTINGS = [
     "/__mock/inbox",
     "/__mock/scenarios",
     "/__mock/clock",
+    "/__mock/ledger",
 ]
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from .catalog import Avatar
 from .clock import iso
 from .jobs import PROVIDER, Job, JobStatus
 
@@ -55,6 +56,47 @@ def payload(job: Job) -> dict[str, Any]:
     if job.status is JobStatus.FAILED:
         body["error"] = job.error
     return body
+
+
+# What a made-up job says of itself: its text is the README's, its video two seconds long.
+MADE_UP_TEXT = "Hello, welcome to our platform!"
+MADE_UP_DURATION_MS = 2000
+MADE_UP_CREDIT_COST = 53
+FAILURE_MESSAGE = "Avatar generation failed"
+
+
+def made_up_job(
+    job_id: str,
+    api_key: str,
+    status: JobStatus,
+    *,
+    avatar: Avatar,
+    created_at: float,
+    ended_at: float,
+    base_url: str,
+    webhook_url: str | None = None,
+) -> Job:
+    """A job that has just ended `completed` or `failed` without ever having run, for a
+    delivery whose payload has the documented shape (`POST /__mock/webhooks/send`, the
+    receiver check): what a receiver is sent is built by `payload`, as for any real job."""
+    return Job(
+        id=job_id,
+        api_key=api_key,
+        text=MADE_UP_TEXT,
+        avatar=avatar,
+        voice=None,
+        language=None,
+        version=None,
+        webhook_url=webhook_url,
+        credit_cost=MADE_UP_CREDIT_COST,
+        duration_ms=MADE_UP_DURATION_MS,
+        created_at=created_at,
+        due_at=ended_at,
+        base_url=base_url,
+        status=status,
+        completed_at=ended_at,
+        error=FAILURE_MESSAGE if status is JobStatus.FAILED else None,
+    )
 
 
 # The retry schedule a mock has unless told otherwise (MockConfig's defaults, so the CLI's and

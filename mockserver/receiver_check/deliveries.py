@@ -12,14 +12,20 @@ import time
 from dataclasses import dataclass
 
 from ..core.catalog import Avatar
-from ..core.jobs import Job, JobStatus
-from ..core.webhooks import SIGNATURE_HEADER, Delivery, DeliveryLog, RetryPolicy, sign
+from ..core.jobs import JobStatus
+from ..core.webhooks import (
+    SIGNATURE_HEADER,
+    Delivery,
+    DeliveryLog,
+    RetryPolicy,
+    made_up_job,
+    sign,
+)
 
 # Where the payload's video link points: a name that can never resolve (RFC 2606), so a
 # receiver that fetches it inside the request cannot reach anything on anyone's behalf.
 VIDEO_BASE = "https://check-receiver.invalid"
 AVATAR = Avatar(id="professional-1", name="Professional, studio light", width=1280, height=720)
-FAILURE_MESSAGE = "Avatar generation failed"
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 
 
@@ -51,23 +57,15 @@ class Deliveries:
     def finished(self, status: JobStatus) -> Delivery:
         """A delivery for a job that has just ended `completed` or `failed`."""
         now = time.time()
-        job = Job(
-            id=_token(12),
-            api_key="check-receiver",
-            text="Hello, welcome to our platform!",
+        job = made_up_job(
+            _token(12),
+            "check-receiver",
+            status,
             avatar=AVATAR,
-            voice="en-US-neural",
-            language="en",
-            version=None,
-            webhook_url=self.target,
-            credit_cost=53,
-            duration_ms=2000,
             created_at=now - 5,
-            due_at=now,
+            ended_at=now,
             base_url=VIDEO_BASE,
-            status=status,
-            completed_at=now,
-            error=FAILURE_MESSAGE if status is JobStatus.FAILED else None,
+            webhook_url=self.target,
         )
         return self._log.open("dlv_" + _token(16), job, self.secret, now)
 

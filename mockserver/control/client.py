@@ -250,6 +250,30 @@ class MockControl:
         delivery: dict[str, Any] = self._call("POST", f"/webhooks/{delivery_id}/replay")
         return delivery
 
+    def send_webhook(
+        self,
+        url: str,
+        *,
+        job_id: str | None = None,
+        status: str | None = None,
+        payload: dict[str, Any] | None = None,
+        api_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Send one signed delivery to `url` now and return it, its one attempt logged: the
+        outcome of finished job `job_id`, or a made-up `status` (`completed` or `failed`) of
+        `api_key`'s account (this client's key unless told), with `payload` laid over it."""
+        body: dict[str, Any] = {"url": url}
+        if job_id is not None:
+            body["jobId"] = job_id
+        if status is not None:
+            body["status"] = status
+        if payload is not None:
+            body["payload"] = payload
+        if api_key is not None or job_id is None:
+            body["apiKey"] = api_key or self.api_key
+        delivery: dict[str, Any] = self._call("POST", "/webhooks/send", json=body)
+        return delivery
+
     def received_webhooks(self) -> list[ReceivedWebhook]:
         """What the mock's own inbox (`webhook_url`) has received, oldest first."""
         return [

@@ -28,6 +28,7 @@ from ..web.json_body import parse_json
 from .index import control_index
 from .openapi import build_openapi
 from .query import ControlQuery
+from .webhook_send import read_send
 
 Handler = Callable[[Request], Awaitable[Response]]
 T = TypeVar("T")
@@ -69,6 +70,7 @@ class AdminEndpoints:
             ("/__mock/faults", self.clear_faults, "DELETE"),
             ("/__mock/requests", self.requests, "GET"),
             ("/__mock/webhooks", self.deliveries, "GET"),
+            ("/__mock/webhooks/send", self.send_webhook, "POST"),
             ("/__mock/webhooks/{delivery_id}", self.delivery, "GET"),
             ("/__mock/webhooks/{delivery_id}/replay", self.replay, "POST"),
             ("/__mock/scenarios", self.scenarios, "GET"),
@@ -262,6 +264,14 @@ class AdminEndpoints:
     async def replay(self, request: Request) -> Response:
         delivery = self._find_delivery(request)
         await self.runtime.replay(delivery)
+        return json_response(delivery.as_json())
+
+    async def send_webhook(self, request: Request) -> Response:
+        """One signed delivery now, of an existing job's outcome or a made-up one; answers with
+        it after its one attempt is logged; a one-off is never retried."""
+        base_url = str(request.base_url).rstrip("/")
+        send = read_send(await self._body(request), self.runtime.engine, base_url)
+        delivery = await self.runtime.send(send.job, send.url, send.over, send.secret)
         return json_response(delivery.as_json())
 
     async def openapi(self, request: Request) -> Response:

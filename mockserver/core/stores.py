@@ -10,7 +10,7 @@ must write them back, which no protocol here promises yet.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -133,6 +133,17 @@ class DeliveryStore(Protocol):
     def __iter__(self) -> Iterator[Delivery]: ...
 
     def open(self, delivery_id: str, job: Job, secret: str, at: float) -> Delivery: ...
+
+    def open_one_off(
+        self,
+        delivery_id: str,
+        job: Job,
+        *,
+        url: str,
+        document: Mapping[str, Any],
+        secret: str,
+        at: float,
+    ) -> Delivery: ...
 
     def record(self, delivery: Delivery, attempt: Attempt) -> float | None: ...
 

@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import json
 from collections import OrderedDict, deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -56,6 +56,29 @@ def payload(job: Job) -> dict[str, Any]:
     if job.status is JobStatus.FAILED:
         body["error"] = job.error
     return body
+
+
+def payload_with(job: Job, over: Mapping[str, Any]) -> dict[str, Any]:
+    """The documented payload with `over` laid on it, for a receiver that must read past what
+    it does not expect: objects merge key by key at any depth, any other value (null too)
+    replaces what was there, so a field can be changed, added or nulled, never dropped."""
+    return _merged(payload(job), over)
+
+
+def _merged(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        below = merged.get(key)
+        if isinstance(value, Mapping) and isinstance(below, Mapping):
+            merged[key] = _merged(below, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def encoded(document: Mapping[str, Any]) -> bytes:
+    """The exact bytes a delivery sends, and signs: compact JSON."""
+    return json.dumps(document, separators=(",", ":")).encode()
 
 
 # What a made-up job says of itself: its text is the README's, its video two seconds long.
@@ -162,6 +185,8 @@ class Delivery:
     status: DeliveryStatus = DeliveryStatus.PENDING
     attempts: list[Attempt] = field(default_factory=list)
     next_attempt_at: float | None = None
+    # Sent once on request (`POST /__mock/webhooks/send`): its one attempt gets no retries.
+    one_off: bool = False
 
     def headers(self, attempt_number: int) -> dict[str, str]:
         return {
@@ -182,6 +207,7 @@ class Delivery:
             "attempts": [attempt.as_json() for attempt in self.attempts],
             "nextAttemptAt": None if self.next_attempt_at is None else iso(self.next_attempt_at),
             "payload": json.loads(self.body),
+            **({"oneOff": True} if self.one_off else {}),
         }
 
 
@@ -236,7 +262,7 @@ class DeliveryLog:
     def open(self, delivery_id: str, job: Job, secret: str, at: float) -> Delivery:
         """A new delivery for a finished job, its first attempt due at `at`."""
         assert job.webhook_url is not None
-        body = json.dumps(payload(job), separators=(",", ":")).encode()
+        body = encoded(payload(job))
         delivery = Delivery(
             id=delivery_id,
             job_id=job.id,
@@ -246,6 +272,34 @@ class DeliveryLog:
             signature=sign(body, secret),
             next_attempt_at=at,
         )
+        return self._add(delivery)
+
+    def open_one_off(
+        self,
+        delivery_id: str,
+        job: Job,
+        *,
+        url: str,
+        document: Mapping[str, Any],
+        secret: str,
+        at: float,
+    ) -> Delivery:
+        """A delivery of `document` about `job` to `url`, to be attempted once, at `at`, and
+        never retried: a test that asks for one event wants exactly one request."""
+        body = encoded(document)
+        delivery = Delivery(
+            id=delivery_id,
+            job_id=job.id,
+            api_key=job.api_key,
+            url=url,
+            body=body,
+            signature=sign(body, secret),
+            next_attempt_at=at,
+            one_off=True,
+        )
+        return self._add(delivery)
+
+    def _add(self, delivery: Delivery) -> Delivery:
         self._make_room()
         self._deliveries[delivery.id] = delivery
         self._pending[delivery.id] = None
@@ -266,7 +320,7 @@ class DeliveryLog:
             delivery.next_attempt_at = None
             return None
         scheduled = sum(1 for a in delivery.attempts if not a.replay)
-        if scheduled >= self.policy.max_attempts:
+        if delivery.one_off or scheduled >= self.policy.max_attempts:
             self._finish(delivery, DeliveryStatus.FAILED)
             delivery.next_attempt_at = None
             return None

@@ -13,17 +13,18 @@ import contextlib
 import logging
 import socket
 import traceback
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from typing import Any
 
 from ..core.catalog import load_fixtures
 from ..core.clock import Clock, ClockMode
 from ..core.engine import NOTHING_DUE, DueWork, Engine
+from ..core.jobs import Job
 from ..core.randomness import Randomness
 from ..core.scenarios import Scenario, load_scenario
 from ..core.stores import memory_stores
 from ..core.webhook_policy import WebhookPolicy
-from ..core.webhooks import Delivery, RetryPolicy
+from ..core.webhooks import Delivery, RetryPolicy, payload_with
 from .config import MockConfig
 from .local_addresses import is_local_address
 from .webhook_sender import WebhookSender
@@ -142,6 +143,19 @@ class MockRuntime:
         """Send a delivery once more, now; returns after the attempt is logged."""
         attempt = await self.sender.attempt(delivery, len(delivery.attempts) + 1, replay=True)
         self.engine.record_attempt(delivery, attempt)
+
+    async def send(self, job: Job, url: str, over: Mapping[str, Any], secret: str) -> Delivery:
+        """One delivery of `job`'s outcome to `url` now, `over` laid on its payload, signed with
+        `secret`; returns it after its one attempt is logged. It is never retried, and it is in
+        the delivery log like any other."""
+        delivery_id = "dlv_" + self.engine.randomness.token(16)
+        document = payload_with(job, over)
+        delivery = self.engine.webhooks.open_one_off(
+            delivery_id, job, url=url, document=document, secret=secret, at=self.clock.now()
+        )
+        attempt = await self.sender.attempt(delivery, 1)
+        self.engine.record_attempt(delivery, attempt)
+        return delivery
 
     def report_bug(self, where: str, error: BaseException) -> None:
         """A bug in the mock: logged with its trace, and kept for the test that caused it."""

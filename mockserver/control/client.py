@@ -331,12 +331,12 @@ class MockControl:
         only: str | Iterable[str] | None = None,
         other_secret: str | None = None,
     ) -> receiver_check.ReceiverReport:
-        """`receiver_check.assert_receiver_ok`, signed with `api_key`'s secret unless told."""
-        return receiver_check.assert_receiver_ok(
+        """`check_receiver`, raising AssertionError with the report unless every case passed."""
+        return self.check_receiver(
             url_or_app,
-            secret=secret or self.webhook_secret,
+            secret=secret,
             path=path,
             timeout=timeout,
             only=only,
             other_secret=other_secret,
-        )
+        ).assert_passed()

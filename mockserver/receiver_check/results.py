@@ -43,6 +43,12 @@ class ReceiverReport:
     def as_json(self) -> dict[str, Any]:
         return {"cases": [case.as_json() for case in self.cases], "passed": self.passed}
 
+    def assert_passed(self) -> ReceiverReport:
+        """This report, or AssertionError holding it unless every case passed."""
+        if not self.passed:
+            raise AssertionError(f"the webhook receiver failed the check\n{self}")
+        return self
+
     def __str__(self) -> str:
         width = max((len(case.name) for case in self.cases), default=10)
         lines = [f"Receiver check of {self.target} (webhook timeout {self.timeout:g} s)", ""]

@@ -14,8 +14,11 @@ from enum import StrEnum
 from typing import Any
 
 from ..core.jobs import JobStatus
-from ..core.webhooks import SIGNATURE_PREFIX, sign
+from ..core.webhooks import SIGNATURE_PREFIX, RetryPolicy, sign
 from .deliveries import Deliveries, Sent
+
+# How long an answer may take: as long as the mock waits for one (`serve --webhook-timeout`).
+DEFAULT_TIMEOUT = RetryPolicy().timeout_seconds
 
 
 class Expected(StrEnum):

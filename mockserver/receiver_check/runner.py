@@ -8,8 +8,7 @@ from typing import Any
 
 import httpx
 
-from ..core.webhooks import RetryPolicy
-from .cases import select
+from .cases import DEFAULT_TIMEOUT, select
 from .deliveries import Deliveries, Sent
 from .results import ReceiverReport
 from .senders import IN_PROCESS_BASE, Answer, sender_for
@@ -17,8 +16,6 @@ from .verdicts import judge
 
 # A receiver: its URL, or an ASGI or WSGI application to call in-process.
 ReceiverTarget = str | Callable[..., Any]
-# As long as the mock waits for an answer by default (`serve --webhook-timeout`).
-DEFAULT_TIMEOUT = RetryPolicy().timeout_seconds
 
 
 def check_receiver(

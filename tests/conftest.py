@@ -38,7 +38,6 @@ LISTINGS = [
     "/__mock/inbox",
     "/__mock/scenarios",
     "/__mock/clock",
-    "/__mock/ledger",
 ]
 
 

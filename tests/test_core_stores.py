@@ -29,7 +29,7 @@ from conftest import Api, rest_body, virtual_config
 
 FIXTURES = load_fixtures(None)
 KEY = "YOUR_API_KEY"
-STORE_FIELDS = ("jobs", "accounts", "idempotency", "journal", "webhooks", "inbox", "ledger")
+STORE_FIELDS = ("jobs", "accounts", "idempotency", "journal", "webhooks", "inbox")
 
 
 def protocol_members(protocol: type) -> list[str]:

@@ -87,7 +87,6 @@ _SYNTHETIC = (
         created_at=1_700_000_000.25,
         due_at=1_700_000_005.5,
         base_url="http://first-job-base.test",
-        request_id=1,
     ),
     Job(
         id="second-job",
@@ -103,7 +102,6 @@ _SYNTHETIC = (
         created_at=1_800_000_123.75,
         due_at=1_800_000_200.0,
         base_url="https://second-job-base.test",
-        request_id=2,
         completed_at=1_800_000_150.5,
         error="second error",
     ),

@@ -38,7 +38,6 @@ WHAT_EACH_DOES = {
     ("DELETE", "/__mock/inbox"): "empty the receiver",
     ("POST", "/__mock/inbox"): "a webhook receiver: give its URL as webhookUrl",
     ("POST", "/__mock/inbox/{rest:path}"): "the receiver, under any path",
-    ("GET", "/__mock/ledger"): "every debit and refund of credits, and its request; ?apiKey=",
 }
 
 

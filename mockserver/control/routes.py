@@ -78,7 +78,6 @@ class AdminEndpoints:
             ("/__mock/openapi.json", self.openapi, "GET"),
             ("/__mock/inbox", self.inbox, "GET"),
             ("/__mock/inbox", self.clear_inbox, "DELETE"),
-            ("/__mock/ledger", self.ledger, "GET"),
         ]
         routes = [
             Route(path, self._guard(handler), methods=[method]) for path, handler, method in table
@@ -298,14 +297,6 @@ class AdminEndpoints:
     async def clear_inbox(self, request: Request) -> Response:
         self.runtime.engine.inbox.clear()
         return json_response({"webhooks": []})
-
-    # -- the spend ledger --------------------------------------------------------------------
-
-    async def ledger(self, request: Request) -> Response:
-        """Every debit and refund of credits, oldest first; `?apiKey=` narrows it."""
-        api_key = ControlQuery(request.query_params).text("apiKey")
-        entries = self.runtime.engine.ledger.select(api_key)
-        return json_response({"entries": [entry.as_json() for entry in entries]})
 
     # -- scenarios ---------------------------------------------------------------------------
 

@@ -97,7 +97,6 @@ class Engine:
         self.journal = stores.journal
         self.webhooks = stores.webhooks
         self.inbox = stores.inbox
-        self.ledger = stores.ledger
         self.max_jobs = max_jobs
         self._creation_order: deque[str] = deque()
         self._shared = SharedStrings()
@@ -133,7 +132,6 @@ class Engine:
         self.webhooks.clear()
         self.faults.clear()
         self.journal.clear()
-        self.ledger.clear()
         self._request_ids = itertools.count(1)
         self.inbox.clear()
         self.job_seconds = self.base_job_seconds
@@ -261,11 +259,10 @@ class Engine:
         cost = request.quote.credits
         if cost > account.credits:
             raise insufficient_credits(cost, account.credits)
-        job = self._new_job(account, request, base_url, admission.request_id)
+        job = self._new_job(account, request, base_url)
         if admission.planned_failure is not None:
             self._planned_failures[job.id] = admission.planned_failure
         account.credits -= cost
-        self.ledger.debit(job, account.credits)
         if idempotency_key:
             self.idempotency.remember(account.api_key, idempotency_key, request.fingerprint, job.id)
         return job
@@ -302,9 +299,7 @@ class Engine:
         retry = max(int(first_done - now + 0.999), 1)
         raise rate_limited("concurrent_jobs", retry, headers)
 
-    def _new_job(
-        self, account: Account, request: JobRequest, base_url: str, request_id: int
-    ) -> Job:
+    def _new_job(self, account: Account, request: JobRequest, base_url: str) -> Job:
         job_id = self.randomness.token()
         while job_id in self.jobs:
             job_id = self.randomness.token()
@@ -325,7 +320,6 @@ class Engine:
             created_at=now,
             due_at=now + self.job_seconds,
             base_url=share(base_url),
-            request_id=request_id,
         )
         self.jobs[job_id] = job
         self._creation_order.append(job_id)
@@ -376,8 +370,7 @@ class Engine:
         return None
 
     def finish(self, job: Job, status: JobStatus, at: float, error: str | None = None) -> None:
-        """End a job: a failed one gives its credits back (in the ledger, naming the request
-        that created it); either one's webhook falls due."""
+        """End a job: a failed one gives its credits back; either one's webhook falls due."""
         job.status = status
         job.completed_at = at
         job.error = error
@@ -385,7 +378,6 @@ class Engine:
         account = self.accounts.get(job.api_key)
         if status is JobStatus.FAILED and account is not None:
             account.credits += job.credit_cost
-            self.ledger.refund(job, account.credits)
         if job.webhook_url and account is not None:
             delivery_id = "dlv_" + self.randomness.token(16)
             self.webhooks.open(delivery_id, job, account.webhook_secret, at)

@@ -36,7 +36,6 @@ class Job:
     created_at: float
     due_at: float
     base_url: str = ""  # where the creating client reached the mock; webhook payloads link there
-    request_id: int = 0  # the API request that created it, which a refund of it names
     status: JobStatus = JobStatus.PROCESSING
     completed_at: float | None = None
     error: str | None = None

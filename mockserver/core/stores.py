@@ -1,4 +1,4 @@
-"""Where one mock keeps its state: the seven stores the engine and the planes reach, as protocols.
+"""Where one mock keeps its state: the six stores the engine and the planes reach, as protocols.
 
 Each protocol names only what the engine or a plane calls, so a second implementation (a
 database, say, behind one mock among several in a server) knows exactly what it must fill.
@@ -21,8 +21,6 @@ from .inbox import Inbox, Received
 from .jobs import Job
 from .journal import DEFAULT_CAPACITY as DEFAULT_JOURNAL_CAPACITY
 from .journal import Entry, Journal
-from .ledger import DEFAULT_CAPACITY as DEFAULT_LEDGER_CAPACITY
-from .ledger import Ledger, LedgerEntry, Spend
 from .webhooks import Attempt, Delivery, DeliveryLog, RetryPolicy
 
 
@@ -104,21 +102,6 @@ class JournalStore(Protocol):
     def clear(self) -> None: ...
 
 
-class LedgerStore(Protocol):
-    """Every debit and refund of credits, newest kept: a job's price taken when it is created,
-    and given back when it fails."""
-
-    def debit(self, job: Job, balance: int) -> None: ...
-
-    def refund(self, job: Job, balance: int) -> None: ...
-
-    def select(self, api_key: str | None = None) -> list[LedgerEntry]: ...
-
-    def spend(self) -> dict[str, Spend]: ...
-
-    def clear(self) -> None: ...
-
-
 class DeliveryStore(Protocol):
     """Webhook deliveries and their attempts; `record` also says when the next attempt is due."""
 
@@ -172,14 +155,12 @@ class Stores:
     journal: JournalStore
     webhooks: DeliveryStore
     inbox: InboxStore
-    ledger: LedgerStore
 
 
 def memory_stores(
     retry_policy: RetryPolicy | None = None,
     *,
     journal_capacity: int = DEFAULT_JOURNAL_CAPACITY,
-    ledger_capacity: int = DEFAULT_LEDGER_CAPACITY,
 ) -> Stores:
     """Fresh in-memory stores, shared with nothing else."""
     jobs: dict[str, Job] = {}
@@ -190,5 +171,4 @@ def memory_stores(
         journal=Journal(journal_capacity),
         webhooks=DeliveryLog(retry_policy or RetryPolicy()),
         inbox=Inbox(),
-        ledger=Ledger(ledger_capacity),
     )

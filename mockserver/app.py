@@ -95,12 +95,25 @@ class MockApp(Starlette):
             return None
         path = scope["path"]
         endpoint = self._direct.get((scope["method"], path))
-        if endpoint is None and scope["method"] == "GET" and path.startswith(JOB_PATH):
-            job_id = path[len(JOB_PATH) :]
-            if job_id and "/" not in job_id:  # what Starlette's `{job_id}` matches
+        if endpoint is None and scope["method"] == "GET":
+            job_id = _job_id(path)
+            if job_id is not None:
                 scope["path_params"] = {"job_id": job_id}
                 endpoint = self._job_get
         return endpoint
+
+    def answers_directly(self, method: str, path: str) -> bool:
+        """Whether a request (with no root path) goes to a direct route: the server's
+        protocol answers those without uvicorn's task (see direct_http)."""
+        return (method, path) in self._direct or (method == "GET" and _job_id(path) is not None)
+
+
+def _job_id(path: str) -> str | None:
+    """The job id of a `GET /v1/avatar/{job_id}` path, as Starlette's `{job_id}` matches it."""
+    if not path.startswith(JOB_PATH):
+        return None
+    job_id = path[len(JOB_PATH) :]
+    return job_id if job_id and "/" not in job_id else None
 
 
 def create_app(

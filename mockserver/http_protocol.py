@@ -31,7 +31,7 @@ TIMEOUT_RESPONSE = (
 
 
 class ReadDeadlines(HttpToolsProtocol):
-    # Set by `with_deadlines` from the server's settings (ServerTimeouts), their one source.
+    # Set by direct_http.protocol_class from the server's settings (ServerTimeouts).
     header_seconds: float
     body_seconds: float
 
@@ -89,12 +89,3 @@ class ReadDeadlines(HttpToolsProtocol):
         if cycle is None or cycle.response_complete or not cycle.response_started:
             self.transport.write(TIMEOUT_RESPONSE)
         self.transport.close()
-
-
-def with_deadlines(header_seconds: float, body_seconds: float) -> type[ReadDeadlines]:
-    """The protocol class for one server's settings."""
-    return type(
-        "ReadDeadlinesProtocol",
-        (ReadDeadlines,),
-        {"header_seconds": header_seconds, "body_seconds": body_seconds},
-    )

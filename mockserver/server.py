@@ -13,7 +13,8 @@ from typing import Any, TypeVar
 import uvicorn
 from starlette.types import ASGIApp
 
-from .http_protocol import ReadDeadlines, with_deadlines
+from .direct_http import protocol_class
+from .http_protocol import ReadDeadlines
 from .runtime.config import DEFAULT_HOST
 
 T = TypeVar("T")
@@ -91,7 +92,9 @@ def uvicorn_config(
         app,
         host=host,
         port=port,
-        http=with_deadlines(timeouts.header_seconds, timeouts.body_seconds),
+        http=protocol_class(
+            timeouts.header_seconds, timeouts.body_seconds, getattr(app, "answers_directly", None)
+        ),
         timeout_graceful_shutdown=timeouts.shutdown_seconds,
         log_level="info" if access_log else "warning",
         access_log=access_log,

@@ -1,0 +1,293 @@
+"""The API plane's busiest routes answered inside the HTTP protocol, without an ASGI task.
+
+For every request uvicorn builds a request-response cycle, starts an asyncio task for it and
+passes the answer through ASGI messages it checks header by header, written to the socket in
+two parts. On a create or a poll that machinery costs more than the mock's own work. Here a
+request to one of the application's direct routes (app.MockApp.answers_directly) is collected
+whole and the application is called at once, inside the protocol's callback: it runs to its
+end without ever waiting (the common case), and its answer goes out in one write. A request
+that does wait (a scripted latency, a dropped connection) continues in a task, like any.
+
+Only plain requests take this way: a known route and method, no query, a body announced by
+Content-Length and within uvicorn's read buffer, no `Expect: 100-continue`, no request of the
+connection still unanswered, and a client that reads its answers (its socket's buffer is not
+full). Anything else is uvicorn's as before, and the application
+is the same ASGI app either way, so the answers cannot differ (the tests compare them byte
+for byte).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Generator
+from typing import Any
+
+from uvicorn.protocols.http.flow_control import HIGH_WATER_LIMIT
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE
+
+from .http_protocol import ReadDeadlines
+
+# Whether (method, path) is a direct route of the application.
+DirectRoutes = Callable[[str, str], bool]
+
+
+class _Done:
+    """What `Exchange.message_event` is: uvicorn sets it on a disconnect; nothing waits on it."""
+
+    __slots__ = ()
+
+    def set(self) -> None:
+        pass
+
+
+_DONE = _Done()
+
+
+class Exchange:
+    """One direct request: its ASGI receive and send, and the cycle attributes uvicorn reads.
+
+    uvicorn's protocol looks at `self.cycle` to queue pipelined requests behind an unanswered
+    one, to mark a disconnect and to stop gracefully; ReadDeadlines reads it for its deadlines.
+    An Exchange stands there as the cycle of a direct request, with the same attribute names.
+    """
+
+    __slots__ = (
+        "_head",
+        "_length",
+        "_status",
+        "body",
+        "disconnected",
+        "keep_alive",
+        "more_body",
+        "protocol",
+        "response_complete",
+        "response_started",
+        "scope",
+        "transport",
+    )
+
+    message_event = _DONE
+
+    def __init__(self, protocol: DirectProtocol, scope: Any, keep_alive: bool) -> None:
+        self.protocol = protocol
+        self.scope = scope
+        self.transport = protocol.transport  # the scripted drop aborts it (api.endpoint)
+        self.keep_alive = keep_alive
+        self.body = b""
+        self.more_body = True
+        self.disconnected = False
+        self.response_started = False
+        self.response_complete = False
+        self._head: list[bytes] = []
+        self._length: int | None = None
+        self._status = 0
+
+    async def receive(self) -> dict[str, Any]:
+        if self.response_complete or self.disconnected:
+            return {"type": "http.disconnect"}
+        body, self.body = self.body, b""
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(self, message: dict[str, Any]) -> None:
+        if self.disconnected or self.response_complete or self.transport.is_closing():
+            return
+        if not self.response_started:
+            self.response_started = True
+            self._start(message)
+            return
+        body: bytes = message.get("body", b"")
+        more = message.get("more_body", False)
+        head, self._head = self._head, []
+        if head:
+            if self._length is None and not more:
+                head.append(b"content-length: %d\r\n" % len(body))
+            head.append(b"\r\n")
+            head.append(body)
+            self.transport.write(b"".join(head))
+        elif body:
+            self.transport.write(body)
+        if not more:
+            self._complete()
+
+    def _start(self, message: dict[str, Any]) -> None:
+        status: int = message["status"]
+        self._status = status
+        head = [STATUS_LINE[status]]
+        for name, value in self.protocol.server_state.default_headers:
+            head += (name, b": ", value, b"\r\n")
+        for name, value in message.get("headers", ()):
+            lower = name.lower()
+            if lower == b"content-length":
+                self._length = int(value)
+            elif lower == b"connection" and b"close" in value.lower():
+                self.keep_alive = False
+            head += (lower, b": ", value, b"\r\n")
+        if not self.keep_alive and b"connection: close\r\n" not in head:
+            head.append(b"connection: close\r\n")
+        self._head = head
+
+    def _complete(self) -> None:
+        self.response_complete = True
+        protocol = self.protocol
+        if protocol.access_log:
+            protocol.log_access(self.scope, self._status)
+        if not self.keep_alive:
+            self.transport.close()
+        protocol.on_response_complete()
+
+    def ended(self) -> None:
+        """The application returned: an answer it never finished leaves nothing to wait for."""
+        if not self.response_complete:
+            self.disconnected = True
+            self.transport.close()
+
+
+class _Resumed:
+    """Awaiting this, a task carries on a coroutine that was started outside any task.
+
+    The coroutine gave up control once, with `pending` (what it waits for, the way asyncio's
+    futures and sleeps hand it to the task that runs them); from here the task drives it.
+    """
+
+    __slots__ = ("coroutine", "pending")
+
+    def __init__(self, coroutine: Coroutine[Any, Any, None], pending: Any) -> None:
+        self.coroutine = coroutine
+        self.pending = pending
+
+    def __await__(self) -> Generator[Any, Any, None]:
+        coroutine, pending = self.coroutine, self.pending
+        while True:
+            try:
+                sent = yield pending
+            except BaseException as error:  # a cancellation, passed on
+                try:
+                    pending = coroutine.throw(error)
+                except StopIteration:
+                    return
+            else:
+                try:
+                    pending = coroutine.send(sent)
+                except StopIteration:
+                    return
+
+
+async def _carry_on(
+    coroutine: Coroutine[Any, Any, None], pending: Any, exchange: Exchange, logger: Any
+) -> None:
+    try:
+        await _Resumed(coroutine, pending)
+    except Exception:
+        logger.exception("Exception in ASGI application")
+    exchange.ended()
+
+
+class DirectProtocol(ReadDeadlines):
+    """ReadDeadlines, answering the application's direct routes without an ASGI task."""
+
+    # Set by `protocol_class`.
+    direct_routes: DirectRoutes | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._exchange: Exchange | None = None
+
+    def on_headers_complete(self) -> None:
+        exchange = self._direct_exchange()
+        if exchange is None:
+            super().on_headers_complete()
+        else:
+            self.cycle = exchange  # type: ignore[assignment]
+
+    def _direct_exchange(self) -> Exchange | None:
+        """An Exchange if this request may be answered directly, else None."""
+        self._exchange = None
+        routes = self.direct_routes
+        cycle = self.cycle
+        if routes is None or (cycle is not None and not cycle.response_complete):
+            return None  # a request still unanswered: queued behind it, as uvicorn does
+        if self.flow.write_paused:
+            return None  # a client not reading its answers: uvicorn's path waits for it
+        url = self.url
+        if b"?" in url or b"%" in url or self.root_path or self.parser.should_upgrade():
+            return None
+        method = self.parser.get_method().decode("ascii")
+        path = url.decode("ascii")
+        if not routes(method, path):
+            return None
+        length: bytes | None = None
+        for name, value in self.headers:
+            if name == b"content-length":
+                length = value
+            elif name in {b"transfer-encoding", b"expect"}:
+                return None
+        if length is not None and not (length.isdigit() and int(length) <= HIGH_WATER_LIMIT):
+            return None
+        version = self.parser.get_http_version()
+        scope = self.scope
+        scope["method"] = method
+        scope["path"] = path
+        scope["raw_path"] = url
+        scope["query_string"] = b""
+        if version != "1.1":
+            scope["http_version"] = version
+        exchange = Exchange(self, scope, version != "1.0" and self.parser.should_keep_alive())
+        self._exchange = exchange
+        return exchange
+
+    def on_body(self, body: bytes) -> None:
+        exchange = self._exchange
+        if exchange is None:
+            super().on_body(body)
+        else:
+            exchange.body += body  # bounded: its Content-Length is within the read buffer
+
+    def on_message_complete(self) -> None:
+        exchange = self._exchange
+        if exchange is None:
+            super().on_message_complete()
+            return
+        self._exchange = None
+        exchange.more_body = False
+        self._answer(exchange)
+
+    def _answer(self, exchange: Exchange) -> None:
+        coroutine = self.app(exchange.scope, exchange.receive, exchange.send)
+        try:
+            pending = coroutine.send(None)
+        except StopIteration:
+            exchange.ended()
+            return
+        except Exception:
+            self.logger.exception("Exception in ASGI application")
+            exchange.ended()
+            return
+        task = self.loop.create_task(_carry_on(coroutine, pending, exchange, self.logger))
+        task.add_done_callback(self.tasks.discard)
+        self.tasks.add(task)
+
+    def log_access(self, scope: Any, status: int) -> None:
+        client = scope.get("client")
+        where = f"{client[0]}:{client[1]}" if client else ""
+        self.access_logger.info(
+            '%s - "%s %s HTTP/%s" %d',
+            where,
+            scope["method"],
+            scope["path"],
+            scope["http_version"],
+            status,
+        )
+
+
+def protocol_class(
+    header_seconds: float, body_seconds: float, direct_routes: DirectRoutes | None
+) -> type[DirectProtocol]:
+    """The protocol class for one server's settings and application."""
+    return type(
+        "DirectProtocol",
+        (DirectProtocol,),
+        {
+            "header_seconds": header_seconds,
+            "body_seconds": body_seconds,
+            "direct_routes": staticmethod(direct_routes) if direct_routes else None,
+        },
+    )

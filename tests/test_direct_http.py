@@ -1,0 +1,241 @@
+"""The API plane's direct routes, answered inside the HTTP protocol (mockserver.direct_http).
+
+Each test runs real servers on real sockets: one with the direct path, and where answers are
+compared, one whose application hides its direct routes, so uvicorn's own path answers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager, suppress
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.types import Receive, Scope, Send
+
+from mockserver import ServerThread, create_app
+from mockserver.app import MockApp
+from mockserver.core.journal import DROPPED
+from mockserver.direct_http import Exchange
+
+from conftest import virtual_config
+
+KEY = b"X-API-Key: YOUR_API_KEY\r\n"
+CREATE = json.dumps(
+    {"service": "hedra", "text": "Hello there", "avatarId": "professional-1"}
+).encode()
+
+
+def request(
+    method: str, path: str, body: bytes = b"", headers: bytes = KEY, version: bytes = b"1.1"
+) -> bytes:
+    head = f"{method} {path} HTTP/".encode() + version + b"\r\nHost: mock\r\n" + headers
+    if body or method == "POST":
+        head += b"Content-Type: application/json\r\nContent-Length: %d\r\n" % len(body)
+    return head + b"\r\n" + body
+
+
+def graphql(query: str, variables: dict[str, Any] | None = None) -> bytes:
+    body = json.dumps({"query": query, "variables": variables or {}}).encode()
+    return request("POST", "/graphql", body, b"Authorization: Bearer YOUR_API_KEY\r\n")
+
+
+class AsgiOnly:
+    """The mock's application without `answers_directly`: the server then takes uvicorn's path."""
+
+    def __init__(self, app: MockApp) -> None:
+        self.app = app
+        self.state = app.state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+@contextmanager
+def served(direct: bool = True, **config: Any) -> Iterator[ServerThread]:
+    app = create_app(virtual_config(**config))
+    with ServerThread(app if direct else AsgiOnly(app)) as server:  # type: ignore[arg-type]
+        yield server
+
+
+def connect(url: str) -> socket.socket:
+    parts = urlsplit(url)
+    assert parts.hostname is not None and parts.port is not None
+    return socket.create_connection((parts.hostname, parts.port), timeout=10)
+
+
+def read_answer(client: socket.socket, buffered: bytearray) -> bytes:
+    """One whole answer (head and content-length bytes) from a keep-alive connection."""
+    while b"\r\n\r\n" not in buffered:
+        chunk = client.recv(65536)
+        assert chunk, f"closed before an answer: {bytes(buffered)!r}"
+        buffered += chunk
+    end = buffered.index(b"\r\n\r\n") + 4
+    length = int(re.search(rb"content-length: (\d+)", bytes(buffered[:end])).group(1))  # type: ignore[union-attr]
+    while len(buffered) < end + length:
+        buffered += client.recv(65536)
+    answer = bytes(buffered[: end + length])
+    del buffered[: end + length]
+    return answer
+
+
+def without_date(answer: bytes) -> bytes:
+    return re.sub(rb"date: [^\r]*\r\n", b"", answer)
+
+
+def exchange(url: str, requests: list[bytes], pipelined: bool = False) -> list[bytes]:
+    """Each request's answer, on one connection: one at a time, or all sent at once."""
+    answers = []
+    buffered = bytearray()
+    with closing(connect(url)) as client:
+        if pipelined:
+            client.sendall(b"".join(requests))
+            return [without_date(read_answer(client, buffered)) for _ in requests]
+        for each in requests:
+            client.sendall(each)
+            answers.append(without_date(read_answer(client, buffered)))
+    return answers
+
+
+GENERATE = "mutation G($input: GenerateInput!) { generate(input: $input) { id status creditCost } }"
+SEQUENCE = [
+    request("POST", "/v1/avatar", CREATE),
+    request("GET", "/v1/avatar/nope"),
+    request("POST", "/v1/avatar", b'{"service": '),
+    request("POST", "/v1/avatar", CREATE, b""),
+    request("POST", "/v1/avatar", CREATE, KEY + b"X-Mock-Fault: 402\r\n"),
+    request("POST", "/v1/avatar", CREATE, KEY + b"Idempotency-Key: k1\r\n"),
+    request("POST", "/v1/avatar", CREATE, KEY + b"Idempotency-Key: k1\r\n"),
+    request("POST", "/v1/avatar", b'{"service": "hedra", "text": "", "avatarId": "x"}'),
+    graphql(
+        GENERATE,
+        {
+            "input": {
+                "type": "AVATAR",
+                "provider": "hedra",
+                "input": {"text": "Hi", "avatarId": "professional-1"},
+            }
+        },
+    ),
+    graphql("{ avatar(id: 1) { id } }"),
+    graphql("query { __typename }"),
+    request("GET", "/__mock/clock"),
+    request("PUT", "/v1/avatar", CREATE),
+    request("GET", "/v1/avatar/a/b"),
+]
+
+
+def test_the_api_routes_take_the_direct_path_and_the_others_uvicorns() -> None:
+    with served() as server, closing(connect(server.url)) as client:
+        state = server._server.server_state
+
+        def cycle_after(each: bytes) -> type:
+            client.sendall(each)
+            read_answer(client, bytearray())
+            return server.call(lambda: type(next(iter(state.connections)).cycle))
+
+        assert cycle_after(request("POST", "/v1/avatar", CREATE)) is Exchange
+        assert cycle_after(request("GET", "/v1/avatar/nope")) is Exchange
+        assert cycle_after(graphql("{ __typename }")) is Exchange
+        assert cycle_after(request("GET", "/__mock/clock")) is not Exchange
+        assert cycle_after(request("POST", "/v1/avatar?x=1", CREATE)) is not Exchange
+
+
+def test_the_direct_path_answers_byte_for_byte_as_uvicorns() -> None:
+    with served() as direct, served(direct=False) as plain:
+        assert exchange(direct.url, SEQUENCE) == exchange(plain.url, SEQUENCE)
+
+
+def test_a_polled_job_reads_the_same_on_both_paths() -> None:
+    with served() as direct, served(direct=False) as plain:
+        answers = []
+        for server in (direct, plain):
+            created = exchange(server.url, [request("POST", "/v1/avatar", CREATE)])[0]
+            job_id = json.loads(created.partition(b"\r\n\r\n")[2])["data"]["avatar"]["id"]
+            answers.append(exchange(server.url, [request("GET", f"/v1/avatar/{job_id}")]))
+        assert answers[0] == answers[1]
+        assert answers[0][0].startswith(b"HTTP/1.1 200 ")
+
+
+def test_pipelined_requests_are_answered_in_order_across_both_paths() -> None:
+    slow = request("POST", "/v1/avatar", CREATE, KEY + b"X-Mock-Fault: 500\r\n")
+    burst = [request("POST", "/v1/avatar", CREATE), request("GET", "/__mock/clock"), slow]
+    burst += [request("GET", "/v1/avatar/nope")] * 3
+    with served() as server:
+        fault = json.dumps({"operation": "rest.create", "latencyMs": 50, "times": 1}).encode()
+        assert exchange(server.url, [request("POST", "/__mock/faults", fault, b"")])[0].startswith(
+            b"HTTP/1.1 201 "
+        )
+        answers = exchange(server.url, burst, pipelined=True)
+    statuses = [answer.split(b" ")[1] for answer in answers]
+    # The first create waits out the scripted latency in a task; all behind it wait their turn.
+    assert statuses == [b"200", b"200", b"500", b"404", b"404", b"404"]
+    assert b'"avatar"' in answers[0] and b'"mode"' in answers[1] and b"NOT_FOUND" in answers[3]
+
+
+def test_connection_close_and_http_1_0_end_the_connection_after_the_answer() -> None:
+    with served() as server:
+        for each in (
+            request("GET", "/v1/avatar/nope", headers=KEY + b"Connection: close\r\n"),
+            request("GET", "/v1/avatar/nope", version=b"1.0"),
+        ):
+            with closing(connect(server.url)) as client:
+                client.sendall(each)
+                answer = b""
+                while chunk := client.recv(65536):
+                    answer += chunk
+            assert b"connection: close\r\n" in answer
+            assert answer.endswith(b"}")  # all of it, then the end of the stream
+
+
+def test_a_dropped_connection_is_reset_without_an_answer() -> None:
+    with served() as server, closing(connect(server.url)) as client:
+        client.sendall(request("POST", "/v1/avatar", CREATE, KEY + b"X-Mock-Fault: drop\r\n"))
+        with suppress(ConnectionResetError):  # a reset, or an end with nothing sent
+            assert client.recv(65536) == b""
+        journal = server.app.state.runtime.engine.journal  # type: ignore[attr-defined]
+        statuses = server.call(lambda: [entry.status for entry in journal.select()])
+    assert statuses == [DROPPED]
+
+
+def test_bodies_that_need_uvicorns_path_still_get_their_answers() -> None:
+    big = b'{"text": "' + b"x" * 70_000 + b'"}'
+    with served(max_body_bytes=1024) as server:
+        answers = exchange(
+            server.url,
+            [
+                request("POST", "/v1/avatar", big),
+                request("POST", "/v1/avatar?x=1", CREATE),
+                request("POST", "/v1/avatar", CREATE[:-1] + b" }"),
+            ],
+        )
+    assert [answer.split(b" ")[1] for answer in answers] == [b"413", b"200", b"200"]
+
+
+def test_a_client_that_pipelines_creates_and_never_reads_is_bounded() -> None:
+    """Direct answers are written at once; once the client's socket is full they wait, as
+    uvicorn's do, and reading stops: neither the write buffer nor the queue grows without bound."""
+    burst = request("GET", "/v1/avatar/nope") * 500
+    with served() as server, closing(connect(server.url)) as client:
+        client.setblocking(False)
+        sent = blocked = 0
+        while sent < 8 * 1024 * 1024 and blocked < 200:
+            try:
+                sent += client.send(burst)
+                blocked = 0
+            except BlockingIOError:
+                blocked += 1
+                time.sleep(0.01)
+        state = server._server.server_state
+
+        def held() -> tuple[int, int]:
+            connection = next(iter(state.connections))
+            return len(connection.pipeline), connection.transport.get_write_buffer_size()
+
+        queued, buffered = server.call(held)
+    assert queued < 20_000, f"{queued} requests queued after {sent} bytes"
+    assert buffered < 4 * 1024 * 1024, f"{buffered} bytes of answers buffered"

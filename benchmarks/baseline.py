@@ -1,4 +1,4 @@
-"""The stack's limit: a bare Starlette route on uvicorn[standard] answering a fixed JSON job."""
+"""The stack's limit: bare Starlette routes on uvicorn[standard] answering a fixed JSON job."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ app = Starlette(
     routes=[
         Route("/v1/avatar", create, methods=["POST"]),
         Route("/graphql", create, methods=["POST"]),
+        Route("/v1/avatar/{job_id}", create, methods=["GET"]),  # a poll: the same fixed job
         Route("/health", health, methods=["GET"]),
     ]
 )

@@ -6,12 +6,24 @@ import subprocess
 import sys
 from pathlib import Path
 
+from benchmarks import wrk
+from benchmarks.loadgen import http_request
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_benchmark_command_prints_its_rows() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--only", "throughput", "--seconds", "0.3"],
+        [
+            sys.executable,
+            "-m",
+            "benchmarks",
+            "--only",
+            "throughput",
+            "--seconds",
+            "0.3",
+            "--no-wrk",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -21,3 +33,32 @@ def test_the_benchmark_command_prints_its_rows() -> None:
     assert result.returncode == 0, result.stderr
     assert "REST create, 16 connections, requests/s" in result.stdout
     assert "GraphQL generate, 16 connections, requests/s" in result.stdout
+    assert "REST poll of a completed job, 16 connections, requests/s" in result.stdout
+    assert "GraphQL avatar(id) poll of a completed job, 16 connections" in result.stdout
+    assert "GraphQL generate against REST create" in result.stdout
+    assert "(wrk)" not in result.stdout
+
+
+def test_the_mixed_load_sees_every_webhook_exactly_once() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--only", "mixed", "--seconds", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith(("mixed", "..."))]
+    assert len(rows) == 2 and all(row.rstrip().endswith("met") for row in rows), result.stdout
+    created, finished, received = (int(n) for n in rows[1].split("|")[1].split("/"))
+    assert created == finished == received > 0
+
+
+def test_wrk_is_given_the_same_request() -> None:
+    request = http_request("POST", "/graphql", b'{"query": "{ a }"}', {"Authorization": "Bearer k"})
+    script = wrk.lua_script(request)
+    assert 'wrk.method = "POST"' in script
+    assert 'wrk.headers["Authorization"] = "Bearer k"' in script
+    assert 'wrk.body = [==[{"query": "{ a }"}]==]' in script
+    assert "Content-Length" not in script and "Host" not in script

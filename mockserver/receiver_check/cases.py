@@ -11,10 +11,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
+from ..core.forgeries import malformed_signatures, one_digit_off, tampered, with_extra_fields
 from ..core.jobs import JobStatus
-from ..core.webhooks import SIGNATURE_PREFIX, RetryPolicy, sign
+from ..core.webhooks import RetryPolicy, encoded, sign
 from .deliveries import Deliveries, Sent
 
 # How long an answer may take: as long as the mock waits for one (`serve --webhook-timeout`).
@@ -40,10 +40,6 @@ class Case:
     hint: str = ""
 
 
-def _compact(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode()
-
-
 def _valid_completed(deliveries: Deliveries) -> list[Sent]:
     completed = deliveries.finished(JobStatus.COMPLETED)
     return [deliveries.sent("a valid delivery of a completed job", completed)]
@@ -64,29 +60,23 @@ def _duplicate(deliveries: Deliveries) -> list[Sent]:
 
 def _extra_fields(deliveries: Deliveries) -> list[Sent]:
     delivery = deliveries.finished(JobStatus.COMPLETED)
-    payload = json.loads(delivery.body)
-    payload["metadata"] = {**payload["metadata"], "fps": 25, "codec": "h264"}
-    payload.update({"eventType": "avatar.completed", "livemode": False, "account": {"plan": "pro"}})
-    return [
-        deliveries.signed("a valid delivery with undocumented fields", delivery, _compact(payload))
-    ]
+    extended = encoded(with_extra_fields(json.loads(delivery.body)))
+    return [deliveries.signed("a valid delivery with undocumented fields", delivery, extended)]
 
 
 def _bad_signature(deliveries: Deliveries) -> list[Sent]:
     delivery = deliveries.finished(JobStatus.COMPLETED)
-    last = delivery.signature[-1]
-    wrong = delivery.signature[:-1] + ("1" if last == "0" else "0")
+    wrong = one_digit_off(delivery.signature)
     return [deliveries.with_signature("a signature whose last digit is wrong", delivery, wrong)]
 
 
 def _tampered(deliveries: Deliveries) -> list[Sent]:
     delivery = deliveries.finished(JobStatus.COMPLETED)
-    payload = json.loads(delivery.body)
-    payload["url"] = "https://attacker.invalid/swapped.mp4"
     # The original signature over a changed body: what a man in the middle would send.
+    changed = tampered(delivery.body)
     return [
         deliveries.with_signature(
-            "a body changed after signing", delivery, delivery.signature, _compact(payload)
+            "a body changed after signing", delivery, delivery.signature, changed
         )
     ]
 
@@ -98,14 +88,10 @@ def _unsigned(deliveries: Deliveries) -> list[Sent]:
 
 def _malformed(deliveries: Deliveries) -> list[Sent]:
     delivery = deliveries.finished(JobStatus.COMPLETED)
-    digest = delivery.signature.removeprefix(SIGNATURE_PREFIX)
-    variants = [
-        ("`sha256=` with no digest", SIGNATURE_PREFIX),
-        ("a digest that is not hex", SIGNATURE_PREFIX + "not-a-hex-digest"),
-        # A receiver that compares only as much as it was given takes this for the real one.
-        ("half of the right digest", SIGNATURE_PREFIX + digest[: len(digest) // 2]),
+    return [
+        deliveries.with_signature(label, delivery, value)
+        for label, value in malformed_signatures(delivery.signature)
     ]
-    return [deliveries.with_signature(label, delivery, value) for label, value in variants]
 
 
 def _other_account(deliveries: Deliveries) -> list[Sent]:

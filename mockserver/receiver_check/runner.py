@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import httpx
 
+from ..core.forgeries import other_secret as made_up_other_secret
 from .cases import DEFAULT_TIMEOUT, select
 from .deliveries import Deliveries, Sent
 from .results import ReceiverReport
@@ -38,7 +38,7 @@ def check_receiver(
     cases = select((only,) if isinstance(only, str) else tuple(only or ()))
     if not secret:
         raise ValueError("the secret is empty: give the account's webhook secret")
-    other = other_secret or _made_up_secret(secret)
+    other = other_secret or made_up_other_secret(secret)
     if other == secret:
         raise ValueError("the other account's secret is the account's own")
     if timeout <= 0:
@@ -71,13 +71,6 @@ def assert_receiver_ok(
     return check_receiver(
         url_or_app, secret=secret, path=path, timeout=timeout, only=only, other_secret=other_secret
     ).assert_passed()
-
-
-def _made_up_secret(secret: str) -> str:
-    """A secret no account has, the same for the same secret, so a report reads the same."""
-    return (
-        "whsec_other_" + hashlib.sha256(b"another account of " + secret.encode()).hexdigest()[:24]
-    )
 
 
 def _target(url_or_app: ReceiverTarget, path: str) -> str:

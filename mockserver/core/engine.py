@@ -106,7 +106,7 @@ class Engine:
         # Scripted failures by job id: few jobs have one, so not a field every job carries.
         self._planned_failures: dict[str, str] = {}
         self.webhook_policy = webhook_policy or WebhookPolicy()
-        self.faults = FaultBook()
+        self.faults: FaultBook[Fault] = FaultBook()
         self.scenario: Scenario | None = None
         self.reset()
 

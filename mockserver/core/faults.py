@@ -7,8 +7,9 @@ real thing: the documented envelope, status and code, with the same extra fields
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from .encodable import has_lone_surrogate
 from .errors import MAX_FIELD_CHARS, ApiError, bad_request, shown
@@ -146,28 +147,47 @@ def parse_fault(fault_id: str, body: Any) -> Fault:
     )
 
 
-class FaultBook:
-    """The faults in force, first added first matched."""
+class Scripted(Protocol):
+    """What a book needs of a fault: whether it matches, its odds and how many uses are left."""
+
+    probability: float
+    times: int | None
+
+    def matches(self, first: str | None, second: str | None, /) -> bool: ...
+
+
+F = TypeVar("F", bound=Scripted)
+
+
+class FaultBook(Generic[F]):
+    """The faults in force, first added first matched: API faults, and webhook faults in a
+    book of their own, under the same rules."""
 
     def __init__(self) -> None:
-        self._faults: list[Fault] = []
+        self._faults: list[F] = []
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[F]:
         return iter(list(self._faults))
 
-    def add(self, fault: Fault) -> None:
+    def __bool__(self) -> bool:
+        return bool(self._faults)
+
+    def add(self, fault: F) -> None:
         self._faults.append(fault)
 
     def clear(self) -> None:
         self._faults.clear()
 
-    def take(self, operation: str | None, api_key: str | None, draw: Any) -> Fault | None:
-        """The first fault that matches and whose dice come up; uses up one of its `times`.
+    def take(
+        self, first: str | None, second: str | None, draw: Callable[[float], bool]
+    ) -> F | None:
+        """The first fault that matches (`first`, `second`: what its `matches` compares) and
+        whose dice come up; uses up one of its `times`.
 
         `draw(probability) -> bool` is the mock's seeded coin, so a run can be repeated.
         """
         for fault in self._faults:
-            if not fault.matches(operation, api_key):
+            if not fault.matches(first, second):
                 continue
             if fault.probability < 1.0 and not draw(fault.probability):
                 continue

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from core_engine import FIXTURES
+from core_engine import FIXTURES, KEY, make_engine
 
 from mockserver.core.catalog import FixtureError
 from mockserver.core.scenarios import (
@@ -86,6 +86,11 @@ def test_an_empty_scenario_changes_nothing() -> None:
         ({"faults": {"status": 500}}, "mine.json: faults must be a list"),
         ({"faults": [{"status": 500}, {"times": 2}]}, "mine.json: faults[1]: A fault needs"),
         ({"faults": [{"status": 500, "when": 1}]}, "mine.json: faults[0]: Unknown fault field"),
+        ({"faults": [{"webhook": "resend"}]}, "mine.json: faults[0]: webhook must be one of"),
+        (
+            {"faults": [{"webhook": "delay", "seconds": -1}]},
+            "mine.json: faults[0]: seconds must be a number from 0",
+        ),
     ],
 )
 def test_a_bad_scenario_is_refused_naming_the_file_and_the_field(raw: Any, message: str) -> None:
@@ -104,12 +109,19 @@ def test_a_new_account_in_a_scenario_may_follow_an_earlier_one_for_the_same_key(
     assert scenario.accounts == tuple(accounts)
 
 
-def test_each_build_of_the_faults_is_fresh() -> None:
-    scenario = parse_scenario("mine", {"faults": [{"status": 500, "times": 1}]}, "m", FIXTURES)
-    ids = iter(["flt_a", "flt_b"])
-    (first,), (second,) = scenario.build_faults(lambda: next(ids)), scenario.build_faults(str)
-    first.times = 0
-    assert (first.id, second.id, second.times) == ("flt_a", "", 1)
+def test_each_reset_scripts_the_faults_afresh() -> None:
+    raw = {"faults": [{"status": 500, "times": 1}, {"webhook": "unsigned", "times": 1}]}
+    engine = make_engine()
+    engine.activate(parse_scenario("mine", raw, "m", FIXTURES))
+    fault, webhook_fault = engine.all_faults()
+    assert (fault.times, webhook_fault.times) == (1, 1)
+    assert engine.take_fault("rest.create", KEY) is fault
+    assert engine.webhook_faults.take(KEY, "job", lambda _: True) is webhook_fault
+    assert engine.all_faults() == []  # both used up...
+    engine.reset()
+    again, webhook_again = engine.all_faults()  # ...and whole again after a reset
+    assert (again.times, webhook_again.times) == (1, 1)
+    assert (again.id, webhook_again.id) == (fault.id, webhook_fault.id)  # seeded: the same ids
 
 
 # -- loading ---------------------------------------------------------------------------------

@@ -38,3 +38,20 @@ def test_a_secret_looks_like_the_vendor_s() -> None:
     secret = Randomness(1).webhook_secret()
     assert secret.startswith("whsec_") and len(secret) == len("whsec_") + 32
     assert Randomness(1).token().isalnum() and len(Randomness(1).token()) == 12
+
+
+def test_a_named_stream_repeats_with_the_seed_and_never_moves_the_main_one() -> None:
+    randomness = Randomness(7)
+    stream = randomness.stream("webhook-faults")
+    drawn = [stream.token(), stream.chance(0.5), stream.token(10)]
+    assert drawn == [
+        (again := Randomness(7).stream("webhook-faults")).token(),
+        again.chance(0.5),
+        again.token(10),
+    ]
+    assert draws(randomness) == draws(Randomness(7))  # as if the stream had drawn nothing
+    assert (
+        Randomness(8).stream("webhook-faults").token()
+        != Randomness(7).stream("webhook-faults").token()
+    )
+    assert randomness.stream("other").token() != Randomness(7).stream("webhook-faults").token()

@@ -163,7 +163,8 @@ class MockControl:
 
     def add_fault(self, **fault: Any) -> dict[str, Any]:
         """Script a fault: `status`, `outcome`, `operation`, `apiKey`, `times`, `probability`,
-        `latencyMs`, `message` as in the README."""
+        `latencyMs`, `message` as in the README; or a webhook fault, `webhook=KIND` and its
+        settings (see `add_webhook_fault`)."""
         created: dict[str, Any] = self._call("POST", "/faults", json=fault)
         return created
 
@@ -180,6 +181,32 @@ class MockControl:
             fault["operation"] = operation
         if api_key is not None:
             fault["apiKey"] = api_key
+        return self.add_fault(**fault)
+
+    def add_webhook_fault(
+        self,
+        kind: str,
+        *,
+        api_key: str | None = None,
+        job_id: str | None = None,
+        times: int | None = None,
+        probability: float | None = None,
+        seconds: float | None = None,
+    ) -> dict[str, Any]:
+        """Script a webhook fault: `kind` (`delay`, `bad-signature`, `tampered`, `unsigned`,
+        `malformed-signature`, `extra-fields`) for the deliveries of `api_key`'s jobs, or of
+        job `job_id`, the next `times` of them, each with `probability`; `seconds` is a
+        delay's. What is left out is not sent, so the mock's defaults apply."""
+        fault: dict[str, Any] = {"webhook": kind}
+        for name, value in (
+            ("apiKey", api_key),
+            ("jobId", job_id),
+            ("times", times),
+            ("probability", probability),
+            ("seconds", seconds),
+        ):
+            if value is not None:
+                fault[name] = value
         return self.add_fault(**fault)
 
     def faults(self) -> list[dict[str, Any]]:

@@ -217,14 +217,14 @@ class AdminEndpoints:
     # -- faults and the journal --------------------------------------------------------------
 
     async def faults(self, request: Request) -> Response:
-        return json_response({"faults": [f.as_json() for f in self.runtime.engine.faults]})
+        return json_response({"faults": [f.as_json() for f in self.runtime.engine.all_faults()]})
 
     async def add_fault(self, request: Request) -> Response:
         fault = self.runtime.engine.add_fault(await self._body(request))
         return json_response(fault.as_json(), 201)
 
     async def clear_faults(self, request: Request) -> Response:
-        self.runtime.engine.faults.clear()
+        self.runtime.engine.clear_faults()
         return json_response({"faults": []})
 
     async def requests(self, request: Request) -> Response:

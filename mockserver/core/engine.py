@@ -36,6 +36,8 @@ from .scenarios import Scenario
 from .scheduler import Due, Scheduler
 from .shared_strings import SharedStrings
 from .stores import Stores, memory_stores
+from .webhook_chaos import afflict
+from .webhook_faults import WebhookFault, is_webhook_fault, parse_webhook_fault
 from .webhook_policy import WebhookPolicy
 from .webhooks import Attempt, Delivery
 from .whole_numbers import whole_number
@@ -107,6 +109,7 @@ class Engine:
         self._planned_failures: dict[str, str] = {}
         self.webhook_policy = webhook_policy or WebhookPolicy()
         self.faults: FaultBook[Fault] = FaultBook()
+        self.webhook_faults: FaultBook[WebhookFault] = FaultBook()
         self.scenario: Scenario | None = None
         self.reset()
 
@@ -121,6 +124,9 @@ class Engine:
         if seed is not None:
             self.randomness.seed = seed
         self.randomness.reset()
+        # Webhook faults draw their ids and dice from a stream of their own, so scripting one
+        # changes no job's or delivery's id: chaos is for the receiver, not the API plane.
+        self.chaos_randomness = self.randomness.stream("webhook-faults")
         self.accounts.replace_all(self.fixtures.accounts)
         self.jobs.clear()
         self._creation_order.clear()
@@ -131,6 +137,7 @@ class Engine:
         self.idempotency.clear()
         self.webhooks.clear()
         self.faults.clear()
+        self.webhook_faults.clear()
         self.journal.clear()
         self._request_ids = itertools.count(1)
         self.inbox.clear()
@@ -149,8 +156,8 @@ class Engine:
         for account in scenario.accounts:
             body = {name: value for name, value in account.items() if name != "apiKey"}
             self.put_account(account["apiKey"], body)
-        for fault in scenario.build_faults(self._fault_id):
-            self.faults.add(fault)
+        for fault in scenario.faults:
+            self.add_fault(fault)
 
     # -- admission ---------------------------------------------------------------------------
 
@@ -199,10 +206,23 @@ class Engine:
         """The scripted fault for this request, if any (uses up one of its `times`)."""
         return self.faults.take(operation, api_key, self.randomness.chance)
 
-    def add_fault(self, body: Any) -> Fault:
+    def add_fault(self, body: Any) -> Fault | WebhookFault:
+        """Script a fault from its body: a webhook fault when it names a `webhook` kind."""
+        if is_webhook_fault(body):
+            webhook_fault = parse_webhook_fault("flt_" + self.chaos_randomness.token(10), body)
+            self.webhook_faults.add(webhook_fault)
+            return webhook_fault
         fault = parse_fault(self._fault_id(), body)
         self.faults.add(fault)
         return fault
+
+    def all_faults(self) -> list[Fault | WebhookFault]:
+        """The faults in force: the API plane's, then the webhooks', each first added first."""
+        return [*self.faults, *self.webhook_faults]
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+        self.webhook_faults.clear()
 
     def one_off_fault(self, value: str) -> Fault:
         """The fault an `X-Mock-Fault` header asks for: a status, `failed` or `drop`."""
@@ -380,8 +400,25 @@ class Engine:
             account.credits += job.credit_cost
         if job.webhook_url and account is not None:
             delivery_id = "dlv_" + self.randomness.token(16)
-            self.webhooks.open(delivery_id, job, account.webhook_secret, at)
-            self.scheduler.schedule(at, WEBHOOK_DUE, delivery_id)
+            delivery = self.webhooks.open(delivery_id, job, account.webhook_secret, at)
+            first_at = at
+            if self.webhook_faults:  # the one check a delivery pays when nothing is scripted
+                first_at = self._take_webhook_fault(delivery, account.webhook_secret, at)
+            self.scheduler.schedule(first_at, WEBHOOK_DUE, delivery_id)
+
+    def _take_webhook_fault(self, delivery: Delivery, secret: str, at: float) -> float:
+        """Give a new delivery the first webhook fault that matches it, if any does; returns
+        when its first attempt is due (later than `at` under a delay)."""
+        fault = self.webhook_faults.take(
+            delivery.api_key, delivery.job_id, self.chaos_randomness.chance
+        )
+        if fault is not None:
+            self.apply_webhook_fault(delivery, fault, secret)
+        return at if delivery.next_attempt_at is None else delivery.next_attempt_at
+
+    def apply_webhook_fault(self, delivery: Delivery, fault: WebhookFault, secret: str) -> None:
+        """Make `delivery` suffer `fault` (signed with `secret`), before its first attempt."""
+        afflict(delivery, fault, secret)
 
     def record_attempt(self, delivery: Delivery, attempt: Attempt) -> None:
         """Log an attempt and schedule the retry it calls for, if any."""

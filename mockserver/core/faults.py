@@ -72,7 +72,7 @@ _FIELDS = frozenset(
 )
 
 
-def _number(body: dict[str, Any], name: str) -> float | None:
+def read_number(body: dict[str, Any], name: str) -> float | None:
     value = body.get(name)
     if value is None:
         return None
@@ -80,6 +80,29 @@ def _number(body: dict[str, Any], name: str) -> float | None:
     if number is None:
         raise bad_request(f"{name} must be a finite number, got {shown(value)}", name)
     return number
+
+
+def read_text(body: dict[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, str):
+        raise bad_request(f"{name} must be a string", name)
+    return value
+
+
+def read_times(body: dict[str, Any]) -> int | None:
+    """`times`: how many more matches a fault has (None: until cleared)."""
+    times = body.get("times")
+    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
+        raise bad_request(f"times must be a whole number >= 1, got {shown(times)}", "times")
+    return times
+
+
+def read_probability(body: dict[str, Any]) -> float:
+    """`probability`, 0..1, of a fault firing on a match (1 when not given)."""
+    probability = read_number(body, "probability")
+    if probability is not None and not 0 <= probability <= 1:
+        raise bad_request(f"probability must be between 0 and 1, got {probability}", "probability")
+    return 1.0 if probability is None else probability
 
 
 def _message(body: dict[str, Any]) -> str | None:
@@ -119,16 +142,10 @@ def parse_fault(fault_id: str, body: Any) -> Fault:
         raise bad_request(
             f"operation must be one of {choices}, got {shown(operation)}", "operation"
         )
-    api_key = body.get("apiKey")
-    if api_key is not None and not isinstance(api_key, str):
-        raise bad_request("apiKey must be a string", "apiKey")
-    times = body.get("times")
-    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
-        raise bad_request(f"times must be a whole number >= 1, got {shown(times)}", "times")
-    probability = _number(body, "probability")
-    if probability is not None and not 0 <= probability <= 1:
-        raise bad_request(f"probability must be between 0 and 1, got {probability}", "probability")
-    latency = _number(body, "latencyMs")
+    api_key = read_text(body, "apiKey")
+    times = read_times(body)
+    probability = read_probability(body)
+    latency = read_number(body, "latencyMs")
     if latency is not None and not 0 <= latency <= MAX_LATENCY_MS:
         raise bad_request(f"latencyMs must be between 0 and {MAX_LATENCY_MS}", "latencyMs")
     message = _message(body)
@@ -141,7 +158,7 @@ def parse_fault(fault_id: str, body: Any) -> Fault:
         operation=operation,
         api_key=api_key,
         times=times,
-        probability=1.0 if probability is None else probability,
+        probability=probability,
         latency_ms=latency or 0.0,
         message=message,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import string
@@ -32,6 +33,12 @@ class Randomness:
     def reset(self) -> None:
         """Restart the stream from the seed (Faker's too: it is reseeded from it per secret)."""
         self._random.seed(self.seed)
+
+    def stream(self, name: str) -> Randomness:
+        """A stream of its own, seeded from this one's seed and `name`: what is drawn from it
+        never moves this one, so what one part of the mock draws cannot change another's ids."""
+        digest = hashlib.sha256(f"{self.seed}/{name}".encode()).digest()
+        return Randomness(int.from_bytes(digest[:8], "big"))
 
     def token(self, length: int = 12) -> str:
         """A lowercase alphanumeric id like the vendor's `abc123xyz`.

@@ -1,4 +1,5 @@
-"""Scenarios: named bundles of accounts, faults and job timing, kept as JSON files.
+"""Scenarios: named bundles of accounts, faults (API and webhook ones) and job timing, kept as
+JSON files.
 
 `fixtures/scenarios/flaky.json` is the scenario `flaky`; a path to any JSON file works too, but
 only where the person starting the mock names it (`serve --scenario`, the pytest marker): the
@@ -19,7 +20,7 @@ from typing import Any
 from .accounts import Account, change_account
 from .catalog import FixtureError, Fixtures
 from .errors import ApiError
-from .faults import Fault, parse_fault
+from .webhook_faults import parse_any_fault
 
 _FIELDS = frozenset({"description", "jobSeconds", "accounts", "faults"})
 # Long enough for any job a test wants to keep processing, short enough that every instant a
@@ -47,9 +48,6 @@ class Scenario:
             "accounts": list(self.accounts),
             "faults": list(self.faults),
         }
-
-    def build_faults(self, make_id: Any) -> list[Fault]:
-        return [parse_fault(make_id(), raw) for raw in self.faults]
 
 
 def _job_seconds(raw: Any, where: str) -> float | None:
@@ -93,7 +91,7 @@ def _check_faults(raw: Any, where: str) -> tuple[dict[str, Any], ...]:
         raise FixtureError(f"{where}: faults must be a list")
     for index, fault in enumerate(raw):
         try:
-            parse_fault("check", fault)
+            parse_any_fault("check", fault)  # an API fault, or a webhook one
         except ApiError as error:  # not a request's error: the file's, naming where in it
             raise FixtureError(f"{where}: faults[{index}]: {error.message}") from None
     return tuple(raw)

@@ -13,11 +13,14 @@ from collections import OrderedDict, deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .catalog import Avatar
 from .clock import iso
 from .jobs import PROVIDER, Job, JobStatus
+
+if TYPE_CHECKING:
+    from .webhook_chaos import Chaos
 
 SIGNATURE_HEADER = "X-Doitong-Signature"
 DELIVERY_HEADER = "X-Doitong-Delivery"
@@ -156,6 +159,7 @@ class Attempt:
     status: int | None = None
     error: str | None = None
     replay: bool = False
+    fault: str | None = None  # the kind of webhook fault that changed what this one sent
 
     @property
     def succeeded(self) -> bool:
@@ -169,6 +173,7 @@ class Attempt:
             result["error"] = self.error
         if self.replay:
             result["replay"] = True
+        result["fault"] = self.fault
         return result
 
 
@@ -187,6 +192,7 @@ class Delivery:
     next_attempt_at: float | None = None
     # Sent once on request (`POST /__mock/webhooks/send`): its one attempt gets no retries.
     one_off: bool = False
+    chaos: Chaos | None = None  # the webhook fault it was given, if any: nearly always none
 
     def headers(self, attempt_number: int) -> dict[str, str]:
         return {
@@ -207,6 +213,7 @@ class Delivery:
             "attempts": [attempt.as_json() for attempt in self.attempts],
             "nextAttemptAt": None if self.next_attempt_at is None else iso(self.next_attempt_at),
             "payload": json.loads(self.body),
+            "fault": None if self.chaos is None else self.chaos.kind,
             **({"oneOff": True} if self.one_off else {}),
         }
 

@@ -134,14 +134,19 @@ class MockRuntime:
     async def _deliver(self, delivery: Delivery) -> None:
         try:
             number = sum(1 for attempt in delivery.attempts if not attempt.replay) + 1
-            attempt = await self.sender.attempt(delivery, number)
+            chaos = delivery.chaos
+            fault = None if chaos is None else chaos.fault_of(number, replay=False)
+            attempt = await self.sender.attempt(delivery, number, fault=fault)
             self.engine.record_attempt(delivery, attempt)
         except Exception as error:  # a bug in the mock: the task has no one else to tell
             self.report_bug(f"webhook delivery {delivery.id}", error)
 
     async def replay(self, delivery: Delivery) -> None:
         """Send a delivery once more, now; returns after the attempt is logged."""
-        attempt = await self.sender.attempt(delivery, len(delivery.attempts) + 1, replay=True)
+        number = len(delivery.attempts) + 1
+        chaos = delivery.chaos
+        fault = None if chaos is None else chaos.fault_of(number, replay=True)
+        attempt = await self.sender.attempt(delivery, number, replay=True, fault=fault)
         self.engine.record_attempt(delivery, attempt)
 
     async def send(self, job: Job, url: str, over: Mapping[str, Any], secret: str) -> Delivery:

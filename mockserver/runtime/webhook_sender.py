@@ -58,29 +58,40 @@ class WebhookSender:
             await self._client.aclose()
             self._client = None
 
-    async def attempt(self, delivery: Delivery, number: int, replay: bool = False) -> Attempt:
-        """POST the delivery once; the outcome, never an exception."""
+    async def attempt(
+        self, delivery: Delivery, number: int, replay: bool = False, fault: str | None = None
+    ) -> Attempt:
+        """POST the delivery once, as the webhook fault `fault` changes it if one does; the
+        outcome, never an exception."""
+        headers = delivery.headers(number)
+        body = delivery.body
+        if fault is not None and delivery.chaos is not None:
+            body = delivery.chaos.request(fault, headers, body)
         async with self._slots:
             at = self.clock.now()
             started = time.perf_counter()
-            status, error = await self._post(delivery, number)
+            status, error = await self._post(delivery.url, headers, body)
             elapsed_ms = (time.perf_counter() - started) * 1000
-        return Attempt(at=at, duration_ms=elapsed_ms, status=status, error=error, replay=replay)
+        return Attempt(
+            at=at, duration_ms=elapsed_ms, status=status, error=error, replay=replay, fault=fault
+        )
 
-    async def _post(self, delivery: Delivery, number: int) -> tuple[int | None, str | None]:
+    async def _post(
+        self, target: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int | None, str | None]:
         import httpx  # noqa: PLC0415 - loaded by _http() already
 
         timeout = self.policy.timeout_seconds
         try:
             async with asyncio.timeout(timeout):
-                url = httpx.URL(delivery.url)
+                url = httpx.URL(target)
                 port = url.port or (443 if url.scheme == "https" else 80)
                 addresses = await _resolve(url.host, port)
                 path = path_kind(url.raw_path.decode("ascii").partition("?")[0])
                 refusal = self.destinations.refusal(url.host, port, path, addresses)
                 if refusal is not None:
                     return None, f"refused: {refusal}"
-                return await self._post_to(url, addresses, delivery, number)
+                return await self._post_to(url, addresses, headers, body)
         except TimeoutError:
             return None, f"timeout: no answer within {timeout:g} s"
         except httpx.TimeoutException:
@@ -93,19 +104,19 @@ class WebhookSender:
             return None, f"{type(error).__name__}: {error}"
 
     async def _post_to(
-        self, url: httpx.URL, addresses: list[IPAddress], delivery: Delivery, number: int
+        self, url: httpx.URL, addresses: list[IPAddress], headers: dict[str, str], body: bytes
     ) -> tuple[int | None, str | None]:
         """POST to each checked address in turn until one takes the connection, as a client
         connecting by name would (`localhost` is ::1 first, and a receiver may be on 127.0.0.1)."""
         import httpx  # noqa: PLC0415 - loaded by _http() already
 
-        headers = {"Host": url.netloc.decode("ascii"), **delivery.headers(number)}
+        headers = {"Host": url.netloc.decode("ascii"), **headers}
         for address in addresses[:-1]:
             try:
-                return await self._post_once(url, address, headers, delivery.body)
+                return await self._post_once(url, address, headers, body)
             except httpx.ConnectError:
                 continue
-        return await self._post_once(url, addresses[-1], headers, delivery.body)
+        return await self._post_once(url, addresses[-1], headers, body)
 
     async def _post_once(
         self, url: httpx.URL, address: IPAddress, headers: dict[str, str], body: bytes

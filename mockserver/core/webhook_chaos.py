@@ -1,0 +1,83 @@
+"""What a webhook fault does to the delivery it matched, and which of its attempts it changes.
+
+A fault changes what a receiver is sent, never the job: the job's status, its payload's meaning
+and the API's answers are what they would have been. The first attempt is the one a fault
+changes (a forgery, a delay); the retries that follow are the real delivery, so a receiver that
+refused a forgery still gets the event, as it would from a sender that delivers at least once.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from .forgeries import NO_DIGEST, other_secret, tampered, with_extra_fields
+from .webhook_faults import (
+    BAD_SIGNATURE,
+    DELAY,
+    EXTRA_FIELDS,
+    FORGERIES,
+    TAMPERED,
+    UNSIGNED,
+    WebhookFault,
+)
+from .webhooks import SIGNATURE_HEADER, Delivery, encoded, sign
+
+
+@dataclass(frozen=True, slots=True)
+class Chaos:
+    """A delivery's fault, and for a forgery what its first attempt sends instead."""
+
+    fault: WebhookFault
+    signature: str | None = None  # a forgery's X-Doitong-Signature (None: the header is left out)
+    body: bytes = b""  # a forgery's body
+
+    @property
+    def kind(self) -> str:
+        return self.fault.kind
+
+    def fault_of(self, number: int, replay: bool) -> str | None:
+        """The kind that changes attempt `number` (or a replay), or None if it goes as it is."""
+        if self.fault.kind == EXTRA_FIELDS:
+            return EXTRA_FIELDS  # the delivery's own body carries them, on every attempt
+        if replay or number != 1:
+            return None
+        return self.fault.kind
+
+    def request(self, fault: str, headers: dict[str, str], body: bytes) -> bytes:
+        """What an attempt changed by `fault` sends: `headers` changed in place, and the body."""
+        if fault not in FORGERIES:
+            return body
+        if self.signature is None:
+            del headers[SIGNATURE_HEADER]
+        else:
+            headers[SIGNATURE_HEADER] = self.signature
+        return self.body
+
+
+def afflict(delivery: Delivery, fault: WebhookFault, secret: str) -> None:
+    """Give `delivery` its fault: a later first attempt, a body with extra fields, or a forgery
+    ready for the first attempt. `secret` is the one the delivery is signed with."""
+    kind = fault.kind
+    if kind == DELAY:
+        assert delivery.next_attempt_at is not None  # a delivery just opened has its first due
+        delivery.next_attempt_at += fault.seconds
+    elif kind == EXTRA_FIELDS:
+        delivery.body = encoded(with_extra_fields(json.loads(delivery.body)))
+        delivery.signature = sign(delivery.body, secret)
+    if kind in FORGERIES:
+        signature, body = _forged(kind, delivery, secret)
+        delivery.chaos = Chaos(fault, signature, body)
+    else:
+        delivery.chaos = Chaos(fault)
+
+
+def _forged(kind: str, delivery: Delivery, secret: str) -> tuple[str | None, bytes]:
+    """The signature header (None: none) and body of a forgery of `kind`."""
+    if kind == BAD_SIGNATURE:
+        return sign(delivery.body, other_secret(secret)), delivery.body
+    if kind == TAMPERED:
+        return delivery.signature, tampered(delivery.body)
+    if kind == UNSIGNED:
+        return None, delivery.body
+    return NO_DIGEST, delivery.body  # malformed-signature

@@ -1,0 +1,246 @@
+"""Webhook faults against a real receiver over a socket: what arrived (headers, bytes, order, when
+on the mock's clock) and what the delivery log recorded."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from typing import Any
+
+import pytest
+from receiver import Receiver, receiving
+
+from mockserver import ServerThread
+from mockserver.control import MockControl
+from mockserver.core.forgeries import TAMPERED_URL, other_secret
+
+from conftest import Api, rest_body
+
+SECRET = "whsec_your_webhook_secret"  # YOUR_API_KEY's, in the fixtures
+JOB_END = "2024-01-01T00:00:30Z"  # a job made at the start of the clock ends 30 s later
+
+receiver = pytest.fixture(receiving)
+
+
+def signature_of(body: bytes, secret: str = SECRET) -> str:
+    """Made here with hmac directly, not with the mock's own code."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def add_fault(api: Api, **fault: Any) -> dict[str, Any]:
+    response = api.client.post("/__mock/faults", json=fault)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def create_with_hook(api: Api, url: str, key: str = "YOUR_API_KEY") -> str:
+    response = api.rest_create(rest_body(webhookUrl=url), key=key)
+    assert response.status_code == 200, response.text
+    job_id: str = response.json()["data"]["avatar"]["id"]
+    return job_id
+
+
+def delivery_of(api: Api, job_id: str) -> dict[str, Any]:
+    (delivery,) = api.client.get("/__mock/webhooks", params={"jobId": job_id}).json()["deliveries"]
+    found: dict[str, Any] = delivery
+    return found
+
+
+def attempts(delivery: dict[str, Any]) -> list[tuple[str, int | None, str | None]]:
+    return [(a["at"], a.get("status"), a["fault"]) for a in delivery["attempts"]]
+
+
+def forged_then_genuine(api: Api, receiver: Receiver, kind: str) -> tuple[Any, Any, Any]:
+    """A job's delivery under `kind`: the forgery, refused with a 401, then the retry, and the
+    delivery as logged."""
+    add_fault(api, webhook=kind)
+    receiver.statuses = [401]
+    job_id = create_with_hook(api, receiver.url)
+    api.advance(30)
+    (forged,) = receiver.received
+    delivery = delivery_of(api, job_id)
+    assert attempts(delivery) == [(JOB_END, 401, kind)]
+    assert (delivery["status"], delivery["fault"]) == ("pending", kind)
+    api.advance(10)  # the backoff: the retry is the real delivery
+    _, genuine = receiver.received
+    delivery = delivery_of(api, job_id)
+    assert attempts(delivery) == [(JOB_END, 401, kind), ("2024-01-01T00:00:40Z", 200, None)]
+    assert delivery["status"] == "delivered"
+    assert genuine.headers["X-Doitong-Signature"] == signature_of(genuine.body)
+    assert genuine.json() == delivery["payload"]
+    for name in ("X-Doitong-Delivery", "Content-Type", "User-Agent"):
+        assert forged.headers[name] == genuine.headers[name]
+    assert (forged.headers["X-Doitong-Attempt"], genuine.headers["X-Doitong-Attempt"]) == ("1", "2")
+    return forged, genuine, delivery
+
+
+def test_bad_signature_is_signed_with_another_secret_and_the_retry_with_the_real_one(
+    live_api: Api, receiver: Receiver
+) -> None:
+    forged, genuine, _ = forged_then_genuine(live_api, receiver, "bad-signature")
+    assert forged.body == genuine.body
+    assert forged.headers["X-Doitong-Signature"] == signature_of(forged.body, other_secret(SECRET))
+    assert forged.headers["X-Doitong-Signature"] != signature_of(forged.body)
+
+
+def test_tampered_carries_the_real_signature_over_a_changed_body(
+    live_api: Api, receiver: Receiver
+) -> None:
+    forged, genuine, _ = forged_then_genuine(live_api, receiver, "tampered")
+    assert forged.headers["X-Doitong-Signature"] == signature_of(genuine.body)
+    assert forged.body != genuine.body
+    assert forged.json() == {**genuine.json(), "url": TAMPERED_URL}
+
+
+def test_unsigned_has_no_signature_header_at_all(live_api: Api, receiver: Receiver) -> None:
+    forged, genuine, _ = forged_then_genuine(live_api, receiver, "unsigned")
+    assert "X-Doitong-Signature" not in forged.headers
+    assert forged.body == genuine.body
+
+
+def test_malformed_signature_is_the_prefix_with_no_digest(
+    live_api: Api, receiver: Receiver
+) -> None:
+    forged, genuine, _ = forged_then_genuine(live_api, receiver, "malformed-signature")
+    assert forged.headers["X-Doitong-Signature"] == "sha256="
+    assert forged.body == genuine.body
+
+
+def test_extra_fields_arrive_signed_and_the_log_shows_the_payload_sent(
+    live_api: Api, receiver: Receiver
+) -> None:
+    add_fault(live_api, webhook="extra-fields")
+    job_id = create_with_hook(live_api, receiver.url)
+    live_api.advance(30)
+    (hook,) = receiver.received
+    assert hook.headers["X-Doitong-Signature"] == signature_of(hook.body)
+    payload = hook.json()
+    assert {"eventType", "livemode", "account"} <= set(payload)
+    assert payload["metadata"] == {
+        "duration": 2.0,
+        "width": 1280,
+        "height": 720,
+        "fps": 25,
+        "codec": "h264",
+    }
+    assert (payload["id"], payload["status"], payload["completedAt"]) == (
+        job_id,
+        "completed",
+        JOB_END,
+    )
+    delivery = delivery_of(live_api, job_id)
+    assert delivery["payload"] == payload
+    assert attempts(delivery) == [(JOB_END, 200, "extra-fields")]
+    job = live_api.rest_get(job_id).json()["data"]["avatar"]
+    assert "eventType" not in job  # the job itself is as it was
+
+
+def test_delay_sends_the_first_attempt_later_after_the_client_could_poll_completed(
+    live_api: Api, receiver: Receiver
+) -> None:
+    add_fault(live_api, webhook="delay", seconds=90)
+    job_id = create_with_hook(live_api, receiver.url)
+    live_api.advance(30)
+    polled = live_api.rest_get(job_id).json()["data"]["avatar"]
+    assert (polled["status"], polled["completedAt"]) == ("completed", JOB_END)
+    assert receiver.received == []
+    delivery = delivery_of(live_api, job_id)
+    assert (delivery["status"], delivery["nextAttemptAt"]) == ("pending", "2024-01-01T00:02:00Z")
+    live_api.advance(89)
+    assert receiver.received == []
+    live_api.advance(1)
+    (hook,) = receiver.received
+    assert hook.json()["completedAt"] == JOB_END  # when the job ended, not when it was sent
+    assert hook.headers["X-Doitong-Signature"] == signature_of(hook.body)
+    assert attempts(delivery_of(live_api, job_id)) == [("2024-01-01T00:02:00Z", 200, "delay")]
+
+
+def test_api_key_job_id_and_times_choose_which_deliveries_a_fault_changes(
+    live_api: Api, receiver: Receiver
+) -> None:
+    add_fault(live_api, webhook="unsigned", apiKey="test_pro_key", times=1)
+    other_key = create_with_hook(live_api, receiver.url)  # YOUR_API_KEY's: not this fault's
+    first = create_with_hook(live_api, receiver.url, key="test_pro_key")
+    second = create_with_hook(live_api, receiver.url, key="test_pro_key")
+    live_api.advance(30)
+    faulted = {job_id: delivery_of(live_api, job_id)["fault"] for job_id in (other_key, first)}
+    assert faulted == {other_key: None, first: "unsigned"}
+    assert delivery_of(live_api, second)["fault"] is None  # times=1: used up by the first
+    assert live_api.client.get("/__mock/faults").json() == {"faults": []}
+    add_fault(live_api, webhook="unsigned", jobId=second)
+    live_api.client.post(f"/__mock/webhooks/{delivery_of(live_api, second)['id']}/replay")
+    unsigned = [hook for hook in receiver.received if "X-Doitong-Signature" not in hook.headers]
+    assert [hook.json()["id"] for hook in unsigned] == [first]  # a fault meets new deliveries only
+
+
+def test_webhook_faults_are_listed_and_cleared_with_the_api_ones(live_api: Api) -> None:
+    api_fault = add_fault(live_api, status=500, times=1)
+    webhook_fault = add_fault(live_api, webhook="delay", seconds=5, jobId="abc", probability=0.5)
+    assert webhook_fault == {
+        "id": webhook_fault["id"],
+        "webhook": "delay",
+        "apiKey": None,
+        "jobId": "abc",
+        "times": None,
+        "probability": 0.5,
+        "seconds": 5,
+    }
+    listed = live_api.client.get("/__mock/faults").json()
+    assert listed == {"faults": [api_fault, webhook_fault]}
+    assert live_api.client.delete("/__mock/faults").json() == {"faults": []}
+    assert live_api.client.get("/__mock/faults").json() == {"faults": []}
+
+
+def test_a_bad_webhook_fault_is_a_400_naming_the_field(live_api: Api) -> None:
+    response = live_api.client.post("/__mock/faults", json={"webhook": "unsigned", "seconds": 5})
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["extensions"] == {"code": "BAD_REQUEST", "field": "seconds"}
+    assert live_api.client.get("/__mock/faults").json() == {"faults": []}
+
+
+def test_a_webhook_fault_leaves_the_api_plane_as_it_was(live_api: Api, receiver: Receiver) -> None:
+    def run() -> list[Any]:
+        job_id = create_with_hook(live_api, receiver.url)
+        live_api.advance(30)
+        answer = live_api.rest_get(job_id)
+        return [job_id, answer.status_code, answer.json(), delivery_of(live_api, job_id)["id"]]
+
+    plain = run()
+    live_api.reset()
+    add_fault(live_api, webhook="tampered")
+    assert run() == plain  # the same job, answer and delivery id: only what was sent differs
+    assert receiver.received[0].body != receiver.received[1].body
+
+
+def test_every_attempt_of_an_unfaulted_delivery_says_so(live_api: Api, receiver: Receiver) -> None:
+    job_id = create_with_hook(live_api, receiver.url)
+    live_api.advance(30)
+    delivery = delivery_of(live_api, job_id)
+    assert delivery["fault"] is None
+    assert attempts(delivery) == [(JOB_END, 200, None)]
+    (hook,) = receiver.received
+    assert hook.headers["X-Doitong-Signature"] == signature_of(hook.body)
+    assert json.loads(hook.body) == delivery["payload"]
+
+
+def test_the_python_client_scripts_a_webhook_fault(
+    live_server: ServerThread, live_api: Api, receiver: Receiver
+) -> None:
+    control = MockControl(live_server.url, api_key="test_pro_key")
+    try:
+        created = control.add_webhook_fault("delay", seconds=15, api_key="test_pro_key", times=2)
+        assert control.faults() == [created]
+        assert (created["webhook"], created["seconds"], created["times"]) == ("delay", 15, 2)
+        job_id = create_with_hook(live_api, receiver.url, key="test_pro_key")
+        control.advance(30)
+        assert receiver.received == []
+        control.advance(15)
+        (delivery,) = control.deliveries(job_id)
+        assert attempts(delivery) == [("2024-01-01T00:00:45Z", 200, "delay")]
+        control.clear_faults()
+        assert control.faults() == []
+    finally:
+        control.close()

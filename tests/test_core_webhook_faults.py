@@ -18,7 +18,13 @@ from mockserver.core.webhook_faults import (
     parse_any_fault,
     parse_webhook_fault,
 )
-from mockserver.core.webhooks import SIGNATURE_HEADER, Attempt, sign, verify_signature
+from mockserver.core.webhooks import (
+    SIGNATURE_HEADER,
+    Attempt,
+    RetryPolicy,
+    sign,
+    verify_signature,
+)
 
 SECRET = "whsec_your_webhook_secret"  # KEY's, in the fixtures
 
@@ -57,9 +63,9 @@ def test_every_filter_is_read_and_a_kind_shows_its_own_settings_only() -> None:
 @pytest.mark.parametrize(
     ("body", "field", "says"),
     [
-        ({"webhook": "resend"}, "webhook", "webhook must be one of"),
-        ({"webhook": None}, "webhook", "webhook must be one of"),
-        ({"webhook": ["unsigned"]}, "webhook", "webhook must be one of"),
+        ({"webhook": "resend"}, "webhook", "webhook must be one of duplicate"),
+        ({"webhook": None}, "webhook", "webhook must be one of duplicate"),
+        ({"webhook": ["unsigned"]}, "webhook", "webhook must be one of duplicate"),
         ({"webhook": "unsigned", "status": 500}, "status", "Unknown field status"),
         ({"webhook": "unsigned", "seconds": 5}, "seconds", "goes with a delay fault"),
         ({"webhook": "delay", "seconds": -1}, "seconds", "from 0 to"),
@@ -214,3 +220,47 @@ def test_a_probability_is_drawn_from_the_seed_and_repeats_with_it() -> None:
 def test_every_kind_is_known() -> None:
     for kind in KINDS:
         assert parse_webhook_fault("f", {"webhook": kind}).kind == kind
+
+
+def test_copies_are_spread_evenly_the_last_at_the_spread() -> None:
+    _, (delivery,) = opened({"webhook": "duplicate", "copies": 4, "spreadSeconds": 10})
+    assert delivery.chaos is not None
+    assert delivery.chaos.copies_at(100.0) == [102.5, 105.0, 107.5, 110.0]
+    _, (at_once,) = opened({"webhook": "duplicate", "copies": 2})
+    assert at_once.chaos is not None and at_once.chaos.copies_at(100.0) == [100.0, 100.0]
+
+
+def test_copies_never_count_against_the_attempts() -> None:
+    engine = make_engine(retry_policy=RetryPolicy(max_attempts=2))
+    engine.add_fault({"webhook": "duplicate", "copies": 3})
+    create(engine, webhookUrl=HOOK)
+    (delivery,) = advance(engine, 30)
+    now = engine.clock.now()
+    engine.record_attempt(delivery, Attempt(at=now, duration_ms=1, status=500))
+    copies = engine.run_due().copies
+    assert list(copies) == [delivery] * 3  # all due at once, after the first attempt
+    for copy in copies:
+        failed = Attempt(at=now, duration_ms=1, status=500, fault="duplicate")
+        engine.record_attempt(copy, failed)
+    assert delivery.status.value == "pending"  # one scheduled attempt of two so far
+    assert delivery.next_attempt_at == now + 10
+    assert advance(engine, 10) == [delivery]
+    engine.record_attempt(delivery, Attempt(at=now + 10, duration_ms=1, status=500))
+    assert delivery.status.value == "failed"
+    assert engine.run_due().copies == ()  # the copies follow the first attempt only
+
+
+def test_a_redelivery_is_a_delivery_of_its_own_and_changes_no_api_id() -> None:
+    plain, chaotic = make_engine(), make_engine()
+    chaotic.add_fault({"webhook": "redeliver", "afterSeconds": 5})
+    for engine in (plain, chaotic):
+        for _ in range(3):
+            create(engine, webhookUrl=HOOK)
+        advance(engine, 30)
+    first = [(d.id, d.job_id) for d in chaotic.webhooks if d.redelivery_of is None]
+    assert first == [(d.id, d.job_id) for d in plain.webhooks]
+    again = [d for d in chaotic.webhooks if d.redelivery_of is not None]
+    assert [d.redelivery_of for d in again] == [d_id for d_id, _ in first]
+    assert {d.next_attempt_at for d in again} == {chaotic.clock.now() + 5}
+    assert [d.id for d in advance(chaotic, 5)] == [d.id for d in again]
+    assert all(d.chaos is not None and d.chaos.fault_of(1, replay=False) for d in again)

@@ -244,3 +244,98 @@ def test_the_python_client_scripts_a_webhook_fault(
         assert control.faults() == []
     finally:
         control.close()
+
+
+def deliveries_of(api: Api, job_id: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = api.client.get(
+        "/__mock/webhooks", params={"jobId": job_id}
+    ).json()["deliveries"]
+    return found
+
+
+def test_duplicate_sends_the_same_request_again_at_once(live_api: Api, receiver: Receiver) -> None:
+    add_fault(live_api, webhook="duplicate", copies=2)
+    job_id = create_with_hook(live_api, receiver.url)
+    live_api.advance(30)
+    first, *copies = receiver.received
+    assert len(copies) == 2
+    for copy in copies:
+        assert copy.headers == first.headers  # the same delivery id, attempt number, signature
+        assert copy.body == first.body
+    assert first.headers["X-Doitong-Signature"] == signature_of(first.body)
+    assert first.headers["X-Doitong-Attempt"] == "1"
+    delivery = delivery_of(live_api, job_id)
+    assert (delivery["status"], delivery["fault"]) == ("delivered", "duplicate")
+    assert attempts(delivery) == [
+        (JOB_END, 200, None),
+        (JOB_END, 200, "duplicate"),
+        (JOB_END, 200, "duplicate"),
+    ]
+
+
+def test_duplicate_copies_spread_over_the_mocks_clock(live_api: Api, receiver: Receiver) -> None:
+    add_fault(live_api, webhook="duplicate", copies=2, spreadSeconds=20)
+    job_id = create_with_hook(live_api, receiver.url)
+    arrived = []
+    for seconds in (30, 9, 1, 9, 1):
+        live_api.advance(seconds)
+        arrived.append(len(receiver.received))
+    assert arrived == [1, 1, 2, 2, 3]  # at the job's end, then 10 and 20 s after it
+    assert len({hook.headers["X-Doitong-Delivery"] for hook in receiver.received}) == 1
+    assert attempts(delivery_of(live_api, job_id)) == [
+        (JOB_END, 200, None),
+        ("2024-01-01T00:00:40Z", 200, "duplicate"),
+        ("2024-01-01T00:00:50Z", 200, "duplicate"),
+    ]
+
+
+def test_a_copy_that_gets_through_is_the_delivery_and_no_retry_follows(
+    live_api: Api, receiver: Receiver
+) -> None:
+    add_fault(live_api, webhook="duplicate")
+    receiver.statuses = [500]
+    job_id = create_with_hook(live_api, receiver.url)
+    live_api.advance(3600)
+    assert len(receiver.received) == 2
+    delivery = delivery_of(live_api, job_id)
+    assert attempts(delivery) == [(JOB_END, 500, None), (JOB_END, 200, "duplicate")]
+    assert (delivery["status"], delivery["nextAttemptAt"]) == ("delivered", None)
+
+
+def test_redeliver_sends_the_event_again_later_under_a_new_delivery_id(
+    live_api: Api, receiver: Receiver
+) -> None:
+    add_fault(live_api, webhook="redeliver", afterSeconds=120)
+    job_id = create_with_hook(live_api, receiver.url)
+    live_api.advance(30)
+    (first,) = receiver.received
+    original, again = deliveries_of(live_api, job_id)
+    assert again["redeliveryOf"] == original["id"] != again["id"]
+    assert (again["status"], again["nextAttemptAt"]) == ("pending", "2024-01-01T00:02:30Z")
+    live_api.advance(119)
+    assert len(receiver.received) == 1
+    live_api.advance(1)
+    _, second = receiver.received
+    assert first.headers["X-Doitong-Delivery"] == original["id"]
+    assert second.headers["X-Doitong-Delivery"] == again["id"]
+    assert second.headers["X-Doitong-Attempt"] == "1"
+    assert second.body == first.body  # the same event, byte for byte
+    assert second.headers["X-Doitong-Signature"] == first.headers["X-Doitong-Signature"]
+    original, again = deliveries_of(live_api, job_id)
+    assert (original["fault"], "redeliveryOf" in original) == ("redeliver", False)
+    assert attempts(original) == [(JOB_END, 200, None)]
+    assert attempts(again) == [("2024-01-01T00:02:30Z", 200, "redeliver")]
+    assert again["payload"] == original["payload"]
+
+
+def test_a_redelivery_is_retried_like_any_delivery(live_api: Api, receiver: Receiver) -> None:
+    add_fault(live_api, webhook="redeliver", afterSeconds=60)
+    receiver.statuses = [200, 503]  # the first delivery gets through, the redelivery not at once
+    job_id = create_with_hook(live_api, receiver.url)
+    live_api.advance(30 + 60 + 10)
+    _, again = deliveries_of(live_api, job_id)
+    assert attempts(again) == [
+        ("2024-01-01T00:01:30Z", 503, "redeliver"),
+        ("2024-01-01T00:01:40Z", 200, None),
+    ]
+    assert [hook.headers["X-Doitong-Attempt"] for hook in receiver.received] == ["1", "1", "2"]

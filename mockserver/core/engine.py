@@ -36,8 +36,14 @@ from .scenarios import Scenario
 from .scheduler import Due, Scheduler
 from .shared_strings import SharedStrings
 from .stores import Stores, memory_stores
-from .webhook_chaos import afflict
-from .webhook_faults import WebhookFault, is_webhook_fault, parse_webhook_fault
+from .webhook_chaos import afflict, redelivered
+from .webhook_faults import (
+    DUPLICATE,
+    REDELIVER,
+    WebhookFault,
+    is_webhook_fault,
+    parse_webhook_fault,
+)
 from .webhook_policy import WebhookPolicy
 from .webhooks import Attempt, Delivery
 from .whole_numbers import whole_number
@@ -45,6 +51,7 @@ from .whole_numbers import whole_number
 JOB_DUE = "job"
 DEFAULT_MAX_JOBS = 100_000
 WEBHOOK_DUE = "webhook"
+COPY_DUE = "copy"  # a duplicate fault's copy of a delivery
 # How many due events one `run_due` runs: thousands of jobs ending at one instant are finished
 # batch by batch, so requests are served between batches instead of waiting for them all.
 DUE_BATCH = 250
@@ -52,11 +59,13 @@ DUE_BATCH = 250
 
 @dataclass(frozen=True, slots=True)
 class DueWork:
-    """What one `run_due` did: webhook attempts to make, errors met, and whether more is due."""
+    """What one `run_due` did: webhook attempts to make, errors met, and whether more is due;
+    and the copies duplicate faults send, one attempt each."""
 
     deliveries: Sequence[Delivery]
     failures: Sequence[tuple[str, Exception]]
     more: bool
+    copies: Sequence[Delivery] = ()
 
 
 NOTHING_DUE = DueWork((), (), more=False)
@@ -361,6 +370,7 @@ class Engine:
         if not events:
             return NOTHING_DUE
         to_send: list[Delivery] = []
+        copies: list[Delivery] | None = None  # made only when a duplicate fault has some
         failures: list[tuple[str, Exception]] = []
         for due in events:
             try:
@@ -368,10 +378,16 @@ class Engine:
             except Exception as error:  # a bug in the mock; the caller reports it
                 failures.append((f"running the due {due.kind} {due.ref}", error))
                 continue
-            if delivery is not None:
+            if delivery is None:
+                continue
+            if due.kind == COPY_DUE:
+                copies = [] if copies is None else copies
+                copies.append(delivery)
+            else:
                 to_send.append(delivery)
         next_at = self.scheduler.next_at()
-        return DueWork(to_send, failures, more=next_at is not None and next_at <= now)
+        more = next_at is not None and next_at <= now
+        return DueWork(to_send, failures, more, copies or ())
 
     def _run(self, due: Due) -> Delivery | None:
         """Do one due event; a webhook attempt comes back for the caller to make."""
@@ -387,6 +403,8 @@ class Engine:
             delivery = self.webhooks.get(due.ref)
             if delivery is not None and delivery.next_attempt_at == due.at:
                 return delivery
+        elif due.kind == COPY_DUE:
+            return self.webhooks.get(due.ref)  # None once the log has forgotten it
         return None
 
     def finish(self, job: Job, status: JobStatus, at: float, error: str | None = None) -> None:
@@ -419,12 +437,23 @@ class Engine:
     def apply_webhook_fault(self, delivery: Delivery, fault: WebhookFault, secret: str) -> None:
         """Make `delivery` suffer `fault` (signed with `secret`), before its first attempt."""
         afflict(delivery, fault, secret)
+        if fault.kind == REDELIVER and delivery.chaos is not None:
+            assert delivery.next_attempt_at is not None  # just opened: its first is due
+            again_at = delivery.next_attempt_at + fault.after_seconds
+            again_id = "dlv_" + self.chaos_randomness.token(16)
+            again = self.webhooks.open_redelivery(again_id, delivery, again_at)
+            again.chaos = redelivered(delivery.chaos)
+            self.scheduler.schedule(again_at, WEBHOOK_DUE, again_id)
 
     def record_attempt(self, delivery: Delivery, attempt: Attempt) -> None:
         """Log an attempt and schedule the retry it calls for, if any."""
         retry_at = self.webhooks.record(delivery, attempt)
         if retry_at is not None:
             self.scheduler.schedule(retry_at, WEBHOOK_DUE, delivery.id)
+        chaos = delivery.chaos
+        if chaos is not None and chaos.kind == DUPLICATE and _first_of_schedule(delivery, attempt):
+            for at in chaos.copies_at(attempt.at):
+                self.scheduler.schedule(at, COPY_DUE, delivery.id)
 
     def _forget_old_jobs(self) -> None:
         """Keep at most `max_jobs`: the oldest finished ones go first, processing ones stay."""
@@ -459,3 +488,8 @@ class Engine:
 
     def list_accounts(self) -> Iterable[Account]:
         return iter(self.accounts)
+
+
+def _first_of_schedule(delivery: Delivery, attempt: Attempt) -> bool:
+    """Whether `attempt`, just logged, is the delivery's first scheduled one (its copies follow)."""
+    return not attempt.extra and sum(1 for a in delivery.attempts if not a.extra) == 1

@@ -4,6 +4,8 @@ A fault changes what a receiver is sent, never the job: the job's status, its pa
 and the API's answers are what they would have been. The first attempt is the one a fault
 changes (a forgery, a delay); the retries that follow are the real delivery, so a receiver that
 refused a forgery still gets the event, as it would from a sender that delivers at least once.
+A duplicate's copies are attempts of their own on the delivery; a redelivery is a delivery of
+its own.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from .forgeries import NO_DIGEST, other_secret, tampered, with_extra_fields
 from .webhook_faults import (
     BAD_SIGNATURE,
     DELAY,
+    DUPLICATE,
     EXTRA_FIELDS,
     FORGERIES,
+    REDELIVER,
     TAMPERED,
     UNSIGNED,
     WebhookFault,
@@ -31,6 +35,7 @@ class Chaos:
     fault: WebhookFault
     signature: str | None = None  # a forgery's X-Doitong-Signature (None: the header is left out)
     body: bytes = b""  # a forgery's body
+    redelivery: bool = False  # on the delivery a redeliver fault made, not on the first one
 
     @property
     def kind(self) -> str:
@@ -42,7 +47,18 @@ class Chaos:
             return EXTRA_FIELDS  # the delivery's own body carries them, on every attempt
         if replay or number != 1:
             return None
+        if self.fault.kind == DUPLICATE:
+            return None  # the first attempt goes as it is; its copies are marked as they go
+        if self.fault.kind == REDELIVER and not self.redelivery:
+            return None
         return self.fault.kind
+
+    def copies_at(self, first_at: float) -> list[float]:
+        """When a duplicate's copies go, its first attempt made at `first_at`: spread evenly,
+        the last `spreadSeconds` after it (all at that instant when there is no spread)."""
+        fault = self.fault
+        step = fault.spread_seconds / fault.copies
+        return [first_at + step * number for number in range(1, fault.copies + 1)]
 
     def request(self, fault: str, headers: dict[str, str], body: bytes) -> bytes:
         """What an attempt changed by `fault` sends: `headers` changed in place, and the body."""
@@ -70,6 +86,11 @@ def afflict(delivery: Delivery, fault: WebhookFault, secret: str) -> None:
         delivery.chaos = Chaos(fault, signature, body)
     else:
         delivery.chaos = Chaos(fault)
+
+
+def redelivered(chaos: Chaos) -> Chaos:
+    """The fault as the redelivery it made carries it: its first attempt is the one changed."""
+    return Chaos(chaos.fault, redelivery=True)
 
 
 def _forged(kind: str, delivery: Delivery, secret: str) -> tuple[str | None, bytes]:

@@ -14,6 +14,8 @@ from typing import Any
 from .errors import MAX_FIELD_CHARS, bad_request, shown
 from .faults import Fault, parse_fault, read_number, read_probability, read_text, read_times
 
+DUPLICATE = "duplicate"
+REDELIVER = "redeliver"
 DELAY = "delay"
 BAD_SIGNATURE = "bad-signature"
 TAMPERED = "tampered"
@@ -21,6 +23,8 @@ UNSIGNED = "unsigned"
 MALFORMED_SIGNATURE = "malformed-signature"
 EXTRA_FIELDS = "extra-fields"
 KINDS = (
+    DUPLICATE,
+    REDELIVER,
     DELAY,
     BAD_SIGNATURE,
     TAMPERED,
@@ -32,8 +36,13 @@ KINDS = (
 FORGERIES = frozenset({BAD_SIGNATURE, TAMPERED, UNSIGNED, MALFORMED_SIGNATURE})
 
 # The settings each kind takes, with their defaults; no other kind takes them.
-SETTINGS: dict[str, dict[str, float]] = {DELAY: {"seconds": 60.0}}
+SETTINGS: dict[str, dict[str, float]] = {
+    DUPLICATE: {"copies": 1, "spreadSeconds": 0.0},
+    REDELIVER: {"afterSeconds": 60.0},
+    DELAY: {"seconds": 60.0},
+}
 FILTERS = ("apiKey", "jobId", "times", "probability")
+MAX_COPIES = 100
 # As long as a job may take: every instant a fault moves an attempt to stays representable.
 MAX_SECONDS = 365 * 86_400
 
@@ -48,6 +57,9 @@ class WebhookFault:
     job_id: str | None = None
     times: int | None = None  # None: until cleared
     probability: float = 1.0
+    copies: int = 1  # duplicate: how many more times the delivery is sent
+    spread_seconds: float = 0.0  # duplicate: the last copy this long after the first attempt
+    after_seconds: float = 60.0  # redeliver: when the event is sent again, under a new id
     seconds: float = 60.0  # delay: how long after the job ended the first attempt is made
 
     def matches(self, api_key: str | None, job_id: str | None) -> bool:
@@ -57,7 +69,12 @@ class WebhookFault:
 
     def settings(self) -> dict[str, Any]:
         """The kind's own settings, by their names in a fault's body."""
-        values = {"seconds": self.seconds}
+        values = {
+            "copies": self.copies,
+            "spreadSeconds": self.spread_seconds,
+            "afterSeconds": self.after_seconds,
+            "seconds": self.seconds,
+        }
         return {name: values[name] for name in SETTINGS.get(self.kind, {})}
 
     def as_json(self) -> dict[str, Any]:
@@ -112,7 +129,12 @@ def parse_webhook_fault(fault_id: str, body: Any, *, filters: bool = True) -> We
         times=read_times(body),
         probability=read_probability(body),
     )
-    if kind == DELAY:
+    if kind == DUPLICATE:
+        fault.copies = _copies(body)
+        fault.spread_seconds = _seconds(body, "spreadSeconds", settings)
+    elif kind == REDELIVER:
+        fault.after_seconds = _seconds(body, "afterSeconds", settings)
+    elif kind == DELAY:
         fault.seconds = _seconds(body, "seconds", settings)
     return fault
 
@@ -126,6 +148,15 @@ def _unknown(name: str, kind: str, settings: dict[str, float], filters: bool) ->
         return f"{shown_name} goes with a {owners[0]} fault, not with {kind}"
     takes = ", ".join(["webhook", *settings, *(FILTERS if filters else ())])
     return f"Unknown field {shown_name} for a {kind} webhook fault; it takes {takes}"
+
+
+def _copies(body: dict[str, Any]) -> int:
+    copies = body.get("copies", 1)
+    if type(copies) is not int or not 1 <= copies <= MAX_COPIES:
+        raise bad_request(
+            f"copies must be a whole number from 1 to {MAX_COPIES}, got {shown(copies)}", "copies"
+        )
+    return copies
 
 
 def _seconds(body: dict[str, Any], name: str, settings: dict[str, float]) -> float:

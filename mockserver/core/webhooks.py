@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .catalog import Avatar
 from .clock import iso
 from .jobs import PROVIDER, Job, JobStatus
+from .webhook_faults import DUPLICATE
 
 if TYPE_CHECKING:
     from .webhook_chaos import Chaos
@@ -165,6 +166,12 @@ class Attempt:
     def succeeded(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
 
+    @property
+    def extra(self) -> bool:
+        """Sent besides the schedule (a replay, a duplicate's copy): it never counts as one of
+        the delivery's attempts, and moves no retry."""
+        return self.replay or self.fault == DUPLICATE
+
     def as_json(self) -> dict[str, Any]:
         result: dict[str, Any] = {"at": iso(self.at), "durationMs": round(self.duration_ms, 3)}
         if self.status is not None:
@@ -193,6 +200,7 @@ class Delivery:
     # Sent once on request (`POST /__mock/webhooks/send`): its one attempt gets no retries.
     one_off: bool = False
     chaos: Chaos | None = None  # the webhook fault it was given, if any: nearly always none
+    redelivery_of: str | None = None  # the delivery a `redeliver` fault sent again as this one
 
     def headers(self, attempt_number: int) -> dict[str, str]:
         return {
@@ -215,6 +223,7 @@ class Delivery:
             "payload": json.loads(self.body),
             "fault": None if self.chaos is None else self.chaos.kind,
             **({"oneOff": True} if self.one_off else {}),
+            **({"redeliveryOf": self.redelivery_of} if self.redelivery_of else {}),
         }
 
 
@@ -306,6 +315,22 @@ class DeliveryLog:
         )
         return self._add(delivery)
 
+    def open_redelivery(self, delivery_id: str, original: Delivery, at: float) -> Delivery:
+        """The event `original` carries, sent again as a delivery of its own, first due at `at`:
+        the same bytes and signature under a new id, as a sender that redelivers would."""
+        delivery = Delivery(
+            id=delivery_id,
+            job_id=original.job_id,
+            api_key=original.api_key,
+            url=original.url,
+            body=original.body,
+            signature=original.signature,
+            next_attempt_at=at,
+            one_off=original.one_off,
+            redelivery_of=original.id,
+        )
+        return self._add(delivery)
+
     def _add(self, delivery: Delivery) -> Delivery:
         self._make_room()
         self._deliveries[delivery.id] = delivery
@@ -317,7 +342,7 @@ class DeliveryLog:
         delivery.attempts.append(attempt)
         if self._deliveries.get(delivery.id) is not delivery:
             return None  # given up or forgotten while this attempt was out: nothing more to do
-        if attempt.replay:  # an extra attempt: it never counts, and moves no retry
+        if attempt.extra:  # it never counts, and moves no retry...
             if attempt.succeeded:  # ...but once delivered, no retry is owed any more
                 self._finish(delivery, DeliveryStatus.DELIVERED)
                 delivery.next_attempt_at = None
@@ -326,7 +351,7 @@ class DeliveryLog:
             self._finish(delivery, DeliveryStatus.DELIVERED)
             delivery.next_attempt_at = None
             return None
-        scheduled = sum(1 for a in delivery.attempts if not a.replay)
+        scheduled = sum(1 for a in delivery.attempts if not a.extra)
         if delivery.one_off or scheduled >= self.policy.max_attempts:
             self._finish(delivery, DeliveryStatus.FAILED)
             delivery.next_attempt_at = None

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import socket
 import traceback
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any
 
 from ..core.catalog import load_fixtures
@@ -23,6 +23,7 @@ from ..core.jobs import Job
 from ..core.randomness import Randomness
 from ..core.scenarios import Scenario, load_scenario
 from ..core.stores import memory_stores
+from ..core.webhook_faults import DUPLICATE
 from ..core.webhook_policy import WebhookPolicy
 from ..core.webhooks import Delivery, RetryPolicy, payload_with
 from .config import MockConfig
@@ -95,6 +96,8 @@ class MockRuntime:
             self.report_bug(where, error)
         for delivery in work.deliveries:
             self._spawn(self._deliver(delivery))
+        if work.copies:  # duplicate faults' copies, one after another, in the order they fell due
+            self._spawn(self._send_copies(work.copies))
         if not work.more:  # once a backlog is done, not once a batch: one line per burst
             self._tell_given_up()
         return work.more
@@ -133,13 +136,22 @@ class MockRuntime:
 
     async def _deliver(self, delivery: Delivery) -> None:
         try:
-            number = sum(1 for attempt in delivery.attempts if not attempt.replay) + 1
+            number = sum(1 for attempt in delivery.attempts if not attempt.extra) + 1
             chaos = delivery.chaos
             fault = None if chaos is None else chaos.fault_of(number, replay=False)
             attempt = await self.sender.attempt(delivery, number, fault=fault)
             self.engine.record_attempt(delivery, attempt)
         except Exception as error:  # a bug in the mock: the task has no one else to tell
             self.report_bug(f"webhook delivery {delivery.id}", error)
+
+    async def _send_copies(self, copies: Sequence[Delivery]) -> None:
+        """Send each delivery again, exactly as its first attempt went: same id, headers, bytes."""
+        for delivery in copies:
+            try:
+                attempt = await self.sender.attempt(delivery, 1, fault=DUPLICATE)
+                self.engine.record_attempt(delivery, attempt)
+            except Exception as error:  # a bug in the mock: the task has no one else to tell
+                self.report_bug(f"webhook copy of {delivery.id}", error)
 
     async def replay(self, delivery: Delivery) -> None:
         """Send a delivery once more, now; returns after the attempt is logged."""

@@ -264,3 +264,30 @@ def test_a_redelivery_is_a_delivery_of_its_own_and_changes_no_api_id() -> None:
     assert {d.next_attempt_at for d in again} == {chaotic.clock.now() + 5}
     assert [d.id for d in advance(chaotic, 5)] == [d.id for d in again]
     assert all(d.chaos is not None and d.chaos.fault_of(1, replay=False) for d in again)
+
+
+def test_reordered_deliveries_come_back_to_be_sent_in_turn_last_first_per_key() -> None:
+    engine = make_engine()
+    engine.add_fault({"webhook": "reorder", "apiKey": KEY})
+    engine.add_fault({"webhook": "reorder", "apiKey": UNLIMITED})
+    mine = [create(engine, webhookUrl=HOOK).id for _ in range(3)]
+    theirs = [create(engine, UNLIMITED, webhookUrl=HOOK).id for _ in range(2)]
+    engine.clock.advance(30)
+    assert engine.run_due().deliveries == []  # the jobs end; their deliveries fall due next
+    work = engine.run_due()
+    assert work.deliveries == []
+    assert [[d.job_id for d in in_turn] for in_turn in work.in_turn] == [mine[::-1], theirs[::-1]]
+    retried = work.in_turn[0][0]
+    engine.record_attempt(retried, Attempt(at=engine.clock.now(), duration_ms=1, status=500))
+    assert advance(engine, 10) == [retried]  # a retry goes as it falls due
+
+
+def test_nothing_scripted_leaves_every_due_delivery_in_the_plain_list() -> None:
+    engine = make_engine()
+    for _ in range(3):
+        create(engine, webhookUrl=HOOK)
+    engine.clock.advance(30)
+    engine.run_due()
+    work = engine.run_due()
+    assert len(work.deliveries) == 3
+    assert (work.copies, work.in_turn) == ((), ())

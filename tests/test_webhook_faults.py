@@ -8,10 +8,11 @@ import hmac
 import json
 from typing import Any
 
+import httpx
 import pytest
 from receiver import Receiver, receiving
 
-from mockserver import ServerThread
+from mockserver import ClockMode, MockConfig, ServerThread, create_app
 from mockserver.control import MockControl
 from mockserver.core.forgeries import TAMPERED_URL, other_secret
 
@@ -339,3 +340,56 @@ def test_a_redelivery_is_retried_like_any_delivery(live_api: Api, receiver: Rece
         ("2024-01-01T00:01:40Z", 200, None),
     ]
     assert [hook.headers["X-Doitong-Attempt"] for hook in receiver.received] == ["1", "1", "2"]
+
+
+def test_reorder_sends_a_keys_deliveries_that_fall_due_together_last_first(
+    live_api: Api, receiver: Receiver
+) -> None:
+    add_fault(live_api, webhook="reorder", apiKey="YOUR_API_KEY")
+    jobs = [create_with_hook(live_api, receiver.url) for _ in range(4)]  # all end together
+    other_key = create_with_hook(live_api, receiver.url, key="test_pro_key")
+    live_api.advance(30)
+    arrived = [hook.json()["id"] for hook in receiver.received]
+    assert sorted(arrived) == sorted([*jobs, other_key])
+    assert [job_id for job_id in arrived if job_id != other_key] == jobs[::-1]
+    for job_id in jobs:
+        delivery = delivery_of(live_api, job_id)
+        assert delivery["fault"] == "reorder"
+        assert attempts(delivery) == [(JOB_END, 200, "reorder")]
+    assert attempts(delivery_of(live_api, other_key)) == [(JOB_END, 200, None)]
+
+
+def test_reorder_leaves_deliveries_that_fall_due_apart_in_their_order(
+    live_api: Api, receiver: Receiver
+) -> None:
+    add_fault(live_api, webhook="reorder")
+    first = create_with_hook(live_api, receiver.url)
+    live_api.advance(1)
+    second = create_with_hook(live_api, receiver.url)
+    live_api.advance(30)
+    assert [hook.json()["id"] for hook in receiver.received] == [first, second]
+    assert [delivery_of(live_api, job_id)["attempts"][0]["at"] for job_id in (first, second)] == [
+        JOB_END,
+        "2024-01-01T00:00:31Z",
+    ]
+
+
+def test_a_hanging_receiver_under_webhook_faults_stalls_no_api_request(receiver: Receiver) -> None:
+    """Real clock, jobs done at once: while reordered deliveries wait on a receiver that holds
+    the first one open, and a duplicate's copies wait behind it, the API answers."""
+    config = MockConfig(clock=ClockMode.REAL, job_seconds=0, seed=1)
+    receiver.hold = True
+    with (
+        ServerThread(create_app(config)) as server,
+        httpx.Client(base_url=server.url, timeout=5) as http,
+    ):
+        api = Api(http)
+        add_fault(api, webhook="reorder", times=2)
+        add_fault(api, webhook="duplicate", copies=3)
+        jobs = [create_with_hook(api, receiver.url) for _ in range(3)]
+        assert receiver.got_request.wait(10), "no webhook was sent"
+        for _ in range(5):
+            assert api.rest_get(jobs[0]).json()["data"]["avatar"]["status"] == "completed"
+            assert api.rest_create().status_code == 200
+        assert http.get("/__mock/faults").json()["faults"][0]["webhook"] == "duplicate"
+        receiver.release()

@@ -36,7 +36,7 @@ from .scenarios import Scenario
 from .scheduler import Due, Scheduler
 from .shared_strings import SharedStrings
 from .stores import Stores, memory_stores
-from .webhook_chaos import afflict, redelivered
+from .webhook_chaos import afflict, in_reverse_by_key, redelivered, reorders
 from .webhook_faults import (
     DUPLICATE,
     REDELIVER,
@@ -60,12 +60,14 @@ DUE_BATCH = 250
 @dataclass(frozen=True, slots=True)
 class DueWork:
     """What one `run_due` did: webhook attempts to make, errors met, and whether more is due;
-    and the copies duplicate faults send, one attempt each."""
+    the copies duplicate faults send, one attempt each; and the deliveries reorder faults send
+    out of turn, each sequence one after another."""
 
     deliveries: Sequence[Delivery]
     failures: Sequence[tuple[str, Exception]]
     more: bool
     copies: Sequence[Delivery] = ()
+    in_turn: Sequence[Sequence[Delivery]] = ()
 
 
 NOTHING_DUE = DueWork((), (), more=False)
@@ -370,7 +372,9 @@ class Engine:
         if not events:
             return NOTHING_DUE
         to_send: list[Delivery] = []
-        copies: list[Delivery] | None = None  # made only when a duplicate fault has some
+        # Made only when a fault has something for them.
+        copies: list[Delivery] | None = None
+        reordered: list[Delivery] | None = None
         failures: list[tuple[str, Exception]] = []
         for due in events:
             try:
@@ -383,11 +387,15 @@ class Engine:
             if due.kind == COPY_DUE:
                 copies = [] if copies is None else copies
                 copies.append(delivery)
+            elif delivery.chaos is not None and reorders(delivery):
+                reordered = [] if reordered is None else reordered
+                reordered.append(delivery)
             else:
                 to_send.append(delivery)
         next_at = self.scheduler.next_at()
         more = next_at is not None and next_at <= now
-        return DueWork(to_send, failures, more, copies or ())
+        in_turn = in_reverse_by_key(reordered) if reordered else ()
+        return DueWork(to_send, failures, more, copies or (), in_turn)
 
     def _run(self, due: Due) -> Delivery | None:
         """Do one due event; a webhook attempt comes back for the caller to make."""

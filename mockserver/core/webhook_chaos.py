@@ -5,12 +5,13 @@ and the API's answers are what they would have been. The first attempt is the on
 changes (a forgery, a delay); the retries that follow are the real delivery, so a receiver that
 refused a forgery still gets the event, as it would from a sender that delivers at least once.
 A duplicate's copies are attempts of their own on the delivery; a redelivery is a delivery of
-its own.
+its own; reordered deliveries go one after another, the last to fall due first.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .forgeries import NO_DIGEST, other_secret, tampered, with_extra_fields
@@ -21,6 +22,7 @@ from .webhook_faults import (
     EXTRA_FIELDS,
     FORGERIES,
     REDELIVER,
+    REORDER,
     TAMPERED,
     UNSIGNED,
     WebhookFault,
@@ -86,6 +88,27 @@ def afflict(delivery: Delivery, fault: WebhookFault, secret: str) -> None:
         delivery.chaos = Chaos(fault, signature, body)
     else:
         delivery.chaos = Chaos(fault)
+
+
+def reorders(delivery: Delivery) -> bool:
+    """Whether `delivery`, falling due now, is one a reorder fault sends out of turn: its first
+    scheduled attempt is (the retries of a reordered delivery go as they fall due)."""
+    chaos = delivery.chaos
+    return (
+        chaos is not None
+        and chaos.kind == REORDER
+        and all(attempt.extra for attempt in delivery.attempts)
+    )
+
+
+def in_reverse_by_key(deliveries: Sequence[Delivery]) -> list[list[Delivery]]:
+    """Deliveries that fell due together, by API key (keys in the order they first came), each
+    key's in reverse order: every list is sent one after another, so the reverse is what
+    arrives."""
+    by_key: dict[str, list[Delivery]] = {}
+    for delivery in deliveries:
+        by_key.setdefault(delivery.api_key, []).append(delivery)
+    return [group[::-1] for group in by_key.values()]
 
 
 def redelivered(chaos: Chaos) -> Chaos:

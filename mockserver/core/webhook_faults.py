@@ -17,6 +17,7 @@ from .faults import Fault, parse_fault, read_number, read_probability, read_text
 DUPLICATE = "duplicate"
 REDELIVER = "redeliver"
 DELAY = "delay"
+REORDER = "reorder"
 BAD_SIGNATURE = "bad-signature"
 TAMPERED = "tampered"
 UNSIGNED = "unsigned"
@@ -26,6 +27,7 @@ KINDS = (
     DUPLICATE,
     REDELIVER,
     DELAY,
+    REORDER,
     BAD_SIGNATURE,
     TAMPERED,
     UNSIGNED,

@@ -98,6 +98,8 @@ class MockRuntime:
             self._spawn(self._deliver(delivery))
         if work.copies:  # duplicate faults' copies, one after another, in the order they fell due
             self._spawn(self._send_copies(work.copies))
+        for in_turn in work.in_turn:  # reorder faults' deliveries, one after another
+            self._spawn(self._deliver_in_turn(in_turn))
         if not work.more:  # once a backlog is done, not once a batch: one line per burst
             self._tell_given_up()
         return work.more
@@ -143,6 +145,11 @@ class MockRuntime:
             self.engine.record_attempt(delivery, attempt)
         except Exception as error:  # a bug in the mock: the task has no one else to tell
             self.report_bug(f"webhook delivery {delivery.id}", error)
+
+    async def _deliver_in_turn(self, deliveries: Sequence[Delivery]) -> None:
+        """Attempt each delivery once the one before has its answer, so they arrive in order."""
+        for delivery in deliveries:
+            await self._deliver(delivery)
 
     async def _send_copies(self, copies: Sequence[Delivery]) -> None:
         """Send each delivery again, exactly as its first attempt went: same id, headers, bytes."""

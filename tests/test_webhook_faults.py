@@ -393,3 +393,91 @@ def test_a_hanging_receiver_under_webhook_faults_stalls_no_api_request(receiver:
             assert api.rest_create().status_code == 200
         assert http.get("/__mock/faults").json()["faults"][0]["webhook"] == "duplicate"
         receiver.release()
+
+
+# -- POST /__mock/webhooks/send with a fault: the same kinds, for one delivery now -----------
+
+
+def send(api: Api, **body: Any) -> dict[str, Any]:
+    response = api.client.post("/__mock/webhooks/send", json=body)
+    assert response.status_code == 200, response.text
+    delivery: dict[str, Any] = response.json()
+    return delivery
+
+
+@pytest.mark.parametrize(
+    ("kind", "signature"),
+    [
+        ("bad-signature", lambda body: signature_of(body, other_secret(SECRET))),
+        ("unsigned", lambda body: None),
+        ("malformed-signature", lambda body: "sha256="),
+    ],
+)
+def test_a_send_may_be_forged_and_is_then_never_retried(
+    live_api: Api, receiver: Receiver, kind: str, signature: Any
+) -> None:
+    receiver.statuses = [401]
+    delivery = send(live_api, url=receiver.url, status="completed", fault=kind)
+    (hook,) = receiver.received
+    assert hook.headers.get("X-Doitong-Signature") == signature(hook.body)
+    assert hook.json() == delivery["payload"]
+    assert (delivery["status"], delivery["fault"], delivery["oneOff"]) == ("failed", kind, True)
+    assert attempts(delivery) == [("2024-01-01T00:00:00Z", 401, kind)]
+    live_api.advance(3600)
+    assert len(receiver.received) == 1
+
+
+def test_a_tampered_send_carries_the_signature_of_the_payload_logged(
+    live_api: Api, receiver: Receiver
+) -> None:
+    delivery = send(live_api, url=receiver.url, status="failed", fault={"webhook": "tampered"})
+    (hook,) = receiver.received
+    logged = json.dumps(delivery["payload"], separators=(",", ":")).encode()
+    assert hook.headers["X-Doitong-Signature"] == signature_of(logged)
+    assert hook.json() == {**delivery["payload"], "url": TAMPERED_URL}
+
+
+def test_a_send_with_duplicate_answers_with_its_copies_made_at_once(
+    live_api: Api, receiver: Receiver
+) -> None:
+    delivery = send(
+        live_api, url=receiver.url, status="completed", fault={"webhook": "duplicate", "copies": 2}
+    )
+    assert len(receiver.received) == 3
+    assert len({(hook.body, tuple(hook.headers.items())) for hook in receiver.received}) == 1
+    assert [a["fault"] for a in delivery["attempts"]] == [None, "duplicate", "duplicate"]
+
+
+def test_a_send_with_extra_fields_and_one_with_redeliver(live_api: Api, receiver: Receiver) -> None:
+    extra = send(live_api, url=receiver.url, status="completed", fault="extra-fields")
+    assert receiver.received[0].json() == extra["payload"]
+    assert extra["payload"]["eventType"] == "avatar.completed"
+    assert receiver.received[0].headers["X-Doitong-Signature"] == signature_of(
+        receiver.received[0].body
+    )
+    first = send(
+        live_api,
+        url=receiver.url,
+        status="failed",
+        fault={"webhook": "redeliver", "afterSeconds": 5},
+    )
+    live_api.advance(5)
+    again = receiver.received[2]
+    assert again.body == receiver.received[1].body
+    assert again.headers["X-Doitong-Delivery"] != first["id"]
+    listed = live_api.client.get("/__mock/webhooks").json()["deliveries"]
+    assert listed[-1]["redeliveryOf"] == first["id"]
+    assert listed[-1]["oneOff"] is True  # a send's redelivery is never retried either
+    assert attempts(listed[-1]) == [("2024-01-01T00:00:05Z", 200, "redeliver")]
+
+
+def test_the_python_client_sends_with_a_fault(
+    live_server: ServerThread, live_api: Api, receiver: Receiver
+) -> None:
+    control = MockControl(live_server.url)
+    try:
+        delivery = control.send_webhook(receiver.url, status="completed", fault="unsigned")
+    finally:
+        control.close()
+    assert delivery["attempts"][0]["fault"] == "unsigned"
+    assert "X-Doitong-Signature" not in receiver.received[0].headers

@@ -201,7 +201,21 @@ BAD_FIELDS = [
     ({"url": "{hook}", "jobId": "{job}", "apiKey": "test_pro_key"}, "apiKey", "made-up event"),
     ({"url": "{hook}", "status": "completed", "apiKey": "nobody"}, "apiKey", "no account"),
     ({"url": "{hook}", "status": "completed", "payload": [1]}, "payload", "JSON object"),
-    ({"url": "{hook}", "status": "completed", "fault": "duplicate"}, "fault", "not available"),
+    ({"url": "{hook}", "status": "completed", "fault": "resend"}, "fault", "must be one of"),
+    ({"url": "{hook}", "status": "completed", "fault": 7}, "fault", "a webhook fault's kind"),
+    ({"url": "{hook}", "status": "completed", "fault": {"copies": 2}}, "fault", "kind"),
+    ({"url": "{hook}", "status": "completed", "fault": "delay"}, "fault", "a send goes now"),
+    ({"url": "{hook}", "status": "completed", "fault": "reorder"}, "fault", "nothing to reorder"),
+    (
+        {"url": "{hook}", "status": "completed", "fault": {"webhook": "duplicate", "copies": 0}},
+        "fault.copies",
+        "fault: copies must be",
+    ),
+    (
+        {"url": "{hook}", "status": "completed", "fault": {"webhook": "unsigned", "times": 1}},
+        "fault.times",
+        "for this one delivery",
+    ),
     ({"url": "{hook}", "status": "completed", "jobid": "x"}, "jobid", "Unknown field"),
 ]
 

@@ -252,11 +252,16 @@ class MockControl:
         status: str | None = None,
         payload: dict[str, Any] | None = None,
         api_key: str | None = None,
+        fault: str | dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Send one signed delivery to `url` now and return it, its one attempt logged: the
         outcome of finished job `job_id`, or a made-up `status` (`completed` or `failed`) of
-        `api_key`'s account (this client's key unless told), with `payload` laid over it."""
+        `api_key`'s account (this client's key unless told), with `payload` laid over it;
+        `fault` is a webhook fault's kind (`"unsigned"`) or body (`{"webhook": "duplicate",
+        "copies": 2}`) for this one delivery."""
         body: dict[str, Any] = {"url": url}
+        if fault is not None:
+            body["fault"] = fault
         if job_id is not None:
             body["jobId"] = job_id
         if status is not None:

@@ -28,7 +28,7 @@ WHAT_EACH_DOES = {
     ("DELETE", "/__mock/faults"): "clear every fault",
     ("GET", "/__mock/requests"): "the journal of API requests; ?operation=, ?apiKey=, ?status=",
     ("GET", "/__mock/webhooks"): "webhook deliveries; ?jobId=, ?status=",
-    ("POST", "/__mock/webhooks/send"): "send one signed delivery now {url, jobId | status}",
+    ("POST", "/__mock/webhooks/send"): "send one signed delivery now {url, jobId | status, fault?}",
     ("GET", "/__mock/webhooks/{delivery_id}"): "one delivery",
     ("POST", "/__mock/webhooks/{delivery_id}/replay"): "send a delivery again now",
     ("GET", "/__mock/scenarios"): "the bundled scenarios and the active one",

@@ -266,11 +266,12 @@ class AdminEndpoints:
         return json_response(delivery.as_json())
 
     async def send_webhook(self, request: Request) -> Response:
-        """One signed delivery now, of an existing job's outcome or a made-up one; answers with
-        it after its one attempt is logged; a one-off is never retried."""
+        """One signed delivery now, of an existing job's outcome or a made-up one, with a webhook
+        fault if asked; answers with it after its one attempt (and a duplicate's copies due at
+        once) is logged; a one-off is never retried."""
         base_url = str(request.base_url).rstrip("/")
         send = read_send(await self._body(request), self.runtime.engine, base_url)
-        delivery = await self.runtime.send(send.job, send.url, send.over, send.secret)
+        delivery = await self.runtime.send(send.job, send.url, send.over, send.secret, send.fault)
         return json_response(delivery.as_json())
 
     async def openapi(self, request: Request) -> Response:

@@ -2,8 +2,9 @@
 
 `{url, jobId? | status?, apiKey?, payload?, fault?}`: the outcome of an existing job, signed with
 its account's secret, or a made-up `completed` or `failed` one, signed with `apiKey`'s; `payload`
-laid over the documented payload. The URL is put to the webhook policy that every delivery
-meets, so this route cannot aim the mock at its own control plane either.
+laid over the documented payload; `fault` a webhook fault's kind, or `{webhook, ...settings}`,
+for this one delivery. The URL is put to the webhook policy that every delivery meets, so this
+route cannot aim the mock at its own control plane either.
 """
 
 from __future__ import annotations
@@ -14,22 +15,31 @@ from typing import Any
 from ..core.engine import Engine
 from ..core.errors import ApiError, bad_request, shown
 from ..core.jobs import Job, JobStatus
+from ..core.webhook_faults import DELAY, REORDER, WebhookFault, parse_webhook_fault
 from ..core.webhook_policy import parse_webhook_url
 from ..core.webhooks import made_up_job
 
 FIELDS = ("url", "jobId", "status", "apiKey", "payload", "fault")
 MADE_UP_STATUSES = (JobStatus.COMPLETED.value, JobStatus.FAILED.value)
 DEFAULT_API_KEY = "YOUR_API_KEY"
+# Kinds that make no sense for one delivery sent now, and what to do instead.
+NOT_FOR_A_SEND = {
+    DELAY: "a send goes now; script a delay with POST /__mock/faults for a job's delivery",
+    REORDER: "a send is one delivery, with nothing to reorder it among; script reorder with "
+    "POST /__mock/faults for deliveries that fall due together",
+}
 
 
 @dataclass(frozen=True)
 class WebhookSend:
-    """What one send sends: whose outcome, where, what is laid over its payload, signed how."""
+    """What one send sends: whose outcome, where, what is laid over its payload, signed how,
+    and the webhook fault it suffers, if any."""
 
     job: Job
     url: str
     over: dict[str, Any]
     secret: str
+    fault: WebhookFault | None = None
 
 
 def read_send(body: Any, engine: Engine, base_url: str) -> WebhookSend:
@@ -39,8 +49,7 @@ def read_send(body: Any, engine: Engine, base_url: str) -> WebhookSend:
     unknown = sorted(set(body) - set(FIELDS))
     if unknown:
         raise bad_request(f"Unknown field {shown(unknown[0])}; known: {list(FIELDS)}", unknown[0])
-    if body.get("fault") is not None:  # refused rather than ignored: a test would pass unfaulted
-        raise bad_request("fault: webhook faults are not available yet", "fault")
+    fault = _fault(body.get("fault"))
     url = _url(body.get("url"), engine)
     over = body.get("payload")
     if over is None:  # null is not given, as everywhere in the mock
@@ -51,7 +60,30 @@ def read_send(body: Any, engine: Engine, base_url: str) -> WebhookSend:
         job, secret = _existing(body, engine)
     else:
         job, secret = _made_up(body, engine, base_url)
-    return WebhookSend(job, url, over, secret)
+    return WebhookSend(job, url, over, secret, fault)
+
+
+def _fault(raw: Any) -> WebhookFault | None:
+    """`fault`: a kind (`"unsigned"`), or a webhook fault's body without its filters."""
+    if raw is None:
+        return None
+    body = {"webhook": raw} if isinstance(raw, str) else raw
+    if not isinstance(body, dict) or "webhook" not in body:
+        raise bad_request(
+            f"fault must be a webhook fault's kind, or an object with its webhook kind and "
+            f"settings, got {shown(raw)}",
+            "fault",
+        )
+    try:
+        fault = parse_webhook_fault("send", body, filters=False)
+    except ApiError as error:  # the fault's own check, its field named inside `fault`
+        field = error.extensions.get("field")
+        named = "fault" if field in (None, "webhook") or isinstance(raw, str) else f"fault.{field}"
+        raise bad_request(f"fault: {error.message}", named) from None
+    refused = NOT_FOR_A_SEND.get(fault.kind)
+    if refused is not None:
+        raise bad_request(f"fault: {fault.kind}: {refused}", "fault")
+    return fault
 
 
 def _url(url: Any, engine: Engine) -> str:

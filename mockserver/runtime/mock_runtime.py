@@ -23,7 +23,7 @@ from ..core.jobs import Job
 from ..core.randomness import Randomness
 from ..core.scenarios import Scenario, load_scenario
 from ..core.stores import memory_stores
-from ..core.webhook_faults import DUPLICATE
+from ..core.webhook_faults import DUPLICATE, WebhookFault
 from ..core.webhook_policy import WebhookPolicy
 from ..core.webhooks import Delivery, RetryPolicy, payload_with
 from .config import MockConfig
@@ -168,17 +168,31 @@ class MockRuntime:
         attempt = await self.sender.attempt(delivery, number, replay=True, fault=fault)
         self.engine.record_attempt(delivery, attempt)
 
-    async def send(self, job: Job, url: str, over: Mapping[str, Any], secret: str) -> Delivery:
+    async def send(
+        self,
+        job: Job,
+        url: str,
+        over: Mapping[str, Any],
+        secret: str,
+        fault: WebhookFault | None = None,
+    ) -> Delivery:
         """One delivery of `job`'s outcome to `url` now, `over` laid on its payload, signed with
-        `secret`; returns it after its one attempt is logged. It is never retried, and it is in
-        the delivery log like any other."""
+        `secret`, suffering `fault` if given; returns it after its one attempt is logged (and
+        a duplicate's copies due at once). It is never retried, and it is in the delivery log
+        like any other."""
         delivery_id = "dlv_" + self.engine.randomness.token(16)
         document = payload_with(job, over)
         delivery = self.engine.webhooks.open_one_off(
             delivery_id, job, url=url, document=document, secret=secret, at=self.clock.now()
         )
-        attempt = await self.sender.attempt(delivery, 1)
+        if fault is not None:
+            self.engine.apply_webhook_fault(delivery, fault, secret)
+        chaos = delivery.chaos
+        changed = None if chaos is None else chaos.fault_of(1, replay=False)
+        attempt = await self.sender.attempt(delivery, 1, fault=changed)
         self.engine.record_attempt(delivery, attempt)
+        if fault is not None:
+            await self.advance(0)  # what the fault made due now: a duplicate's copies at once
         return delivery
 
     def report_bug(self, where: str, error: BaseException) -> None:

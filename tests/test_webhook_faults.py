@@ -14,6 +14,7 @@ from receiver import Receiver, receiving
 
 from mockserver import ClockMode, MockConfig, ServerThread, create_app
 from mockserver.control import MockControl
+from mockserver.control.client import ControlError
 from mockserver.core.forgeries import TAMPERED_URL, other_secret
 
 from conftest import Api, rest_body
@@ -481,3 +482,16 @@ def test_the_python_client_sends_with_a_fault(
         control.close()
     assert delivery["attempts"][0]["fault"] == "unsigned"
     assert "X-Doitong-Signature" not in receiver.received[0].headers
+
+
+def test_the_python_client_names_every_setting(live_server: ServerThread, live_api: Api) -> None:
+    control = MockControl(live_server.url)
+    try:
+        duplicate = control.add_webhook_fault("duplicate", copies=3, spread_seconds=6)
+        redeliver = control.add_webhook_fault("redeliver", after_seconds=9, probability=0.5)
+        with pytest.raises(ControlError, match="copies goes with a duplicate fault"):
+            control.add_webhook_fault("reorder", copies=2)
+    finally:
+        control.close()
+    assert (duplicate["copies"], duplicate["spreadSeconds"]) == (3, 6)
+    assert (redeliver["afterSeconds"], redeliver["probability"]) == (9, 0.5)

@@ -191,18 +191,26 @@ class MockControl:
         job_id: str | None = None,
         times: int | None = None,
         probability: float | None = None,
+        copies: int | None = None,
+        spread_seconds: float | None = None,
+        after_seconds: float | None = None,
         seconds: float | None = None,
     ) -> dict[str, Any]:
-        """Script a webhook fault: `kind` (`delay`, `bad-signature`, `tampered`, `unsigned`,
-        `malformed-signature`, `extra-fields`) for the deliveries of `api_key`'s jobs, or of
-        job `job_id`, the next `times` of them, each with `probability`; `seconds` is a
-        delay's. What is left out is not sent, so the mock's defaults apply."""
+        """Script a webhook fault `kind` (`duplicate`, `redeliver`, `delay`, `reorder`,
+        `bad-signature`, `tampered`, `unsigned`, `malformed-signature`, `extra-fields`) for the
+        deliveries of `api_key`'s jobs, or of job `job_id`, the next `times` of them, each with
+        `probability`. A duplicate's `copies` and `spread_seconds`, a redelivery's
+        `after_seconds` and a delay's `seconds` are its settings; what is left out is not sent,
+        so the mock's defaults apply."""
         fault: dict[str, Any] = {"webhook": kind}
         for name, value in (
             ("apiKey", api_key),
             ("jobId", job_id),
             ("times", times),
             ("probability", probability),
+            ("copies", copies),
+            ("spreadSeconds", spread_seconds),
+            ("afterSeconds", after_seconds),
             ("seconds", seconds),
         ):
             if value is not None:

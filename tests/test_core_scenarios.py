@@ -19,7 +19,14 @@ from mockserver.core.scenarios import (
     parse_scenario,
 )
 
-SHIPPED = ["failing-jobs", "flaky", "out-of-credits", "rate-limited-free", "slow"]
+SHIPPED = [
+    "failing-jobs",
+    "flaky",
+    "out-of-credits",
+    "rate-limited-free",
+    "slow",
+    "unreliable-webhooks",
+]
 
 
 def refusal(raw: Any) -> str:

@@ -18,7 +18,14 @@ from mockserver.core.catalog import default_fixtures_dir
 from conftest import Api, rest_body, virtual_config
 from serve_process import EXECUTABLE, ServeProcess
 
-SHIPPED = ["failing-jobs", "flaky", "out-of-credits", "rate-limited-free", "slow"]
+SHIPPED = [
+    "failing-jobs",
+    "flaky",
+    "out-of-credits",
+    "rate-limited-free",
+    "slow",
+    "unreliable-webhooks",
+]
 
 
 def test_the_shipped_scenarios_are_listed(api: Api) -> None:

@@ -1,18 +1,20 @@
-"""Webhook faults in scenario files: a run repeats exactly with the same `--seed`."""
+"""Webhook faults in scenario files: a run repeats exactly with the same `--seed`, and the shipped
+`unreliable-webhooks` delivers every event at least once, some of them more than once."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import httpx
 from receiver import Receiver
 
-from mockserver import verify_signature
+from mockserver import ServerThread, create_app, verify_signature
 from mockserver.core.forgeries import other_secret
 
-from conftest import Api, rest_body
+from conftest import Api, rest_body, virtual_config
 from serve_process import ServeProcess
 
 # Every kind, each by chance: which delivery gets which is the seed's to say.
@@ -100,3 +102,27 @@ def test_faults_in_a_scenario_file_repeat_exactly_with_the_same_seed(tmp_path: P
     assert len(first["faults"]) == JOBS
     assert len(set(first["faults"])) >= 4  # a real mix, not one kind or none
     assert first["faults"] != other["faults"]  # another seed deals the faults out otherwise
+
+
+def test_unreliable_webhooks_delivers_every_event_at_least_once_and_some_more() -> None:
+    config = virtual_config(scenario="unreliable-webhooks")
+    with (
+        Receiver() as receiver,
+        ServerThread(create_app(config)) as server,
+        httpx.Client(base_url=server.url, timeout=30) as http,
+    ):
+        api = Api(http)
+        jobs = []
+        for _ in range(30):
+            response = api.rest_create(rest_body(webhookUrl=receiver.url), key="test_unlimited_key")
+            jobs.append(response.json()["data"]["avatar"]["id"])
+        api.advance(3600)
+        deliveries = http.get("/__mock/webhooks").json()["deliveries"]
+    arrivals = Counter(hook.json()["id"] for hook in receiver.received)
+    assert set(arrivals) == set(jobs)  # at least once each...
+    assert max(arrivals.values()) == 2  # ...and some twice
+    kinds = Counter(d["fault"] for d in deliveries if "redeliveryOf" not in d)
+    assert set(kinds) == {None, "duplicate", "redeliver", "delay", "reorder"}
+    for hook in receiver.received:  # every one of them genuine
+        assert signed_with(hook.body, hook.headers["X-Doitong-Signature"]) == "the account's"
+    assert all(d["status"] == "delivered" for d in deliveries)

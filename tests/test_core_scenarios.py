@@ -123,7 +123,7 @@ def test_each_reset_scripts_the_faults_afresh() -> None:
     fault, webhook_fault = engine.all_faults()
     assert (fault.times, webhook_fault.times) == (1, 1)
     assert engine.take_fault("rest.create", KEY) is fault
-    assert engine.webhook_faults.take(KEY, "job", lambda _: True) is webhook_fault
+    assert engine.webhook_faults.book.take(KEY, "job", lambda _: True) is webhook_fault
     assert engine.all_faults() == []  # both used up...
     engine.reset()
     again, webhook_again = engine.all_faults()  # ...and whole again after a reset

@@ -27,31 +27,23 @@ from .errors import (
     unauthorized,
 )
 from .faults import DEFAULT_FAILURE, Fault, FaultBook, parse_fault, scripted_error
+from .faulty_deliveries import FaultyDeliveries
 from .job_request import JobRequest
 from .jobs import Job, JobStatus
 from .randomness import Randomness
 from .ratelimit import MINUTE, RateLimiter
 from .running_jobs import RunningJobs
 from .scenarios import Scenario
-from .scheduler import Due, Scheduler
+from .scheduler import COPY_DUE, JOB_DUE, WEBHOOK_DUE, Due, Scheduler
 from .shared_strings import SharedStrings
 from .stores import Stores, memory_stores
-from .webhook_chaos import afflict, in_reverse_by_key, redelivered, reorders
-from .webhook_faults import (
-    DUPLICATE,
-    REDELIVER,
-    WebhookFault,
-    is_webhook_fault,
-    parse_webhook_fault,
-)
+from .webhook_chaos import in_reverse_by_key, reorders
+from .webhook_faults import WebhookFault, is_webhook_fault
 from .webhook_policy import WebhookPolicy
 from .webhooks import Attempt, Delivery
 from .whole_numbers import whole_number
 
-JOB_DUE = "job"
 DEFAULT_MAX_JOBS = 100_000
-WEBHOOK_DUE = "webhook"
-COPY_DUE = "copy"  # a duplicate fault's copy of a delivery
 # How many due events one `run_due` runs: thousands of jobs ending at one instant are finished
 # batch by batch, so requests are served between batches instead of waiting for them all.
 DUE_BATCH = 250
@@ -120,7 +112,9 @@ class Engine:
         self._planned_failures: dict[str, str] = {}
         self.webhook_policy = webhook_policy or WebhookPolicy()
         self.faults: FaultBook[Fault] = FaultBook()
-        self.webhook_faults: FaultBook[WebhookFault] = FaultBook()
+        self.webhook_faults = FaultyDeliveries(
+            self.webhooks, self.scheduler, randomness.stream("webhook-faults")
+        )
         self.scenario: Scenario | None = None
         self.reset()
 
@@ -137,7 +131,7 @@ class Engine:
         self.randomness.reset()
         # Webhook faults draw their ids and dice from a stream of their own, so scripting one
         # changes no job's or delivery's id: chaos is for the receiver, not the API plane.
-        self.chaos_randomness = self.randomness.stream("webhook-faults")
+        self.webhook_faults.reset(self.randomness.stream("webhook-faults"))
         self.accounts.replace_all(self.fixtures.accounts)
         self.jobs.clear()
         self._creation_order.clear()
@@ -148,7 +142,6 @@ class Engine:
         self.idempotency.clear()
         self.webhooks.clear()
         self.faults.clear()
-        self.webhook_faults.clear()
         self.journal.clear()
         self._request_ids = itertools.count(1)
         self.inbox.clear()
@@ -220,9 +213,7 @@ class Engine:
     def add_fault(self, body: Any) -> Fault | WebhookFault:
         """Script a fault from its body: a webhook fault when it names a `webhook` kind."""
         if is_webhook_fault(body):
-            webhook_fault = parse_webhook_fault("flt_" + self.chaos_randomness.token(10), body)
-            self.webhook_faults.add(webhook_fault)
-            return webhook_fault
+            return self.webhook_faults.add(body)
         fault = parse_fault(self._fault_id(), body)
         self.faults.add(fault)
         return fault
@@ -429,39 +420,16 @@ class Engine:
             delivery = self.webhooks.open(delivery_id, job, account.webhook_secret, at)
             first_at = at
             if self.webhook_faults:  # the one check a delivery pays when nothing is scripted
-                first_at = self._take_webhook_fault(delivery, account.webhook_secret, at)
+                first_at = self.webhook_faults.opened(delivery, account.webhook_secret)
             self.scheduler.schedule(first_at, WEBHOOK_DUE, delivery_id)
-
-    def _take_webhook_fault(self, delivery: Delivery, secret: str, at: float) -> float:
-        """Give a new delivery the first webhook fault that matches it, if any does; returns
-        when its first attempt is due (later than `at` under a delay)."""
-        fault = self.webhook_faults.take(
-            delivery.api_key, delivery.job_id, self.chaos_randomness.chance
-        )
-        if fault is not None:
-            self.apply_webhook_fault(delivery, fault, secret)
-        return at if delivery.next_attempt_at is None else delivery.next_attempt_at
-
-    def apply_webhook_fault(self, delivery: Delivery, fault: WebhookFault, secret: str) -> None:
-        """Make `delivery` suffer `fault` (signed with `secret`), before its first attempt."""
-        afflict(delivery, fault, secret)
-        if fault.kind == REDELIVER and delivery.chaos is not None:
-            assert delivery.next_attempt_at is not None  # just opened: its first is due
-            again_at = delivery.next_attempt_at + fault.after_seconds
-            again_id = "dlv_" + self.chaos_randomness.token(16)
-            again = self.webhooks.open_redelivery(again_id, delivery, again_at)
-            again.chaos = redelivered(delivery.chaos)
-            self.scheduler.schedule(again_at, WEBHOOK_DUE, again_id)
 
     def record_attempt(self, delivery: Delivery, attempt: Attempt) -> None:
         """Log an attempt and schedule the retry it calls for, if any."""
         retry_at = self.webhooks.record(delivery, attempt)
         if retry_at is not None:
             self.scheduler.schedule(retry_at, WEBHOOK_DUE, delivery.id)
-        chaos = delivery.chaos
-        if chaos is not None and chaos.kind == DUPLICATE and _first_of_schedule(delivery, attempt):
-            for at in chaos.copies_at(attempt.at):
-                self.scheduler.schedule(at, COPY_DUE, delivery.id)
+        if delivery.chaos is not None:
+            self.webhook_faults.attempted(delivery, attempt)
 
     def _forget_old_jobs(self) -> None:
         """Keep at most `max_jobs`: the oldest finished ones go first, processing ones stay."""
@@ -496,8 +464,3 @@ class Engine:
 
     def list_accounts(self) -> Iterable[Account]:
         return iter(self.accounts)
-
-
-def _first_of_schedule(delivery: Delivery, attempt: Attempt) -> bool:
-    """Whether `attempt`, just logged, is the delivery's first scheduled one (its copies follow)."""
-    return not attempt.extra and sum(1 for a in delivery.attempts if not a.extra) == 1

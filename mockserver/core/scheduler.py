@@ -7,6 +7,11 @@ import itertools
 from collections import deque
 from typing import NamedTuple
 
+# What falls due: a job's end, a delivery's next attempt, a duplicate fault's copy of a delivery.
+JOB_DUE = "job"
+WEBHOOK_DUE = "webhook"
+COPY_DUE = "copy"
+
 
 class Due(NamedTuple):
     """Something to do at `at`: `kind` says what, `ref` names the job or delivery."""

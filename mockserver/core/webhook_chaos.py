@@ -73,9 +73,10 @@ class Chaos:
         return self.body
 
 
-def afflict(delivery: Delivery, fault: WebhookFault, secret: str) -> None:
-    """Give `delivery` its fault: a later first attempt, a body with extra fields, or a forgery
-    ready for the first attempt. `secret` is the one the delivery is signed with."""
+def afflict(delivery: Delivery, fault: WebhookFault, secret: str) -> Chaos:
+    """Give `delivery` its fault, and return it: a later first attempt, a body with extra
+    fields, or a forgery ready for the first attempt. `secret` is the one the delivery is signed
+    with."""
     kind = fault.kind
     if kind == DELAY:
         assert delivery.next_attempt_at is not None  # a delivery just opened has its first due
@@ -88,6 +89,7 @@ def afflict(delivery: Delivery, fault: WebhookFault, secret: str) -> None:
         delivery.chaos = Chaos(fault, signature, body)
     else:
         delivery.chaos = Chaos(fault)
+    return delivery.chaos
 
 
 def reorders(delivery: Delivery) -> bool:

@@ -186,7 +186,7 @@ class MockRuntime:
             delivery_id, job, url=url, document=document, secret=secret, at=self.clock.now()
         )
         if fault is not None:
-            self.engine.apply_webhook_fault(delivery, fault, secret)
+            self.engine.webhook_faults.apply(delivery, fault, secret)
         chaos = delivery.chaos
         changed = None if chaos is None else chaos.fault_of(1, replay=False)
         attempt = await self.sender.attempt(delivery, 1, fault=changed)

@@ -133,3 +133,31 @@ def test_a_changed_limit_applies_to_the_counts_so_far() -> None:
     limiter.admit(account(per_minute=3), MIDNIGHT)
     assert refusal(limiter, account(per_minute=2), MIDNIGHT).status == 429
     assert limiter.admit(account(per_minute=5), MIDNIGHT)["X-RateLimit-Remaining"] == "2"
+
+
+def test_usage_reads_both_windows_without_counting() -> None:
+    limiter, who = RateLimiter(), account(per_minute=3, daily=100)
+    limiter.admit(who, MIDNIGHT + 10)
+    limiter.admit(who, MIDNIGHT + 20)
+    usage = limiter.usage(who, MIDNIGHT + 30)
+    assert usage == {
+        "minute": {"limit": 3, "used": 2, "remaining": 1, "resetsAt": "2024-01-01T00:01:00Z"},
+        "day": {"limit": 100, "used": 2, "remaining": 98, "resetsAt": "2024-01-02T00:00:00Z"},
+    }
+    assert limiter.usage(who, MIDNIGHT + 30) == usage  # reading counted nothing
+    later = limiter.usage(who, MIDNIGHT + MINUTE + 1)  # a new window, the same day
+    assert later["minute"]["used"] == 0 and later["day"]["used"] == 2
+
+
+def test_usage_of_a_key_that_sent_nothing_or_has_no_limits() -> None:
+    limiter = RateLimiter()
+    unlimited = account(per_minute=None, daily=None, key="free-for-all")
+    usage = limiter.usage(unlimited, MIDNIGHT)
+    assert usage["minute"] == {
+        "limit": None,
+        "used": 0,
+        "remaining": None,
+        "resetsAt": "2024-01-01T00:01:00Z",
+    }
+    assert usage["day"]["remaining"] is None
+    assert limiter.headers(unlimited, MIDNIGHT) == {}  # and it kept nothing for that key

@@ -26,6 +26,7 @@ from ..web.answers import error_response, json_response
 from ..web.bodies import read_body
 from ..web.json_body import parse_json
 from .index import control_index
+from .newest import newest
 from .openapi import build_openapi
 from .query import ControlQuery
 from .webhook_send import read_send
@@ -61,6 +62,7 @@ class AdminEndpoints:
             ("/__mock/clock/advance", self.advance, "POST"),
             ("/__mock/accounts", self.accounts, "GET"),
             ("/__mock/accounts/{api_key}", self.put_account, "PUT"),
+            ("/__mock/usage", self.usage, "GET"),
             ("/__mock/jobs", self.jobs, "GET"),
             ("/__mock/jobs/{job_id}", self.job, "GET"),
             ("/__mock/jobs/{job_id}/complete", self.complete_job, "POST"),
@@ -171,19 +173,38 @@ class AdminEndpoints:
         account = self.runtime.engine.put_account(request.path_params["api_key"], body)
         return json_response(account.as_json())
 
+    async def usage(self, request: Request) -> Response:
+        """What each key has used of its limits now: the minute window, the day, running jobs."""
+        engine, now = self.runtime.engine, self.runtime.clock.now()
+        usage = [
+            {
+                "apiKey": account.api_key,
+                **engine.limiter.usage(account, now),
+                "concurrentJobs": {
+                    "limit": account.limits.concurrent_jobs,
+                    "running": engine.processing_count(account.api_key),
+                },
+            }
+            for account in engine.list_accounts()
+        ]
+        return json_response({"usage": usage})
+
     # -- jobs --------------------------------------------------------------------------------
 
     async def jobs(self, request: Request) -> Response:
-        """All jobs, oldest first; `?apiKey=` and `?status=` narrow the list."""
+        """All jobs, oldest first; `?apiKey=` and `?status=` narrow the list, `?limit=` keeps
+        the newest."""
         query = ControlQuery(request.query_params)
         api_key, status = query.text("apiKey"), query.choice("status", JOB_STATUSES)
-        jobs = [
-            self._record(job)
-            for job in self.runtime.engine.jobs.values()
-            if (api_key is None or job.api_key == api_key)
-            and (status is None or job.status == status)
-        ]
-        return json_response({"jobs": jobs})
+        jobs = newest(
+            self.runtime.engine.jobs.values(),
+            lambda job: (
+                (api_key is None or job.api_key == api_key)
+                and (status is None or job.status == status)
+            ),
+            query.whole("limit", 1, MAX_LIST_LIMIT),
+        )
+        return json_response({"jobs": [self._record(job) for job in jobs]})
 
     def _record(self, job: Job) -> dict[str, Any]:
         return job_record(job, self.runtime.engine.planned_failure(job.id))
@@ -241,15 +262,18 @@ class AdminEndpoints:
     # -- webhooks ----------------------------------------------------------------------------
 
     async def deliveries(self, request: Request) -> Response:
-        """Webhook deliveries, oldest first; `?jobId=` and `?status=` narrow the list."""
+        """Webhook deliveries, oldest first; `?jobId=` and `?status=` narrow the list, `?limit=`
+        keeps the newest."""
         query = ControlQuery(request.query_params)
         job_id, status = query.text("jobId"), query.choice("status", DELIVERY_STATUSES)
-        deliveries = [
-            d.as_json()
-            for d in self.runtime.engine.webhooks
-            if (job_id is None or d.job_id == job_id) and (status is None or d.status == status)
-        ]
-        return json_response({"deliveries": deliveries})
+        deliveries = newest(
+            self.runtime.engine.webhooks,
+            lambda d: (
+                (job_id is None or d.job_id == job_id) and (status is None or d.status == status)
+            ),
+            query.whole("limit", 1, MAX_LIST_LIMIT),
+        )
+        return json_response({"deliveries": [d.as_json() for d in deliveries]})
 
     def _find_delivery(self, request: Request) -> Delivery:
         delivery_id = request.path_params["delivery_id"]

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from .accounts import Account
+from .clock import iso
 from .errors import rate_limited
 
 MINUTE = 60
@@ -62,6 +64,19 @@ class RateLimiter:
             "X-RateLimit-Reset": str(reset),
         }
 
+    def usage(self, account: Account, now: float) -> dict[str, dict[str, Any]]:
+        """What the key has used of its minute window and its day, and what is left: read
+        without counting, and without keeping anything for a key that sent nothing."""
+        usage = self._usage.get(account.api_key) or _Usage()
+        window, day = int(now // MINUTE), int(now // DAY)
+        minute_used = usage.minute_count if usage.window == window else 0
+        day_used = usage.day_count if usage.day == day else 0
+        limits = account.limits
+        return {
+            "minute": _window(limits.requests_per_minute, minute_used, (window + 1) * MINUTE),
+            "day": _window(limits.daily_requests, day_used, (day + 1) * DAY),
+        }
+
     def admit(self, account: Account, now: float) -> dict[str, str]:
         """Count one request, or raise 429 (uncounted) if the day or the minute is used up.
 
@@ -94,3 +109,9 @@ class RateLimiter:
         usage.minute_count = max(usage.minute_count - 1, 0)
         usage.day_count = max(usage.day_count - 1, 0)
         return self.headers(account, now)
+
+
+def _window(limit: int | None, used: int, resets_at: float) -> dict[str, Any]:
+    """One window's count; `remaining` is null where there is no limit."""
+    remaining = None if limit is None else max(limit - used, 0)
+    return {"limit": limit, "used": used, "remaining": remaining, "resetsAt": iso(resets_at)}

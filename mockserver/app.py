@@ -39,7 +39,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _unexpected(request: Request, exc: Exception) -> Response:
     """A bug in the mock outside both planes' guards, which report their own (api.endpoint,
     control.routes): logged with its trace, kept for the test that caused it, and an enveloped
-    500 for the client. What is left to reach here: the GraphQL explorer, Starlette's routing."""
+    500 for the client. What is left to reach here: GET /graphql (the console and the explorer),
+    Starlette's routing."""
     request.app.state.runtime.report_bug(f"{request.method} {request.url.path}", exc)
     return error_response(internal_error())
 

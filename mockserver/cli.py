@@ -75,7 +75,7 @@ def banner(url: str, runtime: MockRuntime) -> str:
     clock = runtime.clock
     lines = [
         f"mock-doitong {__version__}: Doitong API (Hedra avatar service) test double",
-        f"  GraphQL  POST {url}/graphql   (GET it in a browser for the explorer)",
+        f"  GraphQL  POST {url}/graphql   (GET it in a browser for the console)",
         f"  REST     POST {url}/v1/avatar   GET {url}/v1/avatar/{{id}}",
         f"  Control  {url}/__mock/   (clock, reset, accounts, jobs, faults, requests, webhooks)",
         f"  Clock    {clock.mode.value}, jobs finish after {runtime.config.job_seconds:g} s;"

@@ -1,4 +1,5 @@
-"""The wheel carries the fixtures and the GraphQL schema, and the package finds them there."""
+"""The wheel carries the fixtures, the GraphQL schema and the GraphQL console's files, and the
+package finds them there."""
 
 from __future__ import annotations
 
@@ -31,10 +32,18 @@ def test_wheel_ships_fixtures_and_schema(tmp_path: Path) -> None:
         "mockserver/_fixtures/sample.mp4",
     ):
         assert expected in names
+    for folder in ("mockserver/graphql/console",):
+        shipped = {name for name in names if name.startswith(folder + "/")}
+        in_checkout = {
+            f"{folder}/{path.name}" for path in (ROOT / folder).iterdir() if path.is_file()
+        }
+        assert shipped == in_checkout, folder
     # Imported from the unpacked wheel (not the checkout), the package must find its own copies.
     probe = (
         "import mockserver, mockserver.core.catalog as c, mockserver.graphql.schema as g;"
-        "f = c.load_fixtures(); print(f.root); assert 'generateAvatar' in g.sdl()"
+        "import mockserver.graphql.console as k;"
+        "f = c.load_fixtures(); print(f.root); assert 'generateAvatar' in g.sdl();"
+        "assert b'YOUR_API_KEY' in k.Console().response().body"
     )
     result = subprocess.run(
         [

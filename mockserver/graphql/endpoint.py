@@ -19,6 +19,7 @@ from ..core.engine import Admission
 from ..core.errors import ApiError
 from ..runtime.mock_runtime import MockRuntime
 from ..web.answers import json_response
+from .console import Console
 
 if TYPE_CHECKING:
     from .executor import GraphQLAsk, GraphQLExecutor
@@ -27,7 +28,7 @@ AUTH_HEADER = "Authorization: Bearer <API key>"
 
 
 class GraphQLEndpoint:
-    """The API endpoint's transport for `POST /graphql` (see api.transport), and the explorer."""
+    """The API endpoint's transport for `POST /graphql` (see api.transport), and the console."""
 
     has_body = True
     auth_header = AUTH_HEADER
@@ -35,6 +36,7 @@ class GraphQLEndpoint:
     def __init__(self) -> None:
         self._loading: asyncio.Future[GraphQLExecutor] | None = None
         self._executor: GraphQLExecutor | None = None
+        self._console = Console()
 
     def _build(self) -> GraphQLExecutor:
         module = importlib.import_module(".executor", __package__)
@@ -73,5 +75,9 @@ class GraphQLEndpoint:
         return json_response(body, error.status, {**(headers or {}), **error.headers})
 
     async def explorer(self, request: Request) -> Response:
-        executor = self._executor or await self._loaded()
-        return HTMLResponse(executor.explorer_html)
+        """`GET /graphql`: the console, which works offline; `?explorer=graphiql` is ariadne's
+        GraphiQL, kept for those online (it loads its code from a public CDN)."""
+        if request.query_params.get("explorer") == "graphiql":
+            executor = self._executor or await self._loaded()
+            return HTMLResponse(executor.explorer_html)
+        return self._console.response()

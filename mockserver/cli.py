@@ -78,6 +78,7 @@ def banner(url: str, runtime: MockRuntime) -> str:
         f"  GraphQL  POST {url}/graphql   (GET it in a browser for the console)",
         f"  REST     POST {url}/v1/avatar   GET {url}/v1/avatar/{{id}}",
         f"  Control  {url}/__mock/   (clock, reset, accounts, jobs, faults, requests, webhooks)",
+        f"  Dashboard {url}/__mock/ui   (open it in a browser)",
         f"  Clock    {clock.mode.value}, jobs finish after {runtime.config.job_seconds:g} s;"
         f" seed {runtime.engine.randomness.seed}",
         *(

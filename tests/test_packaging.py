@@ -1,5 +1,5 @@
-"""The wheel carries the fixtures, the GraphQL schema and the GraphQL console's files, and the
-package finds them there."""
+"""The wheel carries the fixtures, the GraphQL schema and the pages (the dashboard, the GraphQL
+console), and the package finds them there."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def test_wheel_ships_fixtures_and_schema(tmp_path: Path) -> None:
         "mockserver/_fixtures/sample.mp4",
     ):
         assert expected in names
-    for folder in ("mockserver/graphql/console",):
+    for folder in ("mockserver/control/ui", "mockserver/graphql/console"):
         shipped = {name for name in names if name.startswith(folder + "/")}
         in_checkout = {
             f"{folder}/{path.name}" for path in (ROOT / folder).iterdir() if path.is_file()
@@ -41,8 +41,9 @@ def test_wheel_ships_fixtures_and_schema(tmp_path: Path) -> None:
     # Imported from the unpacked wheel (not the checkout), the package must find its own copies.
     probe = (
         "import mockserver, mockserver.core.catalog as c, mockserver.graphql.schema as g;"
-        "import mockserver.graphql.console as k;"
+        "import mockserver.control.dashboard as d, mockserver.graphql.console as k;"
         "f = c.load_fixtures(); print(f.root); assert 'generateAvatar' in g.sdl();"
+        "assert b'app.js' in d.Dashboard().files.read('index.html');"
         "assert b'YOUR_API_KEY' in k.Console().response().body"
     )
     result = subprocess.run(

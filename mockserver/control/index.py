@@ -13,7 +13,9 @@ from starlette.routing import Route
 from ..version import __version__
 
 WHAT_EACH_DOES = {
-    ("GET", "/__mock/"): "this index",
+    ("GET", "/__mock/"): "this index (a browser is sent on to the dashboard)",
+    ("GET", "/__mock/ui"): "the dashboard, a page for a browser",
+    ("GET", "/__mock/ui/{name}"): "the dashboard's scripts and stylesheet",
     ("POST", "/__mock/reset"): "back to the fixtures (and the active scenario)",
     ("GET", "/__mock/clock"): "the mock's clock: now, epoch, mode",
     ("POST", "/__mock/clock/advance"): 'move the clock {"seconds": n}, running all that falls due',

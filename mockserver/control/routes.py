@@ -25,6 +25,7 @@ from ..runtime.mock_runtime import MockRuntime
 from ..web.answers import error_response, json_response
 from ..web.bodies import read_body
 from ..web.json_body import parse_json
+from .dashboard import Dashboard, browsers_to_dashboard
 from .index import control_index
 from .newest import newest
 from .openapi import build_openapi
@@ -53,10 +54,10 @@ class AdminEndpoints:
     def __init__(self, runtime: MockRuntime) -> None:
         self.runtime = runtime
         self._index: dict[str, Any] = {}
+        self._dashboard = Dashboard()
 
     def routes(self) -> list[Route]:
         table: list[tuple[str, Handler, str]] = [
-            ("/__mock/", self.index, "GET"),
             ("/__mock/reset", self.reset, "POST"),
             ("/__mock/clock", self.clock, "GET"),
             ("/__mock/clock/advance", self.advance, "POST"),
@@ -81,9 +82,13 @@ class AdminEndpoints:
             ("/__mock/inbox", self.inbox, "GET"),
             ("/__mock/inbox", self.clear_inbox, "DELETE"),
         ]
-        routes = [
+        index = browsers_to_dashboard(self._guard(self.index))
+        routes = [Route("/__mock/", index, methods=["GET"])]
+        routes += [
             Route(path, self._guard(handler), methods=[method]) for path, handler, method in table
         ]
+        # The dashboard's page and files hold no data: it asks for the token, then sends it.
+        routes += self._dashboard.routes(lambda handler: self._guard(handler, False))
         # The inbox takes webhooks, which carry no admin token: it is the one unguarded route.
         receive = self._guard(self.receive, token_required=False)
         routes.append(Route("/__mock/inbox/{rest:path}", receive, methods=["POST"]))
@@ -130,7 +135,8 @@ class AdminEndpoints:
         return {"now": iso(now), "epoch": now, "mode": self.runtime.clock.mode.value}
 
     async def index(self, request: Request) -> Response:
-        """What the control plane offers: the URL the banner prints, until there is a page."""
+        """What the control plane offers, for a client that asks for JSON (a browser is sent on
+        to the dashboard)."""
         return json_response(self._index)
 
     # -- state and time ----------------------------------------------------------------------

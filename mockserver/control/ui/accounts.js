@@ -1,6 +1,6 @@
 // Accounts: plan, credits, limits, what is left of the current windows; edit credits and plan.
 
-import { extras, h, number, replaceChildren, rowsOrEmpty, seconds, epoch } from "./dom.js";
+import { changed, epoch, extras, h, number, replaceChildren, rowsOrEmpty, seconds } from "./dom.js";
 
 const PLANS = ["free", "starter", "pro", "enterprise"];
 const KNOWN = ["apiKey", "plan", "credits", "webhookSecret", "limits"];
@@ -30,7 +30,7 @@ export class AccountsPanel {
   }
 
   render(state) {
-    if (!state.accounts) return;
+    if (!state.accounts || !changed(this, state.accounts, state.usage, state.clock)) return;
     const usage = new Map(((state.usage && state.usage.usage) || []).map((entry) => [entry.apiKey, entry]));
     const now = this.app.clockNow();
     this.accounts = new Map(state.accounts.accounts.map((account) => [account.apiKey, account]));

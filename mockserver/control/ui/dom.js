@@ -75,3 +75,12 @@ export function pretty(value) {
 export function epoch(iso) {
   return iso ? Date.parse(iso) / 1000 : null;
 }
+
+/** Whether `parts` differ from what `panel` last drew: a panel whose data has not changed is
+ *  left as it is, so a row keeps its hover, and a button its place, while nothing happens. */
+export function changed(panel, ...parts) {
+  const shown = JSON.stringify(parts);
+  if (shown === panel.lastDrawn) return false;
+  panel.lastDrawn = shown;
+  return true;
+}

@@ -1,6 +1,6 @@
 // Faults in force, a form to script one, and a button to clear them all.
 
-import { extras, h, rowsOrEmpty } from "./dom.js";
+import { changed, extras, h, rowsOrEmpty } from "./dom.js";
 
 const STATUSES = ["400", "401", "402", "404", "413", "429", "500"];
 const OUTCOMES = ["failed", "drop"];
@@ -63,7 +63,7 @@ export class FaultsPanel {
   }
 
   render(state) {
-    if (!state.faults) return;
+    if (!state.faults || !changed(this, state.faults)) return;
     rowsOrEmpty(this.body, state.faults.faults.map((fault) => h(
       "tr",
       { "data-id": fault.id },

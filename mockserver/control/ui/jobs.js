@@ -1,6 +1,6 @@
 // Jobs: id, key, status, time left on the mock's clock, cost, webhook; complete or fail one.
 
-import { badge, epoch, extras, h, pretty, rowsOrEmpty, seconds, short } from "./dom.js";
+import { badge, changed, epoch, extras, h, pretty, rowsOrEmpty, seconds, short } from "./dom.js";
 import { JOBS_SHOWN } from "./live.js";
 
 // Every field a job record has today; any other is shown in "more", and all are in the detail.
@@ -31,7 +31,7 @@ export class JobsPanel {
   }
 
   render(state) {
-    if (!state.jobs) return;
+    if (!state.jobs || !changed(this, state.jobs, state.deliveries)) return;
     const jobs = [...state.jobs.jobs].reverse();
     const deliveries = new Map();
     for (const delivery of (state.deliveries && state.deliveries.deliveries) || []) {

@@ -1,6 +1,6 @@
 // The journal: newest first, filtered by operation, status and key; each entry's detail.
 
-import { badge, extras, h, pretty, rowsOrEmpty, short, time } from "./dom.js";
+import { badge, changed, extras, h, pretty, rowsOrEmpty, short, time } from "./dom.js";
 import { REQUESTS_SHOWN } from "./live.js";
 
 const OPERATIONS = ["generate", "generateAvatar", "avatar", "generation", "rest.create", "rest.get"];
@@ -41,7 +41,7 @@ export class RequestsPanel {
   }
 
   render(state) {
-    if (!state.requests) return;
+    if (!state.requests || !changed(this, state.requests)) return;
     const entries = [...state.requests.requests].reverse();
     this.count.textContent = entries.length >= REQUESTS_SHOWN ? "(the newest " + REQUESTS_SHOWN + ")" : "(" + entries.length + ")";
     rowsOrEmpty(this.body, entries.map((entry) => this.row(entry)), 6, "No API requests match.");

@@ -1,6 +1,6 @@
 // Webhook deliveries with every attempt (status or error, duration), and replay.
 
-import { badge, extras, h, pretty, rowsOrEmpty, short, time } from "./dom.js";
+import { badge, changed, extras, h, pretty, rowsOrEmpty, short, time } from "./dom.js";
 import { DELIVERIES_SHOWN } from "./live.js";
 
 const KNOWN = ["id", "jobId", "apiKey", "url", "status", "attempts", "nextAttemptAt", "payload", "oneOff"];
@@ -24,7 +24,7 @@ export class WebhooksPanel {
   }
 
   render(state) {
-    if (!state.deliveries) return;
+    if (!state.deliveries || !changed(this, state.deliveries)) return;
     const deliveries = [...state.deliveries.deliveries].reverse();
     this.count.textContent = deliveries.length >= DELIVERIES_SHOWN ? "(the newest " + DELIVERIES_SHOWN + ")" : "(" + deliveries.length + ")";
     rowsOrEmpty(this.body, deliveries.map((delivery) => this.row(delivery)), 6,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+
 from starlette.testclient import TestClient
 
 from mockserver import create_app
+from mockserver.core.journal import Journal
 
 from conftest import Api, virtual_config
 
@@ -62,3 +65,34 @@ def test_reset_empties_the_journal(api: Api) -> None:
     api.rest_create()
     api.reset()
     assert journal(api) == []
+
+
+def test_select_is_filtering_every_entry_whatever_the_ring_holds() -> None:
+    """The newest-first search finds what filtering the whole journal finds, whether or not
+    the ring has wrapped, with and without a limit."""
+    draw = random.Random(5)
+    for count in (0, 3, 7, 8, 9, 25):
+        journal = Journal(capacity=8)
+        for n in range(count):
+            journal.record(
+                at=float(n),
+                method="GET",
+                path=f"/v1/avatar/{n}",
+                operation=draw.choice(["rest.get", "rest.create", None]),
+                api_key=draw.choice(["a", "b"]),
+                status=draw.choice([200, 404]),
+                duration_ms=0.5,
+            )
+        everything = journal.entries()
+        assert [entry.at for entry in everything] == sorted(entry.at for entry in everything)
+        for operation, api_key, status in [(None, None, None), ("rest.get", None, 404)]:
+            wanted = [
+                e
+                for e in everything
+                if (operation is None or e.operation == operation)
+                and (api_key is None or e.api_key == api_key)
+                and (status is None or e.status == status)
+            ]
+            for limit in (None, 1, 2, 100):
+                found = journal.select(operation, api_key, status, limit)
+                assert found == (wanted[-limit:] if limit else wanted), (count, limit)

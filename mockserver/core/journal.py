@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from .clock import iso
@@ -93,19 +94,18 @@ class Journal:
     def entries(self) -> list[Entry]:
         """Every entry, oldest first."""
         size = len(self._at)
-        order = [(self._next + offset) % size for offset in range(size)] if size else []
-        return [
-            Entry(
-                at=self._at[i],
-                method=self._method[i],
-                path=self._path[i],
-                operation=self._operation[i],
-                api_key=self._api_key[i],
-                status=self._status[i],
-                duration_ms=self._duration[i],
-            )
-            for i in order
-        ]
+        return [self._entry((self._next + offset) % size) for offset in range(size)]
+
+    def _entry(self, i: int) -> Entry:
+        return Entry(
+            at=self._at[i],
+            method=self._method[i],
+            path=self._path[i],
+            operation=self._operation[i],
+            api_key=self._api_key[i],
+            status=self._status[i],
+            duration_ms=self._duration[i],
+        )
 
     def select(
         self,
@@ -114,12 +114,22 @@ class Journal:
         status: int | None = None,
         limit: int | None = None,
     ) -> list[Entry]:
-        """Entries matching every filter given, oldest first; `limit` keeps the newest ones."""
-        found = [
-            entry
-            for entry in self.entries()
-            if (operation is None or entry.operation == operation)
-            and (api_key is None or entry.api_key == api_key)
-            and (status is None or entry.status == status)
-        ]
-        return found[-limit:] if limit else found
+        """Entries matching every filter given, oldest first; `limit` keeps the newest ones.
+
+        The ring is searched from its newest end and only the entries kept are built: a page
+        that shows the latest hundred every second must not build all 10,000 to do it.
+        """
+
+        def matches(i: int) -> bool:
+            return (
+                (operation is None or self._operation[i] == operation)
+                and (api_key is None or self._api_key[i] == api_key)
+                and (status is None or self._status[i] == status)
+            )
+
+        size = len(self._at)
+        newest_first = ((self._next - 1 - offset) % size for offset in range(size))
+        found = filter(matches, newest_first)
+        kept = list(islice(found, limit) if limit else found)
+        kept.reverse()
+        return [self._entry(i) for i in kept]

@@ -44,8 +44,10 @@ def test_get_answers_the_console_with_nothing_from_elsewhere(client: TestClient)
     assert page.status_code == 200
     assert page.headers["content-type"] == "text/html; charset=utf-8"
     assert "<title>mock-doitong: GraphQL console</title>" in page.text
-    # Everything is written into the one document: no script, stylesheet or image to fetch.
-    assert not re.search(r"<(script|link|img)[^>]+(src|href)=", page.text)
+    # Everything is written into the one document: no script, stylesheet or image to fetch
+    # (the icon is an empty data: URL, so the browser asks for no /favicon.ico either).
+    assert not re.search(r'<(script|link|img)[^>]+(src|href)="(?!data:)', page.text)
+    assert '<link rel="icon" href="data:,">' in page.text
     assert 'href="?explorer=graphiql"' in page.text  # the online explorer, only as a link
     assert "Bearer YOUR_API_KEY" in page.text
 

@@ -7,6 +7,7 @@ for the token and sends it with every call it makes, and each of those is guarde
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import cached_property
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -20,8 +21,10 @@ PAGE = "index.html"
 
 
 class Dashboard:
-    def __init__(self) -> None:
-        self.files = PackageFiles(__package__ or "mockserver.control", "ui")
+    @cached_property
+    def files(self) -> PackageFiles:
+        """Read when first asked for: an app that is never opened in a browser never reads them."""
+        return PackageFiles(__package__ or "mockserver.control", "ui")
 
     def routes(self, wrap: Callable[[Handler], Handler]) -> list[Route]:
         return [

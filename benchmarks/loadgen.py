@@ -28,7 +28,7 @@ def http_request(method: str, path: str, body: bytes, headers: dict[str, str]) -
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
-async def _read_response(reader: asyncio.StreamReader) -> int:
+async def read_response(reader: asyncio.StreamReader) -> int:
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head[9:12])
     length = 0
@@ -48,7 +48,7 @@ async def _connection(
     try:
         while time.perf_counter() < stop_at and (max_requests is None or done < max_requests):
             writer.write(request)
-            status = await _read_response(reader)
+            status = await read_response(reader)
             statuses[status] = statuses.get(status, 0) + 1
             done += 1
     finally:

@@ -6,7 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from starlette.testclient import TestClient
+
 from benchmarks import wrk
+from benchmarks.dashboard import page_routes
 from benchmarks.loadgen import http_request
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,3 +65,32 @@ def test_wrk_is_given_the_same_request() -> None:
     assert 'wrk.headers["Authorization"] = "Bearer k"' in script
     assert 'wrk.body = [==[{"query": "{ a }"}]==]' in script
     assert "Content-Length" not in script and "Host" not in script
+
+
+def test_the_dashboard_benchmark_asks_what_the_page_asks(client: TestClient) -> None:
+    routes, interval = page_routes()
+    assert interval == 1.0
+    assert "/__mock/requests?limit=100" in routes and "/__mock/usage" in routes
+    assert len(routes) == len(sources_in_live_js())
+    for route in routes:
+        assert client.get(route).status_code == 200, route
+
+
+def sources_in_live_js() -> list[str]:
+    text = (ROOT / "mockserver" / "control" / "ui" / "live.js").read_text()
+    body = text.split("export function sources", 1)[1].split("\n}", 1)[0]
+    return [line for line in body.splitlines() if line.strip().endswith(",") and ":" in line]
+
+
+def test_the_dashboard_benchmark_prints_its_figures() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.dashboard", "--pairs", "1", "--seconds", "0.2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "cost, by the server's CPU per REST request" in result.stdout
+    assert "of the server's one core" in result.stdout

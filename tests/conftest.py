@@ -33,6 +33,7 @@ LISTINGS = [
     "/__mock/jobs",
     "/__mock/faults",
     "/__mock/accounts",
+    "/__mock/usage",
     "/__mock/requests",
     "/__mock/webhooks",
     "/__mock/inbox",

@@ -216,6 +216,22 @@ OPTIONS = (
         click_options={"type": click.IntRange(1)},
     ),
     Option(
+        "--journal-body-bytes",
+        MockConfig,
+        "journal_body_bytes",
+        "How many bytes of each request's body the journal keeps; longer ones are cut "
+        "(truncated: true).",
+        click_options={"type": click.IntRange(0)},
+    ),
+    Option(
+        "--journal-body-budget",
+        MockConfig,
+        "journal_body_budget",
+        "Bytes of request bodies and headers the journal keeps in all; past it the oldest "
+        "entries lose theirs first (the entries stay).",
+        click_options={"type": click.IntRange(0)},
+    ),
+    Option(
         "--max-jobs",
         MockConfig,
         "max_jobs",

@@ -54,8 +54,10 @@ def only(protocol: type, inner: Any) -> Any:
     return type(f"Only{protocol.__name__}", (), namespace)()
 
 
-def narrowed(retry_policy: RetryPolicy | None = None, journal_capacity: int = 100) -> Stores:
-    memory = memory_stores(retry_policy, journal_capacity=journal_capacity)
+def narrowed(
+    retry_policy: RetryPolicy | None = None, journal_capacity: int = 100, **journal_bounds: int
+) -> Stores:
+    memory = memory_stores(retry_policy, journal_capacity=journal_capacity, **journal_bounds)
     protocols = {name: stores.Stores.__annotations__[name] for name in STORE_FIELDS}
     return Stores(
         **{

@@ -32,6 +32,8 @@ PUBLIC = {
     "--scenario": "MOCK_DOITONG_SCENARIO",
     "--admin-token": "MOCK_DOITONG_ADMIN_TOKEN",
     "--journal-size": "MOCK_DOITONG_JOURNAL_SIZE",
+    "--journal-body-bytes": "MOCK_DOITONG_JOURNAL_BODY_BYTES",
+    "--journal-body-budget": "MOCK_DOITONG_JOURNAL_BODY_BUDGET",
     "--max-jobs": "MOCK_DOITONG_MAX_JOBS",
     "--header-timeout": "MOCK_DOITONG_HEADER_TIMEOUT",
     "--body-timeout": "MOCK_DOITONG_BODY_TIMEOUT",

@@ -28,6 +28,7 @@ async def admit(runtime: MockRuntime, request: ApiRequest, ask: Ask, header: str
     account = ask.account
     if fault is not None:
         if fault.latency_ms:
+            request.latency_seconds = fault.latency_ms / 1000  # the audit's answered_at
             await asyncio.sleep(fault.latency_ms / 1000)
             account = None  # the accounts may have changed meanwhile: look again
         if fault.outcome == "drop":

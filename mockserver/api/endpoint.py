@@ -3,10 +3,11 @@
 For each request, in this order: find its runtime, bring that runtime up to the clock's present,
 read the body (bounded), let the transport say what the request asks, admit it (scripted fault
 -> key -> rate limit), answer a bad body only now (so a client without a valid key gets its 401
-first), let the transport act, and journal the outcome once. An ApiError is answered in the
-transport's envelope with the admission's headers; any other exception is a bug of ours,
-reported to the runtime and answered with an enveloped 500. So REST and GraphQL cannot drift
-apart, and their handlers are straight lines.
+first), let the transport act, and journal the outcome once: with what was sent (headers and
+body as they arrived, undecoded), the job it created or read and the error code answered. An
+ApiError is answered in the transport's envelope with the admission's headers; any other
+exception is a bug of ours, reported to the runtime and answered with an enveloped 500. So REST
+and GraphQL cannot drift apart, and their handlers are straight lines.
 
 An `ApiEndpoint` is a plain ASGI app: the application calls it directly for its busiest routes,
 without Starlette's middleware and routing on the way (see app.MockApp), and Starlette's router
@@ -26,7 +27,7 @@ from starlette.types import Receive, Scope, Send
 
 from ..core.engine import Admission
 from ..core.errors import ApiError, internal_error
-from ..core.journal import DROPPED
+from ..core.journal import DROPPED, NO_NOTES, Notes, joined_headers
 from ..runtime.mock_runtime import MockRuntime
 from ..web.answers import error_response, send_response
 from .admission import DropConnection, admit
@@ -65,8 +66,10 @@ class ApiEndpoint(Generic[AskT]):
         except Exception as error:
             status = 500
             # The plain envelope on both transports: there is no admission to speak for.
-            response = error_response(internal_error())
+            request.error = failure = internal_error()
+            response = error_response(failure)
             runtime.report_bug(f"{request.method} {request.path}", error)
+        ask = request.ask
         runtime.engine.journal.record(
             at=at,
             method=request.method,
@@ -75,6 +78,13 @@ class ApiEndpoint(Generic[AskT]):
             api_key=request.api_key,
             status=status,
             duration_ms=(time.perf_counter() - started) * 1000,
+            job_id=request.job_id,
+            headers=joined_headers(request.scope["headers"]),
+            body=request.received,
+            graphql=ask is not None and ask.graphql,
+            operation_name=ask.operation_name if ask is not None else None,
+            notes=_notes(request) if request.error or request.latency_seconds else NO_NOTES,
+            request_id=request.id,
         )
         if response is not None:
             await send_response(response, scope, receive, send)
@@ -92,7 +102,8 @@ class ApiEndpoint(Generic[AskT]):
                 unread = error
         # A client that is gone mid-body (ClientDisconnect) ends the request here, unadmitted:
         # nobody would hear the answer, and it must not count against the key's limits.
-        ask = await transport.ask(request, runtime, body)
+        request.received = body
+        ask = request.ask = await transport.ask(request, runtime, body)
         request.operation, request.api_key = ask.operation, ask.api_key  # for the journal
         admission: Admission | None = None
         try:
@@ -103,7 +114,26 @@ class ApiEndpoint(Generic[AskT]):
                 raise kept
             return transport.act(request, runtime, admission, ask)
         except ApiError as error:  # refused at admission (no headers yet), or after it
+            request.error = error
             return transport.error_response(error, admission.headers if admission else None)
+
+
+def _notes(request: ApiRequest) -> Notes:
+    """What the journal keeps of the error answered (its code, and what a 429 or a 402 told
+    the client) and of a scripted delay."""
+    error = request.error
+    if error is None:
+        return Notes(latency_seconds=request.latency_seconds)
+    retry_after = error.headers.get("Retry-After")
+    limit = error.extensions.get("limit")
+    credits = error.extensions.get("creditsAvailable")
+    return Notes(
+        code=error.code,
+        retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None,
+        rate_limit=limit if isinstance(limit, str) else None,
+        credits_available=credits if isinstance(credits, int) else None,
+        latency_seconds=request.latency_seconds,
+    )
 
 
 async def _drop_connection(receive: Receive) -> None:

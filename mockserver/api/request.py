@@ -8,13 +8,32 @@ once, and nothing else.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from starlette.types import Receive, Scope
 
+from ..core.errors import ApiError
 from ..web.bodies import read_body
+
+if TYPE_CHECKING:
+    from .transport import Ask
 
 
 class ApiRequest:
-    __slots__ = ("_base_url", "_headers", "api_key", "id", "operation", "receive", "scope")
+    __slots__ = (
+        "_base_url",
+        "_headers",
+        "api_key",
+        "ask",
+        "error",
+        "id",
+        "job_id",
+        "latency_seconds",
+        "operation",
+        "receive",
+        "received",
+        "scope",
+    )
 
     def __init__(self, scope: Scope, receive: Receive) -> None:
         self.scope = scope
@@ -28,6 +47,14 @@ class ApiRequest:
         # Given by the endpoint once the request's runtime is known (Engine.new_request_id).
         self.id = 0
         self.api_key: str | None = None
+        # What the journal keeps of the request beyond that, filled in on the way: the body
+        # as read, what the transport made of it, the job it created or read, the error
+        # answered (also one GraphQL put in its result), a scripted delay.
+        self.received: bytes | None = None
+        self.ask: Ask | None = None
+        self.job_id: str | None = None
+        self.error: ApiError | None = None
+        self.latency_seconds = 0.0
 
     @property
     def method(self) -> str:

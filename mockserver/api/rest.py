@@ -72,6 +72,7 @@ class RestCreate(_Rest):
         spec = self._checked(engine.fixtures.catalog).read(ask.body)
         base_url = request.base_url
         job = engine.create_job(admission, spec, request.header(b"idempotency-key"), base_url)
+        request.job_id = job.id
         return self._avatar_response(job, base_url, admission.headers)
 
     def _checked(self, catalog: Catalog) -> CheckedBodies:
@@ -95,5 +96,6 @@ class RestGet(_Rest):
         self, request: ApiRequest, runtime: MockRuntime, admission: Admission | None, ask: Ask
     ) -> Response:
         assert admission is not None  # a poll is always admitted
-        job = runtime.engine.get_job(admission.account, request.path_param("job_id"))
+        job_id = request.job_id = request.path_param("job_id")  # asked for, found or not
+        job = runtime.engine.get_job(admission.account, job_id)
         return self._avatar_response(job, request.base_url, admission.headers)

@@ -8,7 +8,7 @@ limit, admission, errors, the journal) is the endpoint's, the same for all of th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import ClassVar, Protocol, TypeVar
 
 from starlette.responses import Response
 
@@ -35,6 +35,13 @@ class Ask:
     # A bad request the transport found before admission, answered after it: a client without
     # a valid key gets its 401 first, whatever its body holds.
     error: ApiError | None = None
+    # Whether the request is a GraphQL one: the journal shows its variables and name.
+    graphql: ClassVar[bool] = False
+
+    @property
+    def operation_name(self) -> str | None:
+        """The name the client gave its operation (GraphQL's operationName), for the journal."""
+        return None
 
 
 AskT = TypeVar("AskT", bound=Ask)

@@ -29,7 +29,9 @@ WHAT_EACH_DOES = {
     ("GET", "/__mock/faults"): "the scripted faults in force, API and webhook ones",
     ("POST", "/__mock/faults"): 'script a fault: an API one, or {"webhook": KIND, ...}',
     ("DELETE", "/__mock/faults"): "clear every fault",
-    ("GET", "/__mock/requests"): "the journal of API requests; ?operation=, ?apiKey=, ?status=",
+    ("GET", "/__mock/requests"): "the journal of API requests; ?operation=, ?apiKey=, ?status=,"
+    " ?code=, ?jobId=, ?since=, ?contains=, ?limit=",
+    ("GET", "/__mock/requests/{request_id}"): "one journal entry, whole",
     ("GET", "/__mock/webhooks"): "webhook deliveries; ?jobId=, ?status=, ?limit= (the newest n)",
     ("POST", "/__mock/webhooks/send"): "send one signed delivery now {url, jobId | status, fault?}",
     ("GET", "/__mock/webhooks/{delivery_id}"): "one delivery",

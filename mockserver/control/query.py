@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 
+from ..core.clock import parse_iso
 from ..core.errors import bad_request
+from ..core.journal import Filters
 
 # ASCII digits only: `str.isdigit` also accepts '²', which `int()` then refuses. The length cap
 # keeps `int()` off numbers thousands of digits long (it refuses those too, and slowly).
@@ -45,3 +47,47 @@ class ControlQuery:
                 f"{name} must be a whole number from {low} to {high}, got {shown!r}", name
             )
         return number
+
+
+def entry_id(text: str) -> int | None:
+    """A journal entry's id as a path gives it; None if it cannot be one (so: not found)."""
+    return int(text) if _WHOLE.fullmatch(text) else None
+
+
+def journal_filters(query: ControlQuery, statuses: tuple[int, int]) -> Filters:
+    """The journal's filters from `?operation=`, `?apiKey=`, `?status=` (within `statuses`),
+    `?code=`, `?jobId=`, `?since=` and `?contains=`.
+
+    `since` is an entry id (the entries after it) or an ISO 8601 instant (those that arrived
+    at it or later), so a test can ask for what happened after a request it knows of, or
+    after a moment on the mock's clock.
+    """
+    since = query.text("since")
+    since_id = since_at = None
+    if since is not None:
+        since_id = entry_id(since)
+        if since_id is None:
+            since_at = _instant(since)
+    contains = query.text("contains")
+    return Filters(
+        operation=query.text("operation"),
+        api_key=query.text("apiKey"),
+        status=query.whole("status", *statuses),
+        code=query.text("code"),
+        job_id=query.text("jobId"),
+        since_id=since_id,
+        since_at=since_at,
+        contains=contains.encode() if contains is not None else None,
+    )
+
+
+def _instant(text: str) -> float:
+    try:
+        return parse_iso(text)
+    except (ValueError, OverflowError):
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        raise bad_request(
+            f"since must be an entry id or an ISO 8601 time such as 2024-01-01T00:00:00Z,"
+            f" got {shown!r}",
+            "since",
+        ) from None

@@ -29,7 +29,7 @@ from .dashboard import Dashboard, browsers_to_dashboard
 from .index import control_index
 from .newest import newest
 from .openapi import build_openapi
-from .query import ControlQuery
+from .query import ControlQuery, entry_id, journal_filters
 from .webhook_send import read_send
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -72,6 +72,7 @@ class AdminEndpoints:
             ("/__mock/faults", self.add_fault, "POST"),
             ("/__mock/faults", self.clear_faults, "DELETE"),
             ("/__mock/requests", self.requests, "GET"),
+            ("/__mock/requests/{request_id}", self.request_entry, "GET"),
             ("/__mock/webhooks", self.deliveries, "GET"),
             ("/__mock/webhooks/send", self.send_webhook, "POST"),
             ("/__mock/webhooks/{delivery_id}", self.delivery, "GET"),
@@ -255,15 +256,20 @@ class AdminEndpoints:
         return json_response({"faults": []})
 
     async def requests(self, request: Request) -> Response:
-        """The journal, oldest first; `?operation=`, `?apiKey=`, `?status=`, `?limit=` narrow it."""
+        """The journal, oldest first; `?operation=`, `?apiKey=`, `?status=`, `?code=`,
+        `?jobId=`, `?since=` (an entry id or an instant), `?contains=` and `?limit=` narrow it."""
         query = ControlQuery(request.query_params)
         entries = self.runtime.engine.journal.select(
-            operation=query.text("operation"),
-            api_key=query.text("apiKey"),
-            status=query.whole("status", *HTTP_STATUSES),
-            limit=query.whole("limit", 1, MAX_LIST_LIMIT),
+            journal_filters(query, HTTP_STATUSES), query.whole("limit", 1, MAX_LIST_LIMIT)
         )
         return json_response({"requests": [entry.as_json() for entry in entries]})
+
+    async def request_entry(self, request: Request) -> Response:
+        """One whole journal entry, by its id."""
+        text = request.path_params["request_id"]
+        request_id = entry_id(text)
+        entry = self.runtime.engine.journal.get(request_id) if request_id is not None else None
+        return json_response(_found(entry, "journal entry", text).as_json())
 
     # -- webhooks ----------------------------------------------------------------------------
 

@@ -19,8 +19,17 @@ from .accounts import Account, Limits
 from .idempotency import IdempotencyKeys
 from .inbox import Inbox, Received
 from .jobs import Job
+from .journal import (
+    DEFAULT_BODY_BUDGET,
+    DEFAULT_BODY_BYTES,
+    NO_FILTERS,
+    NO_NOTES,
+    Entry,
+    Filters,
+    Journal,
+    Notes,
+)
 from .journal import DEFAULT_CAPACITY as DEFAULT_JOURNAL_CAPACITY
-from .journal import Entry, Journal
 from .webhooks import Attempt, Delivery, DeliveryLog, RetryPolicy
 
 
@@ -77,7 +86,7 @@ class IdempotencyStore(Protocol):
 
 
 class JournalStore(Protocol):
-    """What reached the API plane, newest kept, read back through filters."""
+    """What reached the API plane, newest kept, read back through filters or by request id."""
 
     def record(
         self,
@@ -89,15 +98,18 @@ class JournalStore(Protocol):
         api_key: str | None,
         status: int,
         duration_ms: float,
+        job_id: str | None = None,
+        headers: bytes = b"",
+        body: bytes | None = None,
+        graphql: bool = False,
+        operation_name: str | None = None,
+        notes: Notes = NO_NOTES,
+        request_id: int = 0,
     ) -> None: ...
 
-    def select(
-        self,
-        operation: str | None = None,
-        api_key: str | None = None,
-        status: int | None = None,
-        limit: int | None = None,
-    ) -> list[Entry]: ...
+    def select(self, filters: Filters = NO_FILTERS, limit: int | None = None) -> list[Entry]: ...
+
+    def get(self, request_id: int) -> Entry | None: ...
 
     def clear(self) -> None: ...
 
@@ -163,6 +175,8 @@ def memory_stores(
     retry_policy: RetryPolicy | None = None,
     *,
     journal_capacity: int = DEFAULT_JOURNAL_CAPACITY,
+    journal_body_bytes: int = DEFAULT_BODY_BYTES,
+    journal_body_budget: int = DEFAULT_BODY_BUDGET,
 ) -> Stores:
     """Fresh in-memory stores, shared with nothing else."""
     jobs: dict[str, Job] = {}
@@ -170,7 +184,7 @@ def memory_stores(
         jobs=jobs,
         accounts=AccountBook(),
         idempotency=IdempotencyKeys(),
-        journal=Journal(journal_capacity),
+        journal=Journal(journal_capacity, journal_body_bytes, journal_body_budget),
         webhooks=DeliveryLog(retry_policy or RetryPolicy()),
         inbox=Inbox(),
     )

@@ -12,7 +12,7 @@ bounded (graphql.limits).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import Any, ClassVar, TypeGuard
 
 from ariadne.explorer import ExplorerGraphiQL
 from graphql import ExecutionResult, GraphQLError, execute_sync
@@ -86,8 +86,11 @@ def _is_bug(original: BaseException | None) -> TypeGuard[BaseException]:
     return original is not None and not isinstance(original, (ApiError, GraphQLError))
 
 
-def _result_response(result: ExecutionResult, headers: dict[str, str]) -> Response:
-    """200 with data, or the status of the first error, in the documented envelope."""
+def _result_response(
+    request: ApiRequest, result: ExecutionResult, headers: dict[str, str]
+) -> Response:
+    """200 with data, or the status of the first error, in the documented envelope; that
+    first error is handed to the journal (`request.error`), as the endpoint does for its own."""
     if not result.errors:
         return json_response({"data": result.data}, 200, headers)
     status = 0
@@ -96,15 +99,16 @@ def _result_response(result: ExecutionResult, headers: dict[str, str]) -> Respon
         original = error.original_error
         if isinstance(original, ApiError):
             entries.append(original.body()["errors"][0])
-            status = status or original.status
+            first = original
             headers = {**headers, **original.headers}
         elif not _is_bug(original):  # variable coercion
             entries.append(bad_request_entry(error.message))
-            status = status or 400
+            first = bad_request(error.message)
         else:  # a bug in the mock (reported by _execute): say so rather than crash
-            failure = internal_error(f"Internal server error: {type(original).__name__}")
-            entries.append(failure.body()["errors"][0])
-            status = status or 500
+            first = internal_error(f"Internal server error: {type(original).__name__}")
+            entries.append(first.body()["errors"][0])
+        if not status:
+            status, request.error = first.status, first
     return json_response({"errors": entries, "data": result.data}, status, headers)
 
 
@@ -114,6 +118,11 @@ class GraphQLAsk(Ask):
 
     payload: Payload | None = None  # None only with `error` set, or no readable body
     chosen: Operation | None = None  # None while its document is unread (see `ask`)
+    graphql: ClassVar[bool] = True
+
+    @property
+    def operation_name(self) -> str | None:
+        return self.payload.operation_name if self.payload is not None else None
 
 
 class GraphQLExecutor:
@@ -166,18 +175,21 @@ class GraphQLExecutor:
         assert payload is not None  # without one, `ask.error` was answered instead
         if admission is None:  # introspection only: no key, so no context for resolvers
             assert operation is not None
-            return _result_response(self._execute(runtime, request, operation, None, payload), {})
+            result = self._execute(runtime, request, operation, None, payload)
+            return _result_response(request, result, {})
         if operation is None:
             # Only if the key became valid while a scripted delay held admission.
             operation = select_operation(self.documents.get(payload.query), payload.operation_name)
         if operation.prepared.errors:
             entries = [_validation_entry(e) for e in operation.prepared.errors]
+            request.error = bad_request(operation.prepared.errors[0].message)
             return json_response({"errors": entries, "data": None}, 400, admission.headers)
         context = RequestContext(
             runtime.engine, admission, request.base_url, request.header(b"idempotency-key")
         )
         result = self._execute(runtime, request, operation, context, payload)
-        return _result_response(result, admission.headers)
+        request.job_id = context.job_id
+        return _result_response(request, result, admission.headers)
 
     def _operation(self, payload: Payload, parse: bool) -> Operation | None:
         """The operation, if its document is kept or `parse`; raises ApiError if unreadable."""

@@ -17,14 +17,16 @@ from ..core.jobs import avatar_view, generation_view
 Info = GraphQLResolveInfo[Any]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RequestContext:
-    """What resolvers need from the HTTP request that carried the operation."""
+    """What resolvers need from the HTTP request that carried the operation, and the job they
+    created or read, handed back for the journal."""
 
     engine: Engine
     admission: Admission
     base_url: str
     idempotency_key: str | None
+    job_id: str | None = None
 
 
 def sdl() -> str:
@@ -42,6 +44,7 @@ json_scalar = ScalarType("JSON")
 @query.field("avatar")
 def resolve_avatar(_: Any, info: Info, id: str) -> dict[str, Any]:
     context: RequestContext = info.context
+    context.job_id = id  # asked for, found or not
     job = context.engine.get_job(context.admission.account, id)
     return avatar_view(job, context.base_url)
 
@@ -49,6 +52,7 @@ def resolve_avatar(_: Any, info: Info, id: str) -> dict[str, Any]:
 @query.field("generation")
 def resolve_generation(_: Any, info: Info, id: str) -> dict[str, Any]:
     context: RequestContext = info.context
+    context.job_id = id  # asked for, found or not
     job = context.engine.get_job(context.admission.account, id)
     return generation_view(job, context.base_url)
 
@@ -60,6 +64,7 @@ def resolve_generate(_: Any, info: Info, input: dict[str, Any]) -> dict[str, Any
     job = context.engine.create_job(
         context.admission, request, context.idempotency_key, context.base_url
     )
+    context.job_id = job.id
     return generation_view(job, context.base_url)
 
 
@@ -71,6 +76,7 @@ def resolve_generate_avatar(_: Any, info: Info, input: dict[str, Any]) -> dict[s
     job = context.engine.create_job(
         context.admission, request, context.idempotency_key, context.base_url
     )
+    context.job_id = job.id
     return avatar_view(job, context.base_url)
 
 

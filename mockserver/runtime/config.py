@@ -10,7 +10,7 @@ from typing import Any
 from ..core import webhooks
 from ..core.clock import MAX_LEAD_SECONDS, ClockLimitError, ClockMode
 from ..core.engine import DEFAULT_MAX_JOBS
-from ..core.journal import DEFAULT_CAPACITY
+from ..core.journal import DEFAULT_BODY_BUDGET, DEFAULT_BODY_BYTES, DEFAULT_CAPACITY
 
 # Where `serve` listens unless told otherwise: loopback only, since the mock has no real auth.
 DEFAULT_HOST = "127.0.0.1"
@@ -36,6 +36,8 @@ class MockConfig:
     webhook_allow: tuple[str, ...] = ()  # hosts or CIDR ranges; when given, webhooks go only there
     webhook_deny: tuple[str, ...] = ()  # hosts or CIDR ranges webhooks never go to
     journal_size: int = DEFAULT_CAPACITY
+    journal_body_bytes: int = DEFAULT_BODY_BYTES  # of one request's body; the rest is cut off
+    journal_body_budget: int = DEFAULT_BODY_BUDGET  # of bodies and headers, the oldest go first
     max_jobs: int = DEFAULT_MAX_JOBS  # the oldest finished jobs beyond this are forgotten
     scenario: str | None = None  # a name in fixtures/scenarios or a path to a JSON file
     admin_token: str | None = None  # when set, the control plane requires X-Mock-Admin-Token

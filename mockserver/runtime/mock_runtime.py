@@ -62,7 +62,12 @@ class MockRuntime:
             self.clock,
             randomness=Randomness(config.seed),
             job_seconds=config.job_seconds,
-            stores=memory_stores(policy, journal_capacity=config.journal_size),
+            stores=memory_stores(
+                policy,
+                journal_capacity=config.journal_size,
+                journal_body_bytes=config.journal_body_bytes,
+                journal_body_budget=config.journal_body_budget,
+            ),
             max_jobs=config.max_jobs,
             webhook_policy=self.webhook_policy,
         )

@@ -22,7 +22,8 @@ from .runtime.mock_runtime import MockRuntime
 from .server import ServerThread
 
 MARKER = "mock_doitong"
-MARKER_OPTIONS = frozenset({"plan", "credits", "scenario", "seed", "api_key"})
+MARKER_OPTIONS = frozenset({"plan", "credits", "scenario", "seed", "api_key", "audit"})
+AUDIT_MODES = ("off", "fail")
 # The plugin's own default: a fixed seed, so a test run repeats exactly (`serve` picks one at
 # random). Every other setting defaults to MockConfig's.
 DEFAULT_SEED = 0
@@ -33,6 +34,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--mock-doitong-fixtures", help="fixtures directory for the mock")
     group.addoption(
         "--mock-doitong-seed", type=int, help=f"seed for ids and secrets (default {DEFAULT_SEED})"
+    )
+    group.addoption(
+        "--mock-doitong-audit",
+        choices=AUDIT_MODES,
+        help="fail: a test whose client did what would hurt on the real service fails "
+        "(the client-behaviour audit); off: it is not checked (default)",
     )
     parser.addini("mock_doitong_fixtures", "fixtures directory for the mock", default="")
     parser.addini("mock_doitong_seed", "seed for ids and secrets", default=str(DEFAULT_SEED))
@@ -46,7 +53,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(plan=None, credits=None, scenario=None, seed=None, api_key=None): "
+        f"{MARKER}(plan=None, credits=None, scenario=None, seed=None, api_key=None, "
+        'audit="off"|"fail"): '
         "set up the mock-doitong fixture for this test",
     )
 
@@ -118,12 +126,40 @@ def mock_doitong(
         pytest.fail(f"the mock-doitong server has stopped: {mock_doitong_server.error!r}")
     handle = _mock_doitong_handle
     runtime = _runtime(handle.app)
-    _prepare(handle, mock_doitong_server, request.node.get_closest_marker(MARKER), request.config)
+    marker = request.node.get_closest_marker(MARKER)
+    audit = _audit_mode(marker, request.config)
+    _prepare(handle, mock_doitong_server, marker, request.config)
     yield handle
     if runtime.errors:
         errors = "\n".join(runtime.errors)
         runtime.errors.clear()
         pytest.fail(f"errors inside mock-doitong during this test:\n{errors}", pytrace=False)
+    if audit == "fail":
+        _fail_on_findings(handle)
+
+
+def _fail_on_findings(handle: MockDoitong) -> None:
+    """Fail the test with the audit's findings, if there are any."""
+    try:
+        handle.assert_well_behaved()
+    except AssertionError as findings:
+        message = str(findings)
+    else:
+        return
+    pytest.fail(message, pytrace=False)
+
+
+def _audit_mode(marker: pytest.Mark | None, config: pytest.Config) -> str:
+    """Whether this test fails on audit findings: its marker's `audit`, else the option's."""
+    mode = marker.kwargs.get("audit") if marker else None
+    if mode is None:
+        mode = config.getoption("--mock-doitong-audit") or "off"
+    if mode not in AUDIT_MODES:
+        pytest.fail(
+            f"@pytest.mark.{MARKER}: audit must be one of {', '.join(AUDIT_MODES)}, got {mode!r}",
+            pytrace=False,
+        )
+    return str(mode)
 
 
 def _prepare(

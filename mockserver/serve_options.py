@@ -232,6 +232,14 @@ OPTIONS = (
         click_options={"type": click.IntRange(0)},
     ),
     Option(
+        "--audit-poll-floor",
+        MockConfig,
+        "audit_poll_floor_seconds",
+        "Seconds (on the mock's clock) below which the audit calls two polls of one job a "
+        "polling storm.",
+        click_options={"type": click.FloatRange(0)},
+    ),
+    Option(
         "--max-jobs",
         MockConfig,
         "max_jobs",

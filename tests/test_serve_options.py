@@ -34,6 +34,7 @@ PUBLIC = {
     "--journal-size": "MOCK_DOITONG_JOURNAL_SIZE",
     "--journal-body-bytes": "MOCK_DOITONG_JOURNAL_BODY_BYTES",
     "--journal-body-budget": "MOCK_DOITONG_JOURNAL_BODY_BUDGET",
+    "--audit-poll-floor": "MOCK_DOITONG_AUDIT_POLL_FLOOR",
     "--max-jobs": "MOCK_DOITONG_MAX_JOBS",
     "--header-timeout": "MOCK_DOITONG_HEADER_TIMEOUT",
     "--body-timeout": "MOCK_DOITONG_BODY_TIMEOUT",

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from .. import receiver_check
+from .audit_report import AuditFinding, audit_report
 
 
 class ControlError(RuntimeError):
@@ -238,6 +239,20 @@ class MockControl:
         }
         requests: list[dict[str, Any]] = self._call("GET", "/requests", params=params)["requests"]
         return requests
+
+    # -- the client-behaviour audit -----------------------------------------------------------
+
+    def audit(self, api_key: str | None = None) -> list[AuditFinding]:
+        """What the client did that would hurt it on the real service, oldest first."""
+        params = {"apiKey": api_key} if api_key is not None else {}
+        found = self._call("GET", "/audit", params=params)["findings"]
+        return [AuditFinding.from_json(finding) for finding in found]
+
+    def assert_well_behaved(self, api_key: str | None = None) -> None:
+        """Raise AssertionError naming each audit finding, its requests and its advice."""
+        found = self.audit(api_key)
+        if found:
+            raise AssertionError(audit_report(found, self._call("GET", "/requests")["requests"]))
 
     # -- webhooks and scenarios --------------------------------------------------------------
 

@@ -32,6 +32,7 @@ WHAT_EACH_DOES = {
     ("GET", "/__mock/requests"): "the journal of API requests; ?operation=, ?apiKey=, ?status=,"
     " ?code=, ?jobId=, ?since=, ?contains=, ?limit=",
     ("GET", "/__mock/requests/{request_id}"): "one journal entry, whole",
+    ("GET", "/__mock/audit"): "what the client did that would hurt on the real service; ?apiKey=",
     ("GET", "/__mock/webhooks"): "webhook deliveries; ?jobId=, ?status=, ?limit= (the newest n)",
     ("POST", "/__mock/webhooks/send"): "send one signed delivery now {url, jobId | status, fault?}",
     ("GET", "/__mock/webhooks/{delivery_id}"): "one delivery",

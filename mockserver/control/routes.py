@@ -13,6 +13,8 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..core import audit_journal
+from ..core.audit_model import AuditPolicy
 from ..core.catalog import FixtureError
 from ..core.clock import ClockLimitError, iso
 from ..core.errors import ApiError, bad_request, internal_error, shown, unauthorized
@@ -73,6 +75,7 @@ class AdminEndpoints:
             ("/__mock/faults", self.clear_faults, "DELETE"),
             ("/__mock/requests", self.requests, "GET"),
             ("/__mock/requests/{request_id}", self.request_entry, "GET"),
+            ("/__mock/audit", self.audit, "GET"),
             ("/__mock/webhooks", self.deliveries, "GET"),
             ("/__mock/webhooks/send", self.send_webhook, "POST"),
             ("/__mock/webhooks/{delivery_id}", self.delivery, "GET"),
@@ -270,6 +273,16 @@ class AdminEndpoints:
         request_id = entry_id(text)
         entry = self.runtime.engine.journal.get(request_id) if request_id is not None else None
         return json_response(_found(entry, "journal entry", text).as_json())
+
+    async def audit(self, request: Request) -> Response:
+        """What the client did that would hurt it on the real service; `?apiKey=` narrows it."""
+        query = ControlQuery(request.query_params)
+        engine = self.runtime.engine
+        policy = AuditPolicy(poll_floor_seconds=self.runtime.config.audit_poll_floor_seconds)
+        found = audit_journal.audit(
+            engine.journal, engine.jobs.values(), engine.webhooks, query.text("apiKey"), policy
+        )
+        return json_response({"findings": [finding.as_json() for finding in found]})
 
     # -- webhooks ----------------------------------------------------------------------------
 

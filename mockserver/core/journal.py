@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from array import array
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Any
 
@@ -41,6 +41,7 @@ _NO_HEADERS = b""
 _flat = chain.from_iterable
 # Headers that carry the API key: the key is the entry's `apiKey`, and said once is enough.
 _KEY_HEADER = "x-api-key"
+IDEMPOTENCY_HEADER = "idempotency-key"
 _AUTHORIZATION = "authorization"
 
 
@@ -55,6 +56,9 @@ class Notes:
     rate_limit: str | None = None  # which limit a 429 was for
     credits_available: int | None = None  # the balance a 402 reported
     latency_seconds: float = 0.0  # a scripted delay before the answer
+    # The Idempotency-Key sent, kept here only once the headers are let go (the audit needs
+    # it for as long as the entry is kept; until then the headers have it).
+    idempotency_key: str | None = None
 
 
 NO_NOTES = Notes()
@@ -121,6 +125,11 @@ class Entry:
     def header(self, name: str) -> str | None:
         """The first value of header `name` (lower-case), None if not sent or not kept."""
         return next((value for key, value in self.header_items() if key == name), None)
+
+    @property
+    def idempotency_key(self) -> str | None:
+        """The Idempotency-Key it was sent with, kept even once its headers are let go."""
+        return self.notes.idempotency_key or self.header(IDEMPOTENCY_HEADER)
 
     @property
     def body(self) -> str | None:
@@ -330,10 +339,18 @@ class Journal:
         sequence = max(self._drop_from, self._count - len(self._at))
         while self._held > self.body_budget and sequence < self._count:
             slot = sequence % self.capacity
+            if self._sent[slot] is not None:
+                self._keep_idempotency_key(slot)
             self._let_go(slot)
             self._flags[slot] |= BODY_DROPPED
             sequence += 1
         self._drop_from = sequence
+
+    def _keep_idempotency_key(self, slot: int) -> None:
+        """Move the entry's Idempotency-Key (if any) from its headers to its notes."""
+        key = self._entry(slot).header(IDEMPOTENCY_HEADER)
+        if key is not None:
+            self._notes[slot] = replace(self._notes[slot], idempotency_key=key)
 
     def _let_go(self, slot: int) -> None:
         """Stop holding the headers and body of the entry in `slot` (if it still does)."""

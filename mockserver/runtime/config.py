@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core import webhooks
+from ..core.audit_model import DEFAULT_POLICY
 from ..core.clock import MAX_LEAD_SECONDS, ClockLimitError, ClockMode
 from ..core.engine import DEFAULT_MAX_JOBS
 from ..core.journal import DEFAULT_BODY_BUDGET, DEFAULT_BODY_BYTES, DEFAULT_CAPACITY
@@ -38,6 +39,8 @@ class MockConfig:
     journal_size: int = DEFAULT_CAPACITY
     journal_body_bytes: int = DEFAULT_BODY_BYTES  # of one request's body; the rest is cut off
     journal_body_budget: int = DEFAULT_BODY_BUDGET  # of bodies and headers, the oldest go first
+    # The client-behaviour audit's floor: polls of one job closer than this are a storm.
+    audit_poll_floor_seconds: float = DEFAULT_POLICY.poll_floor_seconds
     max_jobs: int = DEFAULT_MAX_JOBS  # the oldest finished jobs beyond this are forgotten
     scenario: str | None = None  # a name in fixtures/scenarios or a path to a JSON file
     admin_token: str | None = None  # when set, the control plane requires X-Mock-Admin-Token

@@ -15,6 +15,8 @@ import httpx
 
 from .. import receiver_check
 from .audit_report import AuditFinding, audit_report
+from .entries import RequestEntry
+from .verification import Expected, verify
 
 
 class ControlError(RuntimeError):
@@ -230,15 +232,73 @@ class MockControl:
         operation: str | None = None,
         api_key: str | None = None,
         status: int | None = None,
-    ) -> list[dict[str, Any]]:
-        """The journal of API requests, oldest first, narrowed by the filters given."""
-        params = {
-            k: str(v)
-            for k, v in (("operation", operation), ("apiKey", api_key), ("status", status))
-            if v is not None
-        }
-        requests: list[dict[str, Any]] = self._call("GET", "/requests", params=params)["requests"]
-        return requests
+        *,
+        code: str | None = None,
+        job_id: str | None = None,
+        since: int | str | None = None,
+        contains: str | None = None,
+        limit: int | None = None,
+    ) -> list[RequestEntry]:
+        """The journal of API requests, oldest first, narrowed by the filters given: `since` is
+        an entry id (the requests after it) or an ISO 8601 instant, `contains` a substring of
+        the body. Each entry also reads as the JSON it came as (`entry["apiKey"]`)."""
+        filters = (
+            ("operation", operation),
+            ("apiKey", api_key),
+            ("status", status),
+            ("code", code),
+            ("jobId", job_id),
+            ("since", since),
+            ("contains", contains),
+            ("limit", limit),
+        )
+        params = {name: str(value) for name, value in filters if value is not None}
+        found = self._call("GET", "/requests", params=params)["requests"]
+        return [RequestEntry.from_json(entry) for entry in found]
+
+    def request(self, request_id: int) -> RequestEntry:
+        """One journal entry, by its id (`RequestEntry.id`)."""
+        return RequestEntry.from_json(self._call("GET", f"/requests/{request_id}"))
+
+    def assert_requested(
+        self,
+        operation: str | None = None,
+        *,
+        times: int | None = None,
+        json: Any = None,
+        variables: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        api_key: str | None = None,
+    ) -> list[RequestEntry]:
+        """Assert the client sent `operation` (any, if None) at least once, or exactly `times`,
+        with a body (REST) or `input` variable (GraphQL) containing `json`, variables
+        containing `variables`, and the `headers` and key given. Returns the matching entries;
+        the AssertionError lists the closest requests and what differs in each."""
+        expected = Expected(json=json, variables=variables, headers=headers, api_key=api_key)
+        journal = self.requests()
+        failure = verify(journal, operation, expected, times)
+        if failure is not None:
+            raise AssertionError(failure)
+        return [
+            entry
+            for entry in journal
+            if (operation is None or entry.operation == operation)
+            and not expected.differences(entry)
+        ]
+
+    def assert_not_requested(
+        self,
+        operation: str | None = None,
+        *,
+        json: Any = None,
+        variables: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        api_key: str | None = None,
+    ) -> None:
+        """Assert no request matches what `assert_requested` would match with these."""
+        self.assert_requested(
+            operation, times=0, json=json, variables=variables, headers=headers, api_key=api_key
+        )
 
     # -- the client-behaviour audit -----------------------------------------------------------
 

@@ -7,7 +7,8 @@ from typing import Any
 from core_engine import HOOK, KEY, START, advance, create, make_engine
 
 from mockserver.core.audit_journal import audit, job_facts, observed
-from mockserver.core.journal import Journal, Notes, joined_headers
+from mockserver.core.journal import Journal
+from mockserver.core.journal_entry import Notes, joined_headers
 from mockserver.core.webhooks import Attempt
 
 

@@ -8,7 +8,8 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from mockserver import create_app
-from mockserver.core.journal import HEADER_BYTES, Journal, joined_headers
+from mockserver.core.journal import Journal
+from mockserver.core.journal_entry import HEADER_BYTES, joined_headers
 
 from conftest import GENERATE, KEY, Api, generate_input, rest_body, virtual_config
 

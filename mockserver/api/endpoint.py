@@ -27,7 +27,8 @@ from starlette.types import Receive, Scope, Send
 
 from ..core.engine import Admission
 from ..core.errors import ApiError, internal_error
-from ..core.journal import DROPPED, NO_NOTES, Notes, joined_headers
+from ..core.journal import DROPPED
+from ..core.journal_entry import NO_NOTES, Notes, joined_headers
 from ..runtime.mock_runtime import MockRuntime
 from ..web.answers import error_response, send_response
 from .admission import DropConnection, admit

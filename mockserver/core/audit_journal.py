@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from .audit import findings
 from .audit_model import DEFAULT_POLICY, AuditPolicy, Finding, JobFacts, Observed
 from .jobs import Job
-from .journal import Entry, Filters
+from .journal import Filters
+from .journal_entry import Entry
 from .stores import JournalStore
 from .webhooks import Delivery, DeliveryStatus
 

@@ -19,17 +19,9 @@ from .accounts import Account, Limits
 from .idempotency import IdempotencyKeys
 from .inbox import Inbox, Received
 from .jobs import Job
-from .journal import (
-    DEFAULT_BODY_BUDGET,
-    DEFAULT_BODY_BYTES,
-    NO_FILTERS,
-    NO_NOTES,
-    Entry,
-    Filters,
-    Journal,
-    Notes,
-)
+from .journal import DEFAULT_BODY_BUDGET, DEFAULT_BODY_BYTES, NO_FILTERS, Filters, Journal
 from .journal import DEFAULT_CAPACITY as DEFAULT_JOURNAL_CAPACITY
+from .journal_entry import NO_NOTES, Entry, Notes
 from .webhooks import Attempt, Delivery, DeliveryLog, RetryPolicy
 
 

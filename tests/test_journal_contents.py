@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 from mockserver import create_app
 from mockserver.core.journal import Journal
 from mockserver.core.journal_entry import HEADER_BYTES, joined_headers
+from mockserver.core.shared_bytes import OVERHEAD
 
 from conftest import GENERATE, KEY, Api, generate_input, rest_body, virtual_config
 
@@ -191,11 +192,11 @@ def test_a_long_body_is_cut_and_says_so() -> None:
 
 
 def test_past_the_budget_the_oldest_bodies_go_first_and_the_entries_stay() -> None:
-    body = rest_body()
-    size = len(json.dumps(body))
-    with TestClient(create_app(virtual_config(journal_body_budget=size * 8))) as client:
+    bodies = [rest_body(text=f"Take {n:02d}") for n in range(10)]  # all of one length
+    size = len(json.dumps(bodies[0])) + OVERHEAD
+    with TestClient(create_app(virtual_config(journal_body_budget=size * 6))) as client:
         api = Api(client)
-        for _ in range(10):
+        for body in bodies:
             api.rest_create(body)
         entries = journal(api)
         assert ids(entries) == list(range(1, 11))
@@ -206,31 +207,62 @@ def test_past_the_budget_the_oldest_bodies_go_first_and_the_entries_stay() -> No
         assert dropped["bodyDropped"] is True and dropped["body"] is None
         assert dropped["headers"] == {}
         assert (dropped["status"], dropped["jobId"]) == (200, entries[0]["jobId"])
-        assert entries[-1]["bodyDropped"] is False and json.loads(entries[-1]["body"]) == body
-        assert client.app.state.runtime.engine.journal.held_bytes <= size * 8  # type: ignore[attr-defined]
+        assert entries[-1]["bodyDropped"] is False and json.loads(entries[-1]["body"]) == bodies[-1]
+        assert client.app.state.runtime.engine.journal.held_bytes <= size * 6  # type: ignore[attr-defined]
+
+
+def record(journal: Journal, request_id: int, body: bytes, headers: bytes = b"") -> None:
+    journal.record(
+        at=float(request_id),
+        method="POST",
+        path="/v1/avatar",
+        operation="rest.create",
+        api_key=KEY,
+        status=200,
+        duration_ms=1.0,
+        headers=headers,
+        body=body,
+        request_id=request_id,
+    )
 
 
 def test_the_budget_holds_over_the_ring_wrapping_around() -> None:
-    journal = Journal(capacity=4, body_bytes=10, body_budget=25)
+    journal = Journal(capacity=4, body_bytes=10, body_budget=2 * (10 + OVERHEAD) + 5)
     for request_id in range(1, 12):
-        journal.record(
-            at=float(request_id),
-            method="POST",
-            path="/v1/avatar",
-            operation="rest.create",
-            api_key=KEY,
-            status=200,
-            duration_ms=1.0,
-            body=b"0123456789abc",
-            request_id=request_id,
-        )
-        assert journal.held_bytes <= 25
+        record(journal, request_id, b"%02d3456789abc" % request_id)  # each one its own
+        assert journal.held_bytes <= journal.body_budget
     entries = journal.entries()
     assert [entry.id for entry in entries] == [8, 9, 10, 11]
-    assert [entry.raw_body for entry in entries] == [None, None, b"0123456789", b"0123456789"]
+    assert [entry.raw_body for entry in entries] == [None, None, b"103456789a", b"113456789a"]
     assert all(entry.truncated for entry in entries)
-    assert journal.held_bytes == 20
+    assert journal.held_bytes == 2 * (10 + OVERHEAD)
     assert journal.get(11) is not None and journal.get(7) is None
+
+
+def test_what_many_requests_sent_alike_is_held_once() -> None:
+    journal = Journal(capacity=100)
+    headers = joined_headers([(b"host", b"mock.test"), (b"accept", b"*/*")])
+    for request_id in range(1, 251):  # round the ring twice and a half
+        record(journal, request_id, b'{"text": "hi"}', bytes(headers))  # equal, not the same
+    assert journal.held_bytes == len(headers) + len(b'{"text": "hi"}') + 2 * OVERHEAD
+    entries = journal.entries()
+    assert len({id(entry.raw_body) for entry in entries}) == 1
+    assert entries[-1].headers == {"host": "mock.test", "accept": "*/*"}
+    journal.clear()
+    assert journal.held_bytes == 0
+
+
+def test_a_copy_is_let_go_with_its_last_holder() -> None:
+    journal = Journal(capacity=3)
+    record(journal, 1, b"shared")
+    record(journal, 2, b"shared")
+    record(journal, 3, b"alone")
+    both = len(b"shared") + len(b"alone") + 2 * OVERHEAD
+    assert journal.held_bytes == both
+    record(journal, 4, b"alone")  # replaces entry 1: entry 2 still holds "shared"
+    assert journal.held_bytes == both
+    record(journal, 5, b"alone")  # replaces entry 2, the last to hold "shared"
+    assert journal.held_bytes == len(b"alone") + OVERHEAD
 
 
 def test_headers_are_joined_and_a_huge_one_is_cut_at_a_whole_header() -> None:

@@ -71,6 +71,10 @@ class ApiEndpoint(Generic[AskT]):
             response = error_response(failure)
             runtime.report_bug(f"{request.method} {request.path}", error)
         ask = request.ask
+        name = ask.operation_name if ask is not None else None
+        notes = NO_NOTES
+        if request.error or request.latency_seconds or name:
+            notes = _notes(request, name)
         runtime.engine.journal.record(
             at=at,
             method=request.method,
@@ -83,8 +87,7 @@ class ApiEndpoint(Generic[AskT]):
             headers=joined_headers(request.scope["headers"]),
             body=request.received,
             graphql=ask is not None and ask.graphql,
-            operation_name=ask.operation_name if ask is not None else None,
-            notes=_notes(request) if request.error or request.latency_seconds else NO_NOTES,
+            notes=notes,
             request_id=request.id,
         )
         if response is not None:
@@ -119,12 +122,12 @@ class ApiEndpoint(Generic[AskT]):
             return transport.error_response(error, admission.headers if admission else None)
 
 
-def _notes(request: ApiRequest) -> Notes:
+def _notes(request: ApiRequest, operation_name: str | None) -> Notes:
     """What the journal keeps of the error answered (its code, and what a 429 or a 402 told
-    the client) and of a scripted delay."""
+    the client), of a scripted delay and of the name GraphQL's client gave its operation."""
     error = request.error
     if error is None:
-        return Notes(latency_seconds=request.latency_seconds)
+        return Notes(latency_seconds=request.latency_seconds, operation_name=operation_name)
     retry_after = error.headers.get("Retry-After")
     limit = error.extensions.get("limit")
     credits = error.extensions.get("creditsAvailable")
@@ -134,6 +137,7 @@ def _notes(request: ApiRequest) -> Notes:
         rate_limit=limit if isinstance(limit, str) else None,
         credits_available=credits if isinstance(credits, int) else None,
         latency_seconds=request.latency_seconds,
+        operation_name=operation_name,
     )
 
 

@@ -7,9 +7,10 @@ objects.
 
 What was sent is kept as the bytes that arrived: the body object the endpoint already read (cut
 to `body_bytes`) and the headers joined into one bytes object. Nothing is decoded or parsed until
-an entry is read, so recording costs the hot path almost nothing. Those bytes are what grows
-with traffic, so they share one budget (`body_budget`, all entries together): past it the oldest
-entries' bodies and headers are let go first, and the entries themselves stay.
+an entry is read, so recording costs the hot path almost nothing. Equal bytes are held once
+(a client's polls send the same headers each time), and those held are what grows with
+traffic, so they share one budget (`body_budget`, all entries together, counted as held):
+past it the oldest entries' bodies and headers are let go first, and the entries stay.
 """
 
 from __future__ import annotations
@@ -26,12 +27,14 @@ from .journal_entry import (
     Entry,
     Notes,
 )
+from .shared_bytes import SharedBytes
 from .shared_strings import SharedStrings
 
 DEFAULT_CAPACITY = 10_000
 DEFAULT_BODY_BYTES = 64 * 1024  # of one body; the rest is cut off (`truncated`)
 DEFAULT_BODY_BUDGET = 32 * 1024 * 1024  # of bodies and headers, all entries together
 DROPPED = 0  # the status recorded for a connection the mock cut on purpose
+_DIGEST_BITS = 0xFFFF_FFFF
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,34 +84,40 @@ class Journal:
     def clear(self) -> None:
         self._id = array("Q")
         self._at = array("d")
-        self._duration = array("d")
+        # A millisecond figure for people to read: single precision says it to the microsecond
+        # for anything under a minute, in half the room.
+        self._duration = array("f")
         self._status = array("H")
         self._flags = array("B")
-        self._digest = array("q")
+        # 32 bits of the body's hash: the audit compares a key's requests with each other, and
+        # a chance in four billion that two bodies look alike is far below anything it reports.
+        self._digest = array("I")
         # One flat list per other column: a tuple per entry would cost 88 bytes more each.
         self._method: list[str] = []
         self._path: list[str] = []
         self._operation: list[str | None] = []
         self._api_key: list[str | None] = []
         self._job_id: list[str | None] = []
-        # (headers, body) as kept, or None once let go to keep within the budget: one pair
-        # per entry (not two columns) so that the size held is read back from what is held
-        # and an entry lets go of both at once. It is the budget that bounds this memory.
-        self._sent: list[tuple[bytes, bytes] | None] = []
-        self._operation_name: list[str | None] = []
-        self._notes: list[Notes] = []
+        # What was sent, held in `_sent` (one copy of each equal bytes object), or None once
+        # let go to keep within the budget. The budget bounds this memory, not the capacity.
+        self._headers: list[bytes | None] = []
+        self._body: list[bytes | None] = []
+        # By slot, for the few entries that have any: most have none, and a column of them
+        # would cost every entry a reference.
+        self._notes: dict[int, Notes] = {}
         self._count = 0  # entries recorded since the last clear: the next one's sequence number
-        self._held = 0  # bytes held against the budget
         self._drop_from = 0  # sequence number of the oldest entry that may still hold a body
         self._share = SharedStrings()
+        self._sent = SharedBytes()
 
     def __len__(self) -> int:
         return len(self._at)
 
     @property
     def held_bytes(self) -> int:
-        """Bytes of bodies and headers kept, all entries together (at most `body_budget`)."""
-        return self._held
+        """Bytes of bodies and headers held, all entries together, each distinct copy once
+        with what holding it costs (at most `body_budget`)."""
+        return self._sent.size
 
     def record(
         self,
@@ -124,23 +133,20 @@ class Journal:
         headers: bytes = b"",
         body: bytes | None = None,
         graphql: bool = False,
-        operation_name: str | None = None,
         notes: Notes = NO_NOTES,
         request_id: int = 0,
     ) -> None:
-        share = self._share
+        share, sent = self._share, self._sent
         path, operation, api_key = share(path), share.optional(operation), share.optional(api_key)
         flags = GRAPHQL if graphql else 0
         if body is None:
             body = b""
-        digest = hash(body)
+        digest = hash(body) & _DIGEST_BITS
         if len(body) > self.body_bytes:
             body = body[: self.body_bytes]
             flags |= TRUNCATED
-        if operation_name is not None:
-            operation_name = share(operation_name)
-        slot = self._count % self.capacity
         if len(self._at) < self.capacity:
+            headers, body = sent.hold(headers), sent.hold(body)
             self._id.append(request_id)
             self._at.append(at)
             self._duration.append(duration_ms)
@@ -152,31 +158,63 @@ class Journal:
             self._operation.append(operation)
             self._api_key.append(api_key)
             self._job_id.append(job_id)
-            self._sent.append((headers, body))
-            self._operation_name.append(operation_name)
-            self._notes.append(notes)
+            self._headers.append(headers)
+            self._body.append(body)
+            if notes is not NO_NOTES:
+                self._notes[self._count] = notes
         else:
-            self._let_go(slot)
+            slot = self._count % self.capacity
+            headers, body = self._take_over(slot, headers, body)
             self._id[slot], self._at[slot], self._duration[slot] = request_id, at, duration_ms
             self._status[slot], self._flags[slot], self._digest[slot] = status, flags, digest
             self._method[slot], self._path[slot] = method, path
             self._operation[slot], self._api_key[slot] = operation, api_key
-            self._job_id[slot], self._sent[slot] = job_id, (headers, body)
-            self._operation_name[slot], self._notes[slot] = operation_name, notes
+            self._job_id[slot], self._headers[slot], self._body[slot] = job_id, headers, body
+            if notes is NO_NOTES:
+                self._notes.pop(slot, None)
+            else:
+                self._notes[slot] = notes
         self._count += 1
-        self._held += len(headers) + len(body)
-        if self._held > self.body_budget:
+        if sent.size > self.body_budget:
             self._drop_oldest_bodies()
 
+    def _take_over(self, slot: int, headers: bytes, body: bytes) -> tuple[bytes, bytes]:
+        """Hold `headers` and `body` in place of what the entry in `slot` held (if it still
+        does), and hand back the copies held.
+
+        The entry that falls out of the ring often sent what the new one sends (a client's
+        polls, a test's repeated create): then its copies carry over, with no holder let go
+        and none taken."""
+        sent = self._sent
+        old_body = self._body[slot]
+        if old_body is None:
+            return sent.hold(headers), sent.hold(body)
+        old_headers = self._headers[slot]
+        assert old_headers is not None  # let go of together with the body
+        if old_headers == headers:
+            headers = old_headers
+        else:
+            sent.release(old_headers)
+            headers = sent.hold(headers)
+        if old_body == body:
+            body = old_body
+        else:
+            sent.release(old_body)
+            body = sent.hold(body)
+        return headers, body
+
     def _drop_oldest_bodies(self) -> None:
-        """Let go of the oldest bodies (and headers) kept until the rest fit the budget."""
+        """Let go of the oldest bodies (and headers) held until the rest fit the budget.
+
+        A body held by newer entries too stays until the last of them lets go, so this may
+        let go of several entries' bodies for one copy's worth."""
         sequence = max(self._drop_from, self._count - len(self._at))
-        while self._held > self.body_budget and sequence < self._count:
+        while self._sent.size > self.body_budget and sequence < self._count:
             slot = sequence % self.capacity
-            if self._sent[slot] is not None:
+            if self._body[slot] is not None:
                 self._keep_idempotency_key(slot)
-            self._let_go(slot)
-            self._flags[slot] |= BODY_DROPPED
+                self._let_go(slot)
+                self._flags[slot] |= BODY_DROPPED
             sequence += 1
         self._drop_from = sequence
 
@@ -184,17 +222,19 @@ class Journal:
         """Move the entry's Idempotency-Key (if any) from its headers to its notes."""
         key = self._entry(slot).header(IDEMPOTENCY_HEADER)
         if key is not None:
-            self._notes[slot] = replace(self._notes[slot], idempotency_key=key)
+            self._notes[slot] = replace(self._notes.get(slot, NO_NOTES), idempotency_key=key)
 
     def _let_go(self, slot: int) -> None:
         """Stop holding the headers and body of the entry in `slot` (if it still does)."""
-        sent = self._sent[slot]
-        if sent is not None:
-            self._held -= len(sent[0]) + len(sent[1])
-            self._sent[slot] = None
+        body = self._body[slot]
+        if body is not None:
+            headers = self._headers[slot]
+            assert headers is not None  # let go of together
+            self._sent.release(headers)
+            self._sent.release(body)
+            self._headers[slot] = self._body[slot] = None
 
     def _entry(self, i: int) -> Entry:
-        sent = self._sent[i]
         return Entry(
             id=self._id[i],
             at=self._at[i],
@@ -205,12 +245,11 @@ class Journal:
             status=self._status[i],
             duration_ms=self._duration[i],
             job_id=self._job_id[i],
-            raw_headers=sent[0] if sent is not None else None,
-            raw_body=sent[1] if sent is not None else None,
+            raw_headers=self._headers[i],
+            raw_body=self._body[i],
             flags=self._flags[i],
             body_digest=self._digest[i],
-            operation_name=self._operation_name[i],
-            notes=self._notes[i],
+            notes=self._notes.get(i, NO_NOTES),
         )
 
     def _order(self) -> range | list[int]:

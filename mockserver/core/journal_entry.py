@@ -33,9 +33,10 @@ _AUTHORIZATION = "authorization"
 
 @dataclass(frozen=True, slots=True)
 class Notes:
-    """What few entries have: the error answered and what it told the client, a scripted delay.
+    """What few entries have: the error answered and what it told the client, a scripted delay,
+    GraphQL's operationName.
 
-    Kept apart from the columns, so a successful request without a delay carries none."""
+    Kept apart from the columns, so a plain successful request carries none (NO_NOTES)."""
 
     code: str | None = None  # the answer's error code
     retry_after: float | None = None  # a 429's Retry-After, in seconds
@@ -45,6 +46,7 @@ class Notes:
     # The Idempotency-Key sent, kept here only once the headers are let go (the audit needs
     # it for as long as the entry is kept; until then the headers have it).
     idempotency_key: str | None = None
+    operation_name: str | None = None  # GraphQL's operationName, when the client sent one
 
 
 NO_NOTES = Notes()
@@ -65,8 +67,12 @@ class Entry:
     raw_body: bytes | None = b""  # as received, perhaps cut; None once dropped
     flags: int = 0
     body_digest: int = 0  # of the whole body as received, even once cut or dropped
-    operation_name: str | None = None  # GraphQL's operationName
     notes: Notes = NO_NOTES
+
+    @property
+    def operation_name(self) -> str | None:
+        """GraphQL's operationName, as the client sent it."""
+        return self.notes.operation_name
 
     @property
     def code(self) -> str | None:

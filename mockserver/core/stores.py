@@ -94,7 +94,6 @@ class JournalStore(Protocol):
         headers: bytes = b"",
         body: bytes | None = None,
         graphql: bool = False,
-        operation_name: str | None = None,
         notes: Notes = NO_NOTES,
         request_id: int = 0,
     ) -> None: ...

@@ -7,7 +7,7 @@ import random
 from starlette.testclient import TestClient
 
 from mockserver import create_app
-from mockserver.core.journal import Journal
+from mockserver.core.journal import Filters, Journal
 
 from conftest import Api, virtual_config
 
@@ -82,6 +82,7 @@ def test_select_is_filtering_every_entry_whatever_the_ring_holds() -> None:
                 api_key=draw.choice(["a", "b"]),
                 status=draw.choice([200, 404]),
                 duration_ms=0.5,
+                request_id=n + 1,
             )
         everything = journal.entries()
         assert [entry.at for entry in everything] == sorted(entry.at for entry in everything)
@@ -94,5 +95,24 @@ def test_select_is_filtering_every_entry_whatever_the_ring_holds() -> None:
                 and (status is None or e.status == status)
             ]
             for limit in (None, 1, 2, 100):
-                found = journal.select(operation, api_key, status, limit)
+                found = journal.select(Filters(operation, api_key, status), limit)
                 assert found == (wanted[-limit:] if limit else wanted), (count, limit)
+
+
+def test_a_limit_keeps_that_many_of_the_newest_and_zero_keeps_none() -> None:
+    journal = Journal()
+    for request_id in range(1, 4):
+        journal.record(
+            at=float(request_id),
+            method="GET",
+            path="/v1/avatar/job-1",
+            operation="rest.get",
+            api_key="key",
+            status=200,
+            duration_ms=1.0,
+            request_id=request_id,
+        )
+    assert [entry.id for entry in journal.select(limit=None)] == [1, 2, 3]
+    assert [entry.id for entry in journal.select(limit=2)] == [2, 3]
+    assert [entry.id for entry in journal.select(limit=5)] == [1, 2, 3]
+    assert journal.select(limit=0) == []

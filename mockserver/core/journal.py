@@ -271,6 +271,7 @@ class Journal:
             return None
 
     def select(self, filters: Filters = NO_FILTERS, limit: int | None = None) -> list[Entry]:
-        """Entries matching every filter given, oldest first; `limit` keeps the newest ones."""
+        """Entries matching every filter given, oldest first; `limit` keeps the newest ones
+        (that many: 0 keeps none; None keeps them all)."""
         found = [entry for entry in self.entries() if filters.match(entry)]
-        return found[-limit:] if limit else found
+        return found if limit is None else found[max(len(found) - limit, 0) :]

@@ -7,6 +7,7 @@ sleep patched to `advance`), so no test sleeps.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -40,14 +41,45 @@ class Client:
         self.idempotency_key = idempotency_key
 
     def create(self, waits: list[float], **body: Any) -> httpx.Response:
-        """Create, retrying a 5xx after each of `waits` seconds in turn."""
+        """Create, retrying a 5xx or a cut connection after each of `waits` seconds in turn."""
         headers = {"Idempotency-Key": self.idempotency_key} if self.idempotency_key else {}
         for wait in [*waits, None]:
-            response = self.api.rest_create(rest_body(**body), **headers)
-            if response.status_code < 500 or wait is None:
-                return response
+            try:
+                response = self.api.rest_create(rest_body(**body), **headers)
+            except httpx.TransportError:
+                if wait is None:
+                    raise
+            else:
+                if response.status_code < 500 or wait is None:
+                    return response
             self.api.advance(wait)
         raise AssertionError("unreachable")
+
+    def create_within(self, seconds: float, **body: Any) -> httpx.Response:
+        """Create, giving up on an answer after `seconds` (real time) and sending it again."""
+        headers = {"Idempotency-Key": self.idempotency_key} if self.idempotency_key else {}
+        try:
+            return self.api.client.post(
+                "/v1/avatar",
+                json=rest_body(**body),
+                headers={"X-API-Key": KEY, **headers},
+                timeout=seconds,
+            )
+        except httpx.TimeoutException:
+            return self.api.rest_create(rest_body(**body), **headers)
+
+
+def settle(server: ServerThread) -> None:
+    """Wait for the requests the server is still answering (one its client gave up on), on the
+    server's own loop: they are journaled when they end."""
+
+    async def answered() -> None:
+        tasks = set(server._server.server_state.tasks)  # what uvicorn still runs
+        if tasks:
+            await asyncio.wait(tasks)
+
+    assert server._loop is not None
+    asyncio.run_coroutine_threadsafe(answered(), server._loop).result(10)
 
 
 # --- double-charge-risk -------------------------------------------------------------------------
@@ -65,6 +97,55 @@ def test_a_create_retried_with_its_idempotency_key_is_no_finding(live_api: Api) 
     fail_next(live_api, 500, "rest.create")
     assert Client(live_api, idempotency_key="order-1").create([1.0]).status_code == 200
     assert audit(live_api) == []
+
+
+def drop_next_create(api: Api) -> None:
+    body = {"outcome": "drop", "operation": "rest.create", "times": 1}
+    assert api.client.post("/__mock/faults", json=body).status_code == 201
+
+
+def test_a_create_sent_again_after_a_dropped_connection_risks_a_double_charge(
+    live_api: Api,
+) -> None:
+    drop_next_create(live_api)
+    assert Client(live_api).create([1.0]).status_code == 200
+    assert audit(live_api) == [("double-charge-risk", KEY, [1, 2])]
+    assert [
+        entry["status"] for entry in live_api.client.get("/__mock/requests").json()["requests"]
+    ] == [0, 200]
+
+
+def test_a_create_sent_again_after_a_drop_with_its_idempotency_key_is_no_finding(
+    live_api: Api,
+) -> None:
+    drop_next_create(live_api)
+    assert Client(live_api, idempotency_key="order-1").create([1.0]).status_code == 200
+    assert audit(live_api) == []
+
+
+def slow_next_create(api: Api) -> None:
+    body = {"latencyMs": 300, "operation": "rest.create", "times": 1}
+    assert api.client.post("/__mock/faults", json=body).status_code == 201
+
+
+def test_a_create_sent_again_after_a_timeout_risks_a_double_charge(
+    live_server: ServerThread, live_api: Api
+) -> None:
+    slow_next_create(live_api)
+    assert Client(live_api).create_within(0.05).status_code == 200
+    settle(live_server)  # the first one was answered to nobody, and made a job
+    assert audit(live_api) == [("double-charge-risk", KEY, [1, 2])]
+    assert len(live_api.client.get("/__mock/jobs").json()["jobs"]) == 2  # charged twice
+
+
+def test_a_create_sent_again_after_a_timeout_with_its_idempotency_key_is_no_finding(
+    live_server: ServerThread, live_api: Api
+) -> None:
+    slow_next_create(live_api)
+    assert Client(live_api, idempotency_key="order-1").create_within(0.05).status_code == 200
+    settle(live_server)
+    assert audit(live_api) == []
+    assert len(live_api.client.get("/__mock/jobs").json()["jobs"]) == 1
 
 
 # --- retry-too-early ----------------------------------------------------------------------------

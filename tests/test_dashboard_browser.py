@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOT = ROOT / "docs" / "dashboard.png"
 KEY = {"X-API-Key": "YOUR_API_KEY"}
 REFUSING = "http://127.0.0.1:9/hook"  # the discard port: nothing listens, every attempt fails
-LOAD_SECONDS = 4.0
+LOAD_SECONDS = 30.0  # an upper bound: the load is stopped once the page was seen to update
 LOAD = """
 from benchmarks.loadgen import http_request, run_load
 from benchmarks.run import KEY, REST_BODY, JSON
@@ -267,7 +267,8 @@ def test_the_page_still_updates_under_the_benchmarks_rest_load(
         assert after - before, "the jobs panel did not move on"
         assert load.poll() is None, "the load ended before the page was seen to update"
     finally:
-        assert load.wait(LOAD_SECONDS + 30) == 0
+        load.terminate()
+        load.wait(30)
 
 
 def test_a_refused_webhook_shows_each_failed_attempt(page: Page, mock: httpx.Client) -> None:

@@ -29,7 +29,7 @@ from conftest import Api, rest_body, virtual_config
 
 FIXTURES = load_fixtures(None)
 KEY = "YOUR_API_KEY"
-STORE_FIELDS = ("jobs", "accounts", "idempotency", "journal", "webhooks", "inbox")
+STORE_FIELDS = ("jobs", "accounts", "idempotency", "journal", "webhooks", "inbox", "ledger")
 
 
 def protocol_members(protocol: type) -> list[str]:
@@ -135,6 +135,8 @@ def test_both_planes_work_on_stores_that_have_only_the_protocol_methods(
         assert api.rest_get(job_id).json()["data"]["avatar"]["status"] == "completed"
         assert client.get(f"/outputs/{job_id}.mp4").status_code == 200
         assert [job["id"] for job in client.get("/__mock/jobs").json()["jobs"]] == [job_id]
+        (debit,) = client.get("/__mock/ledger").json()["entries"]
+        assert (debit["jobId"], debit["kind"]) == (job_id, "debit")
         assert client.get(f"/__mock/jobs/{job_id}").status_code == 200
         (delivery,) = client.get("/__mock/webhooks").json()["deliveries"]
         assert delivery["status"] == "delivered"

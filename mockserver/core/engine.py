@@ -30,12 +30,14 @@ from .faults import DEFAULT_FAILURE, Fault, FaultBook, parse_fault, scripted_err
 from .faulty_deliveries import FaultyDeliveries
 from .job_request import JobRequest
 from .jobs import Job, JobStatus
+from .ledger import Movement
 from .randomness import Randomness
 from .ratelimit import MINUTE, RateLimiter
 from .running_jobs import RunningJobs
 from .scenarios import Scenario
 from .scheduler import COPY_DUE, JOB_DUE, WEBHOOK_DUE, Due, Scheduler
 from .shared_strings import SharedStrings
+from .spend import Spend
 from .stores import Stores, memory_stores
 from .webhook_chaos import in_reverse_by_key, reorders
 from .webhook_faults import WebhookFault, is_webhook_fault
@@ -102,6 +104,7 @@ class Engine:
         self.journal = stores.journal
         self.webhooks = stores.webhooks
         self.inbox = stores.inbox
+        self.ledger = stores.ledger
         self.max_jobs = max_jobs
         self._creation_order: deque[str] = deque()
         self._shared = SharedStrings()
@@ -143,6 +146,7 @@ class Engine:
         self.webhooks.clear()
         self.faults.clear()
         self.journal.clear()
+        self.ledger.clear()
         self._request_ids = itertools.count(1)
         self.inbox.clear()
         self.job_seconds = self.base_job_seconds
@@ -281,7 +285,7 @@ class Engine:
         cost = request.quote.credits
         if cost > account.credits:
             raise insufficient_credits(cost, account.credits)
-        job = self._new_job(account, request, base_url)
+        job = self._new_job(account, request, base_url, admission.request_id)
         if admission.planned_failure is not None:
             self._planned_failures[job.id] = admission.planned_failure
         account.credits -= cost
@@ -321,7 +325,9 @@ class Engine:
         retry = max(int(first_done - now + 0.999), 1)
         raise rate_limited("concurrent_jobs", retry, headers)
 
-    def _new_job(self, account: Account, request: JobRequest, base_url: str) -> Job:
+    def _new_job(
+        self, account: Account, request: JobRequest, base_url: str, request_id: int
+    ) -> Job:
         job_id = self.randomness.token()
         while job_id in self.jobs:
             job_id = self.randomness.token()
@@ -345,6 +351,7 @@ class Engine:
         )
         self.jobs[job_id] = job
         self._creation_order.append(job_id)
+        self.ledger.debit(request_id)  # the job itself is the rest of the entry
         self._forget_old_jobs()
         self._running.add(account.api_key, job_id)
         self.scheduler.schedule(job.due_at, JOB_DUE, job_id)
@@ -407,7 +414,8 @@ class Engine:
         return None
 
     def finish(self, job: Job, status: JobStatus, at: float, error: str | None = None) -> None:
-        """End a job: a failed one gives its credits back; either one's webhook falls due."""
+        """End a job: a failed one gives its credits back (an entry in the ledger); either
+        one's webhook falls due."""
         job.status = status
         job.completed_at = at
         job.error = error
@@ -415,6 +423,7 @@ class Engine:
         account = self.accounts.get(job.api_key)
         if status is JobStatus.FAILED and account is not None:
             account.credits += job.credit_cost
+            self.ledger.refund(job)
         if job.webhook_url and account is not None:
             delivery_id = "dlv_" + self.randomness.token(16)
             delivery = self.webhooks.open(delivery_id, job, account.webhook_secret, at)
@@ -435,11 +444,12 @@ class Engine:
         """Keep at most `max_jobs`: the oldest finished ones go first, processing ones stay."""
         order = self._creation_order
         while len(self.jobs) > self.max_jobs and order:
-            oldest = self.jobs.get(order[0])
-            if oldest is not None and not oldest.finished:
+            oldest = self.jobs[order[0]]
+            if not oldest.finished:
                 return
             forgotten = order.popleft()
             del self.jobs[forgotten]
+            self.ledger.forget_oldest(oldest)
             self._planned_failures.pop(forgotten, None)
             self.idempotency.forget_job(forgotten)
 
@@ -453,14 +463,34 @@ class Engine:
     # -- accounts ----------------------------------------------------------------------------
 
     def put_account(self, api_key: str, body: Any) -> Account:
-        """Create or change an account from a control-plane body `{plan, credits, ...}`."""
+        """Create or change an account from a control-plane body `{plan, credits, ...}`; a
+        changed balance is noted in the ledger, whose later balances start from it."""
+        current = self.accounts.get(api_key)
+        before = current.credits if current is not None else None
         try:
-            return self.accounts.change(
+            account = self.accounts.change(
                 api_key, body, self.fixtures.plans, self.randomness.webhook_secret
             )
         except ValueError as error:
             field, message = error.args
             raise bad_request(message, field) from None
+        if before is not None and account.credits != before:
+            self.ledger.set_balance(api_key, before)
+        return account
 
     def list_accounts(self) -> Iterable[Account]:
         return iter(self.accounts)
+
+    # -- the spend ledger --------------------------------------------------------------------
+
+    def ledger_entries(self, api_key: str | None = None) -> list[Movement]:
+        """Every debit and refund of the jobs kept, or `api_key`'s only, oldest first."""
+        return self.ledger.select(self.jobs.values(), self._balance, api_key)
+
+    def spend(self) -> dict[str, Spend]:
+        """What each key was charged since the last reset (over the jobs kept)."""
+        return self.ledger.spend(self.jobs.values())
+
+    def _balance(self, api_key: str) -> int:
+        account = self.accounts.get(api_key)
+        return account.credits if account is not None else 0

@@ -1,4 +1,4 @@
-"""Where one mock keeps its state: the six stores the engine and the planes reach, as protocols.
+"""Where one mock keeps its state: the seven stores the engine and the planes reach, as protocols.
 
 Each protocol names only what the engine or a plane calls, so a second implementation (a
 database, say, behind one mock among several in a server) knows exactly what it must fill.
@@ -22,6 +22,8 @@ from .jobs import Job
 from .journal import DEFAULT_BODY_BUDGET, DEFAULT_BODY_BYTES, NO_FILTERS, Filters, Journal
 from .journal import DEFAULT_CAPACITY as DEFAULT_JOURNAL_CAPACITY
 from .journal_entry import NO_NOTES, Entry, Notes
+from .ledger import Ledger, Movement
+from .spend import Spend
 from .webhooks import Attempt, Delivery, DeliveryLog, RetryPolicy
 
 
@@ -105,6 +107,31 @@ class JournalStore(Protocol):
     def clear(self) -> None: ...
 
 
+class LedgerStore(Protocol):
+    """Every debit and refund of credits. The engine reports each job it creates and forgets,
+    in its job store's order, and each refund and balance set; a reader passes the store's
+    jobs (oldest first) and the balances now, from which the entries are derived."""
+
+    def debit(self, request_id: int) -> None: ...
+
+    def refund(self, job: Job) -> None: ...
+
+    def set_balance(self, api_key: str, before: int) -> None: ...
+
+    def forget_oldest(self, job: Job) -> None: ...
+
+    def select(
+        self,
+        jobs: Iterable[Job],
+        balance_of: Callable[[str], int],
+        api_key: str | None = None,
+    ) -> list[Movement]: ...
+
+    def spend(self, jobs: Iterable[Job]) -> dict[str, Spend]: ...
+
+    def clear(self) -> None: ...
+
+
 class DeliveryStore(Protocol):
     """Webhook deliveries and their attempts; `record` also says when the next attempt is due."""
 
@@ -160,6 +187,7 @@ class Stores:
     journal: JournalStore
     webhooks: DeliveryStore
     inbox: InboxStore
+    ledger: LedgerStore
 
 
 def memory_stores(
@@ -178,4 +206,5 @@ def memory_stores(
         journal=Journal(journal_capacity, journal_body_bytes, journal_body_budget),
         webhooks=DeliveryLog(retry_policy or RetryPolicy()),
         inbox=Inbox(),
+        ledger=Ledger(),
     )

@@ -35,6 +35,7 @@ LISTINGS = [
     "/__mock/accounts",
     "/__mock/usage",
     "/__mock/requests",
+    "/__mock/ledger",
     "/__mock/webhooks",
     "/__mock/inbox",
     "/__mock/scenarios",

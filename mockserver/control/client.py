@@ -38,6 +38,21 @@ class ReceivedWebhook:
         return self.headers.get("x-doitong-signature", "")
 
 
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One debit or refund of credits: `amount` is positive either way, `kind` says which;
+    `balance` is the key's just after; `request_id` is the API request that caused it (for a
+    refund, the one that created the job), None when none is known."""
+
+    at: str
+    api_key: str
+    job_id: str
+    kind: str  # "debit" or "refund"
+    amount: int
+    balance: int
+    request_id: int | None
+
+
 DEFAULT_API_KEY = "YOUR_API_KEY"
 
 
@@ -313,6 +328,24 @@ class MockControl:
         found = self.audit(api_key)
         if found:
             raise AssertionError(audit_report(found, self._call("GET", "/requests")["requests"]))
+
+    # -- the spend ledger --------------------------------------------------------------------
+
+    def ledger(self, api_key: str | None = None) -> list[LedgerEntry]:
+        """Every debit and refund of credits, oldest first; `api_key` narrows it to one key."""
+        params = {"apiKey": api_key} if api_key is not None else {}
+        return [
+            LedgerEntry(
+                at=entry["at"],
+                api_key=entry["apiKey"],
+                job_id=entry["jobId"],
+                kind=entry["kind"],
+                amount=entry["amount"],
+                balance=entry["balance"],
+                request_id=entry["requestId"],
+            )
+            for entry in self._call("GET", "/ledger", params=params)["entries"]
+        ]
 
     # -- webhooks and scenarios --------------------------------------------------------------
 

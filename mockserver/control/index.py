@@ -33,6 +33,7 @@ WHAT_EACH_DOES = {
     " ?code=, ?jobId=, ?since=, ?contains=, ?limit=",
     ("GET", "/__mock/requests/{request_id}"): "one journal entry, whole",
     ("GET", "/__mock/audit"): "what the client did that would hurt on the real service; ?apiKey=",
+    ("GET", "/__mock/ledger"): "every debit and refund of credits, and its request; ?apiKey=",
     ("GET", "/__mock/webhooks"): "webhook deliveries; ?jobId=, ?status=, ?limit= (the newest n)",
     ("POST", "/__mock/webhooks/send"): "send one signed delivery now {url, jobId | status, fault?}",
     ("GET", "/__mock/webhooks/{delivery_id}"): "one delivery",

@@ -76,6 +76,7 @@ class AdminEndpoints:
             ("/__mock/requests", self.requests, "GET"),
             ("/__mock/requests/{request_id}", self.request_entry, "GET"),
             ("/__mock/audit", self.audit, "GET"),
+            ("/__mock/ledger", self.ledger, "GET"),
             ("/__mock/webhooks", self.deliveries, "GET"),
             ("/__mock/webhooks/send", self.send_webhook, "POST"),
             ("/__mock/webhooks/{delivery_id}", self.delivery, "GET"),
@@ -245,7 +246,7 @@ class AdminEndpoints:
         await self.runtime.advance(0)
         return json_response(self._record(job))
 
-    # -- faults and the journal --------------------------------------------------------------
+    # -- faults, the journal and the ledger --------------------------------------------------
 
     async def faults(self, request: Request) -> Response:
         return json_response({"faults": [f.as_json() for f in self.runtime.engine.all_faults()]})
@@ -283,6 +284,12 @@ class AdminEndpoints:
             engine.journal, engine.jobs.values(), engine.webhooks, query.text("apiKey"), policy
         )
         return json_response({"findings": [finding.as_json() for finding in found]})
+
+    async def ledger(self, request: Request) -> Response:
+        """Every debit and refund of credits, oldest first; `?apiKey=` narrows it."""
+        api_key = ControlQuery(request.query_params).text("apiKey")
+        entries = self.runtime.engine.ledger_entries(api_key)
+        return json_response({"entries": [entry.as_json() for entry in entries]})
 
     # -- webhooks ----------------------------------------------------------------------------
 

@@ -1,12 +1,13 @@
 """The mock as a pytest fixture, with no conftest code: installing the package is enough.
 
 One server per test session (per worker under pytest-xdist) on a free loopback port with a frozen
-clock, reset before every test; `@pytest.mark.mock_doitong(...)` configures one test.
+clock, reset before every test; `@pytest.mark.mock_doitong(...)` configures one test. At the end
+of the session it prints what the tests' jobs would have cost on the real service.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +18,22 @@ from .app import create_app
 from .control.client import DEFAULT_API_KEY, MockControl
 from .core.catalog import FixtureError
 from .core.clock import ClockMode
+from .core.spend import Spend, total_spend
 from .runtime.config import MockConfig, field_default
 from .runtime.mock_runtime import MockRuntime
 from .server import ServerThread
+from .session_spend import SessionSpend, spend_text
 
 MARKER = "mock_doitong"
-MARKER_OPTIONS = frozenset({"plan", "credits", "scenario", "seed", "api_key", "audit"})
+MARKER_OPTIONS = frozenset(
+    {"plan", "credits", "scenario", "seed", "api_key", "audit", "max_credits"}
+)
 AUDIT_MODES = ("off", "fail")
 # The plugin's own default: a fixed seed, so a test run repeats exactly (`serve` picks one at
 # random). Every other setting defaults to MockConfig's.
 DEFAULT_SEED = 0
+SESSION_SPEND = pytest.StashKey[SessionSpend]()
+WORKER_SPEND = "mock_doitong_spend"  # the key of a pytest-xdist worker's tally in its output
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,9 +61,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(plan=None, credits=None, scenario=None, seed=None, api_key=None, "
-        'audit="off"|"fail"): '
+        'audit="off"|"fail", max_credits=None): '
         "set up the mock-doitong fixture for this test",
     )
+    config.stash[SESSION_SPEND] = SessionSpend()
 
 
 class MockDoitong(MockControl):
@@ -96,8 +104,11 @@ def mock_doitong_server(pytestconfig: pytest.Config) -> Iterator[ServerThread]:
         clock=ClockMode.VIRTUAL,
         job_seconds=float(pytestconfig.getini("mock_doitong_job_seconds")),
     )
-    server = ServerThread(create_app(config, warm_up_graphql=False)).start()
+    app = create_app(config, warm_up_graphql=False)
+    server = ServerThread(app).start()
     yield server
+    if server.alive:  # the last test's spend: each earlier one's was added before its reset
+        server.call(lambda: _add_spend(pytestconfig, _runtime(app)))
     server.stop()
 
 
@@ -178,8 +189,11 @@ def _prepare(
     seed = options.get("seed")
     seed = int(seed) if seed is not None else _seed(config)
     runtime = _runtime(handle.app)
+    _check_max_credits(options.get("max_credits"))
+    config.stash[SESSION_SPEND].tests += 1
 
     def reset() -> None:
+        _add_spend(config, runtime)  # what the test before this one spent, before it is gone
         runtime.errors.clear()
         runtime.activate_by_name(options.get("scenario"), seed)
 
@@ -189,3 +203,86 @@ def _prepare(
         pytest.fail(f"@pytest.mark.{MARKER}: {error}", pytrace=False)
     if options.get("plan") is not None or options.get("credits") is not None:
         handle.set_account(plan=options.get("plan"), credits=options.get("credits"))
+
+
+# -- what the run would have spent -----------------------------------------------------------
+
+
+def _add_spend(config: pytest.Config, runtime: MockRuntime) -> None:
+    """Add to the session's tally what the ledger holds since the last reset (one test's).
+    Runs on the server's loop; a key counts under the plan it has at the end of the test."""
+    engine = runtime.engine
+
+    def plan_of(api_key: str) -> str:
+        account = engine.accounts.get(api_key)
+        return account.plan if account is not None else "unknown"
+
+    config.stash[SESSION_SPEND].add(engine.spend(), plan_of)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A pytest-xdist worker hands its tally to the controller, which prints the summary."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput[WORKER_SPEND] = session.config.stash[SESSION_SPEND].as_json()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """pytest-xdist's controller: a worker finished; add what its tests spent."""
+    tally = getattr(node, "workeroutput", {}).get(WORKER_SPEND)
+    if tally is not None:
+        node.config.stash[SESSION_SPEND].merge(tally)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """What the run's jobs would have cost on the real service, in all and per plan."""
+    spend = config.stash.get(SESSION_SPEND, None)
+    if spend is None or not spend.tests:
+        return
+    terminalreporter.write_sep("=", "mock-doitong: what this run would have spent")
+    for line in spend.lines():
+        terminalreporter.write_line(line)
+
+
+# -- max_credits: what one test may spend ----------------------------------------------------
+
+
+def _check_max_credits(limit: Any) -> None:
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        pytest.fail(
+            f"@pytest.mark.{MARKER}: max_credits must be a whole number >= 0, got {limit!r}",
+            pytrace=False,
+        )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    """Fail a test marked `max_credits=N` that spent more than N credits on the mock (debits
+    less refunds, on every key). Checked after the test's body, so that it is the test that
+    fails, with what it spent in the message."""
+    result = yield
+    marker = item.get_closest_marker(MARKER)
+    limit = marker.kwargs.get("max_credits") if marker else None
+    fixtures: dict[str, Any] = getattr(item, "funcargs", {})
+    handle, server = fixtures.get("mock_doitong"), fixtures.get("mock_doitong_server")
+    if limit is None or not isinstance(handle, MockDoitong) or not isinstance(server, ServerThread):
+        return result
+    runtime = _runtime(handle.app)
+    by_key = server.call(runtime.engine.spend)
+    spent = total_spend(by_key.values()).spent
+    if spent > limit:
+        pytest.fail(_over_budget(limit, spent, by_key), pytrace=False)
+    return result
+
+
+def _over_budget(limit: int, spent: int, by_key: dict[str, Spend]) -> str:
+    """`... this test spent 106 credits, more than 100: 2 jobs, 106 credits on KEY`."""
+    keys = "; ".join(
+        f"{spend_text(spend)} on {api_key}" for api_key, spend in sorted(by_key.items())
+    )
+    return (
+        f"@pytest.mark.{MARKER}(max_credits={limit}): this test spent {spent:,} credits, "
+        f"more than {limit:,}: {keys}"
+    )

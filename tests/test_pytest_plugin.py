@@ -221,3 +221,131 @@ def test_the_plugin_defaults_to_the_mock_s_settings_and_a_fixed_seed(
     assert float(config.getini("mock_doitong_job_seconds")) == MockConfig().job_seconds
     assert int(config.getini("mock_doitong_seed")) == DEFAULT_SEED
     assert config.getoption("--mock-doitong-seed") is None  # the ini's then, or DEFAULT_SEED
+
+
+SPENDING = """
+import httpx
+import pytest
+
+def create(mock, key="YOUR_API_KEY", **headers):
+    return httpx.post(mock.rest_url, headers={"X-API-Key": key, **headers},
+        json={"service": "hedra", "text": "Hello, welcome to our platform!",
+              "avatarId": "professional-1"})
+
+def test_two_jobs_one_refunded(mock_doitong):
+    assert create(mock_doitong).status_code == 200
+    assert create(mock_doitong, **{"X-Mock-Fault": "failed"}).status_code == 200
+    mock_doitong.advance(30)
+    assert [entry.kind for entry in mock_doitong.ledger()] == ["debit", "debit", "refund"]
+
+def test_one_on_free(mock_doitong):
+    assert create(mock_doitong, "test_free_key").status_code == 200
+
+@pytest.mark.mock_doitong(plan="starter")
+def test_one_on_a_changed_plan(mock_doitong):
+    assert create(mock_doitong).status_code == 200
+
+def test_refused_for_want_of_credits(mock_doitong):
+    mock_doitong.set_account(credits=10)
+    assert create(mock_doitong).status_code == 402
+
+def test_none(mock_doitong):
+    pass
+
+def test_without_the_mock():
+    pass
+"""
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one process", "xdist"])
+def test_the_session_summary_says_what_the_run_would_have_spent(
+    pytester: pytest.Pytester, workers: list[str]
+) -> None:
+    pytester.makepyfile(SPENDING)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *workers)
+    result.assert_outcomes(passed=6)
+    result.stdout.re_match_lines(
+        [
+            r"=+ mock-doitong: what this run would have spent =+$",
+            r"5 tests used the mock: 4 jobs, 159 credits \(212 debited, 53 refunded\)$",
+            r"  free +1 job, 53 credits$",
+            r"  starter +1 job, 53 credits$",
+            r"  pro +2 jobs, 53 credits \(106 debited, 53 refunded\)$",
+        ]
+    )
+
+
+def test_a_run_that_never_uses_the_mock_prints_no_summary(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_plain():\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert "would have spent" not in result.stdout.str()
+
+
+def test_max_credits_fails_a_test_that_spends_more_and_passes_one_that_does_not(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+        import pytest
+
+        def create(mock, key=None, **headers):
+            return httpx.post(mock.rest_url, headers={"X-API-Key": key or mock.api_key, **headers},
+                json={"service": "hedra", "text": "Hello, welcome to our platform!",
+                      "avatarId": "professional-1"})
+
+        @pytest.mark.mock_doitong(max_credits=100)
+        def test_spends_too_much(mock_doitong):
+            for _ in range(2):
+                assert create(mock_doitong).status_code == 200
+            assert create(mock_doitong, "test_free_key").status_code == 200
+
+        @pytest.mark.mock_doitong(max_credits=53)
+        def test_spends_exactly_the_limit(mock_doitong):
+            assert create(mock_doitong).status_code == 200
+
+        @pytest.mark.mock_doitong(max_credits=60)
+        def test_refunds_count_back(mock_doitong):
+            assert create(mock_doitong).status_code == 200
+            assert create(mock_doitong, **{"X-Mock-Fault": "failed"}).status_code == 200
+            mock_doitong.advance(30)
+
+        @pytest.mark.mock_doitong(max_credits=0)
+        def test_spends_nothing(mock_doitong):
+            assert mock_doitong.ledger() == []
+
+        @pytest.mark.mock_doitong(max_credits=0)
+        def test_fails_on_its_own_first(mock_doitong):
+            assert create(mock_doitong).status_code == 200
+            assert False, "its own failure"
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*mock_doitong(max_credits=100): this test spent 159 credits, more than 100: "
+            "2 jobs, 106 credits on YOUR_API_KEY; 1 job, 53 credits on test_free_key*",
+        ]
+    )
+    # Only the over-spent test, and it is the test that failed, not its teardown.
+    output = result.stdout.str()
+    assert re.search(r"FAILED \S+::test_spends_too_much", output)
+    assert "its own failure" in output and output.count("this test spent") == 1
+    assert "ERROR" not in output
+
+
+def test_max_credits_must_be_a_whole_number(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.mock_doitong(max_credits="lots")
+        def test_bad(mock_doitong):
+            pass
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*max_credits must be a whole number >= 0, got 'lots'*"])

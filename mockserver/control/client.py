@@ -113,6 +113,15 @@ class MockControl:
         """Back to the fixtures (and the active scenario); `seed` restarts ids from a new seed."""
         self._call("POST", "/reset", json={} if seed is None else {"seed": seed})
 
+    def snapshot(self) -> dict[str, Any]:
+        """The mock's whole state as one JSON document (`GET /__mock/state`)."""
+        document: dict[str, Any] = self._call("GET", "/state")
+        return document
+
+    def restore(self, document: dict[str, Any]) -> None:
+        """Make the mock hold what `snapshot` returned, here or from another mock."""
+        self._call("PUT", "/state", json=document)
+
     def advance(self, seconds: float) -> str:
         """Move the clock; returns once everything due has run. Returns the new time (ISO)."""
         now: str = self._call("POST", "/clock/advance", json={"seconds": seconds})["now"]

@@ -21,6 +21,7 @@ from ..core.errors import ApiError, bad_request, internal_error, shown, unauthor
 from ..core.inbox import Received
 from ..core.jobs import Job, JobStatus, job_record
 from ..core.scenarios import ScenarioNotFound, available_scenarios, load_scenario
+from ..core.state_fields import StateError
 from ..core.webhooks import Delivery, DeliveryStatus
 from ..core.whole_numbers import finite_number
 from ..runtime.mock_runtime import MockRuntime
@@ -43,6 +44,8 @@ JOB_STATUSES = tuple(status.value for status in JobStatus)
 DELIVERY_STATUSES = tuple(status.value for status in DeliveryStatus)
 HTTP_STATUSES = (0, 599)  # 0: a dropped connection, as the journal logs it
 MAX_LIST_LIMIT = 1_000_000_000
+# A snapshot of a full mock (100,000 jobs, full journal) is tens of megabytes.
+MAX_STATE_BYTES = 256 * 1024 * 1024
 
 
 def _found(value: T | None, what: str, key: str) -> T:
@@ -61,6 +64,8 @@ class AdminEndpoints:
     def routes(self) -> list[Route]:
         table: list[tuple[str, Handler, str]] = [
             ("/__mock/reset", self.reset, "POST"),
+            ("/__mock/state", self.state, "GET"),
+            ("/__mock/state", self.load_state, "PUT"),
             ("/__mock/clock", self.clock, "GET"),
             ("/__mock/clock/advance", self.advance, "POST"),
             ("/__mock/accounts", self.accounts, "GET"),
@@ -157,6 +162,21 @@ class AdminEndpoints:
         else:
             self.runtime.reset(seed)
         return json_response({"reset": True, "clock": self._clock_state()})
+
+    async def state(self, request: Request) -> Response:
+        """The whole state as one JSON document, for `PUT /__mock/state` to load."""
+        return json_response(self.runtime.snapshot())
+
+    async def load_state(self, request: Request) -> Response:
+        """Hold what a document from `GET /__mock/state` says; a 400 naming the field if it
+        is bad, and then nothing changed."""
+        limit = max(self.runtime.config.max_body_bytes, MAX_STATE_BYTES)
+        body = await read_body(request.receive, request.headers.get("content-length"), limit)
+        try:
+            self.runtime.restore(parse_json(body))
+        except StateError as error:
+            raise bad_request(error.message, error.field or None) from None
+        return json_response({"loaded": True, "clock": self._clock_state()})
 
     async def clock(self, request: Request) -> Response:
         return json_response(self._clock_state())

@@ -65,6 +65,21 @@ class Clock:
         self._shift(seconds)
         return self.now()
 
+    def position(self) -> tuple[float, float | None]:
+        """Where the clock stands: its present and a real clock's offset from wall time (what
+        carries on across a restart; a frozen clock's present is all it has)."""
+        return self.now(), self._offset if self.mode is ClockMode.REAL else None
+
+    def restore(self, now: float, offset: float | None) -> None:
+        """Stand where `position` said: a frozen clock at `now`; a real one at `offset` from
+        wall time when that is known (time went on while the mock was down), else at `now`."""
+        if not EARLIEST <= now <= LATEST:
+            raise ClockLimitError(f"the clock must stand between {iso(EARLIEST)} and {iso(LATEST)}")
+        if self.mode is ClockMode.VIRTUAL:
+            self._frozen = now
+        else:
+            self._offset = (now - time.time()) if offset is None else offset
+
     def _shift(self, seconds: float) -> None:
         if self.mode is ClockMode.VIRTUAL:
             self._frozen += seconds

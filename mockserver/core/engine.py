@@ -7,7 +7,6 @@ writes what comes back (or the ApiError raised) in its own way.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -16,6 +15,7 @@ from typing import Any
 
 from .accounts import Account
 from .catalog import Fixtures
+from .changes import Changes
 from .clock import Clock
 from .errors import (
     ApiError,
@@ -119,6 +119,7 @@ class Engine:
             self.webhooks, self.scheduler, randomness.stream("webhook-faults")
         )
         self.scenario: Scenario | None = None
+        self.changes: Changes | None = None  # told of what changed, for `--state`
         self.reset()
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -147,11 +148,13 @@ class Engine:
         self.faults.clear()
         self.journal.clear()
         self.ledger.clear()
-        self._request_ids = itertools.count(1)
+        self.next_request_id = 1
         self.inbox.clear()
         self.job_seconds = self.base_job_seconds
         if self.scenario is not None:
             self._apply(self.scenario)
+        if self.changes is not None:
+            self.changes.everything()
 
     def activate(self, scenario: Scenario | None, seed: int | None = None) -> None:
         """Make `scenario` (or none) part of what a reset returns to, and reset to it."""
@@ -208,7 +211,9 @@ class Engine:
     def new_request_id(self) -> int:
         """The next API request's id: 1, 2, ... since the last reset, so a journal entry, a
         debit and a finding can name the request they came from."""
-        return next(self._request_ids)
+        request_id = self.next_request_id
+        self.next_request_id = request_id + 1
+        return request_id
 
     def take_fault(self, operation: str | None, api_key: str | None) -> Fault | None:
         """The scripted fault for this request, if any (uses up one of its `times`)."""
@@ -355,6 +360,8 @@ class Engine:
         self._forget_old_jobs()
         self._running.add(account.api_key, job_id)
         self.scheduler.schedule(job.due_at, JOB_DUE, job_id)
+        if self.changes is not None:
+            self.changes.job(job)
         return job
 
     # -- time --------------------------------------------------------------------------------
@@ -420,6 +427,8 @@ class Engine:
         job.completed_at = at
         job.error = error
         self._running.discard(job.api_key, job.id)
+        if self.changes is not None:
+            self.changes.job(job)
         account = self.accounts.get(job.api_key)
         if status is JobStatus.FAILED and account is not None:
             account.credits += job.credit_cost
@@ -452,6 +461,21 @@ class Engine:
             self.ledger.forget_oldest(oldest)
             self._planned_failures.pop(forgotten, None)
             self.idempotency.forget_job(forgotten)
+            if self.changes is not None:
+                self.changes.forgot_job(oldest)
+
+    def rebuild(self, planned_failures: dict[str, str], due: Iterable[Due]) -> None:
+        """After a snapshot filled the stores: what the engine derives from its jobs (their
+        order, the processing ones, their scripted failures) and what falls due, in order."""
+        self._creation_order = deque(job.id for job in self.jobs.values())
+        self._running.clear()
+        for job in self.jobs.values():
+            if not job.finished:
+                self._running.add(job.api_key, job.id)
+        self._planned_failures = dict(planned_failures)
+        self.scheduler.clear()
+        for event in due:
+            self.scheduler.schedule(*event)
 
     def planned_failure(self, job_id: str) -> str | None:
         """The error a scripted `failed` outcome gave this job to end with, if any."""

@@ -42,6 +42,19 @@ class IdempotencyKeys:
         self._jobs[entry] = request_digest + job_id.encode()
         self._key_of_job[job_id] = entry
 
+    def of_job(self, job_id: str) -> tuple[bytes, bytes] | None:
+        """What is remembered for the job's key, as `restore` takes it back: the digest of
+        (API key, Idempotency-Key) and the digest of the request."""
+        entry = self._key_of_job.get(job_id)
+        if entry is None:
+            return None
+        return entry, self._jobs[entry][:DIGEST_BYTES]
+
+    def restore(self, entry: bytes, request_digest: bytes, job_id: str) -> None:
+        """Remember again what `of_job` said of `job_id`."""
+        self._jobs[entry] = request_digest + job_id.encode()
+        self._key_of_job[job_id] = entry
+
     def forget_job(self, job_id: str) -> None:
         """The job is gone: a retry with its key is a new request now."""
         entry = self._key_of_job.pop(job_id, None)

@@ -263,6 +263,47 @@ class Journal:
         """Every entry, oldest first."""
         return [self._entry(i) for i in self._order()]
 
+    @property
+    def recorded(self) -> int:
+        """Entries recorded since the last clear, those no longer kept included."""
+        return self._count
+
+    def recorded_since(self, count: int) -> list[Entry]:
+        """The entries recorded after the first `count` (those still kept), oldest first."""
+        wanted = min(self._count - count, len(self._at))
+        # The newest entry is in slot (count - 1) % capacity, whether or not the ring is full.
+        first = self._count - max(wanted, 0)
+        return [self._entry(sequence % self.capacity) for sequence in range(first, self._count)]
+
+    def restore(self, entries: list[Entry]) -> None:
+        """Start over holding `entries` (oldest first) as they were, within this journal's
+        capacity and budget: what was sent and noted, each entry's digest and flags."""
+        self.clear()
+        for entry in entries[max(len(entries) - self.capacity, 0) :]:
+            slot = len(self._at)
+            sent = self._sent
+            headers, body = entry.raw_headers, entry.raw_body
+            if headers is None or body is None:  # let go of together
+                headers = body = None
+            self._id.append(entry.id)
+            self._at.append(entry.at)
+            self._duration.append(entry.duration_ms)
+            self._status.append(entry.status)
+            self._flags.append(entry.flags)
+            self._digest.append(entry.body_digest)
+            self._method.append(self._share(entry.method))
+            self._path.append(self._share(entry.path))
+            self._operation.append(self._share.optional(entry.operation))
+            self._api_key.append(self._share.optional(entry.api_key))
+            self._job_id.append(entry.job_id)
+            self._headers.append(None if headers is None else sent.hold(headers))
+            self._body.append(None if body is None else sent.hold(body))
+            if entry.notes is not NO_NOTES:
+                self._notes[slot] = entry.notes
+            self._count += 1
+        if self._sent.size > self.body_budget:
+            self._drop_oldest_bodies()
+
     def get(self, request_id: int) -> Entry | None:
         """The entry of request `request_id`, None if it is not (or no longer) kept."""
         try:

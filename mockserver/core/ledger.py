@@ -54,16 +54,25 @@ class Movement:
 
 
 @dataclass(frozen=True, slots=True)
-class _Refund:
+class Refund:
     after: int  # how many debits (since the ledger was cleared) came before it
     job: Job
 
 
 @dataclass(frozen=True, slots=True)
-class _BalanceSet:
+class BalanceSet:
     after: int
     api_key: str
     before: int  # the balance it replaced, which undoing it restores
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerHistory:
+    """The ledger's log as plain values: each change with how many debits came before it."""
+
+    forgotten: int  # debits forgotten with their jobs
+    log: list[Refund | BalanceSet]  # oldest first
+    orphans: dict[str, int]  # a forgotten refunded job's creating request, by job id
 
 
 class Ledger:
@@ -82,7 +91,7 @@ class Ledger:
     def clear(self) -> None:
         self._request_ids = IntColumn()  # the request that created each kept job, oldest first
         self._forgotten = 0  # debits forgotten since the ledger was cleared
-        self._log: deque[_Refund | _BalanceSet] = deque()
+        self._log: deque[Refund | BalanceSet] = deque()
         # The creating request of a refunded job whose debit was forgotten but whose refund
         # is still in the log: its id is no longer in `_request_ids`.
         self._orphans: dict[str, int] = {}
@@ -103,11 +112,11 @@ class Ledger:
 
     def refund(self, job: Job) -> None:
         """`job` failed and its price went back to its key."""
-        self._log.append(_Refund(self._debits(), job))
+        self._log.append(Refund(self._debits(), job))
 
     def set_balance(self, api_key: str, before: int) -> None:
         """The control plane changed `api_key`'s balance, which was `before`."""
-        self._log.append(_BalanceSet(self._debits(), api_key, before))
+        self._log.append(BalanceSet(self._debits(), api_key, before))
 
     def forget_oldest(self, job: Job) -> None:
         """The engine forgot `job`, its oldest: its debit goes, and so does the log up to it."""
@@ -118,8 +127,27 @@ class Ledger:
         log = self._log
         while log and log[0].after <= self._forgotten:
             gone = log.popleft()
-            if isinstance(gone, _Refund):
+            if isinstance(gone, Refund):
                 self._orphans.pop(gone.job.id, None)
+
+    # -- its own state, for a snapshot ---------------------------------------------------------
+
+    def request_ids(self) -> Iterator[int]:
+        """The creating request of each job kept, in the job store's order."""
+        return iter(self._request_ids)
+
+    def history(self) -> LedgerHistory:
+        """What the ledger holds besides the request ids, as `restore` takes it back."""
+        return LedgerHistory(self._forgotten, list(self._log), dict(self._orphans))
+
+    def restore(self, request_ids: Iterable[int], history: LedgerHistory) -> None:
+        """Hold what `request_ids` and `history` said of another ledger."""
+        self.clear()
+        for request_id in request_ids:
+            self._request_ids.append(request_id)
+        self._forgotten = history.forgotten
+        self._log.extend(history.log)
+        self._orphans = dict(history.orphans)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -135,7 +163,7 @@ class Ledger:
         balances: dict[str, int] = {}
         movements: list[Movement] = []
         for change in reversed(changes):
-            if isinstance(change, _BalanceSet):
+            if isinstance(change, BalanceSet):
                 balances[change.api_key] = change.before
                 continue
             kind, job, request_id = change
@@ -159,7 +187,7 @@ class Ledger:
 
     def _changes(
         self, jobs: Iterable[Job], api_key: str | None
-    ) -> Iterator[tuple[str, Job, int] | _BalanceSet]:
+    ) -> Iterator[tuple[str, Job, int] | BalanceSet]:
         """Debits, refunds and balances set, in the order they happened."""
         log = iter(self._log)
         pending = next(log, None)
@@ -188,7 +216,7 @@ class Ledger:
             spend.debited += job.credit_cost
         for change in self._log:
             # A refund counts with its debit: not once the debit was forgotten.
-            if isinstance(change, _Refund) and change.job.id not in self._orphans:
+            if isinstance(change, Refund) and change.job.id not in self._orphans:
                 totals[change.job.api_key].refunded += change.job.credit_cost
         return totals
 
@@ -199,10 +227,10 @@ def _ended_at(job: Job) -> float:
 
 
 def _if_theirs(
-    change: _Refund | _BalanceSet, api_key: str | None, created_by: dict[str, int]
-) -> Iterator[tuple[str, Job, int] | _BalanceSet]:
+    change: Refund | BalanceSet, api_key: str | None, created_by: dict[str, int]
+) -> Iterator[tuple[str, Job, int] | BalanceSet]:
     """`change` as `_changes` yields it, if it is `api_key`'s (or any key's, for None)."""
-    if isinstance(change, _BalanceSet):
+    if isinstance(change, BalanceSet):
         if api_key is None or change.api_key == api_key:
             yield change
     elif api_key is None or change.job.api_key == api_key:

@@ -34,6 +34,21 @@ class Randomness:
         """Restart the stream from the seed (Faker's too: it is reseeded from it per secret)."""
         self._random.seed(self.seed)
 
+    def position(self) -> list[object]:
+        """Where the stream stands, as JSON can hold it (`random.Random.getstate`)."""
+        version, internal, gauss = self._random.getstate()
+        return [version, list(internal), gauss]
+
+    def move_to(self, position: list[object]) -> None:
+        """Stand where `position` said; ValueError if it is no state `position` gives."""
+        try:
+            version, internal, gauss = position
+            if not isinstance(internal, list) or not all(type(n) is int for n in internal):
+                raise TypeError
+            self._random.setstate((version, tuple(internal), gauss))
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError("not a position of the random stream") from None
+
     def stream(self, name: str) -> Randomness:
         """A stream of its own, seeded from this one's seed and `name`: what is drawn from it
         never moves this one, so what one part of the mock draws cannot change another's ids."""

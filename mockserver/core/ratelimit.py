@@ -44,6 +44,16 @@ class RateLimiter:
     def reset(self) -> None:
         self._usage.clear()
 
+    def counts(self) -> dict[str, list[int]]:
+        """Each key's counts, `[minute window, its count, day, its count]`, as `restore` takes."""
+        return {
+            key: [usage.window, usage.minute_count, usage.day, usage.day_count]
+            for key, usage in self._usage.items()
+        }
+
+    def restore(self, counts: dict[str, list[int]]) -> None:
+        self._usage = {key: _Usage(*values) for key, values in counts.items()}
+
     def _usage_at(self, api_key: str, now: float) -> _Usage:
         usage = self._usage.get(api_key)
         if usage is None:

@@ -10,10 +10,10 @@ import hashlib
 import hmac
 import json
 from collections import OrderedDict, deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .catalog import Avatar
 from .clock import iso
@@ -22,6 +22,15 @@ from .webhook_faults import DUPLICATE
 
 if TYPE_CHECKING:
     from .webhook_chaos import Chaos
+
+
+class DeliveryChanges(Protocol):
+    """What the log tells a durable store (core.changes.Changes is one)."""
+
+    def delivery(self, delivery: Delivery) -> None: ...
+
+    def forgot_delivery(self, delivery_id: str) -> None: ...
+
 
 SIGNATURE_HEADER = "X-Doitong-Signature"
 DELIVERY_HEADER = "X-Doitong-Delivery"
@@ -254,6 +263,7 @@ class DeliveryLog:
         self._finished: deque[str] = deque()
         self.given_up = 0  # since the last clear
         self._given_up_untold = 0
+        self.changes: DeliveryChanges | None = None  # told of each change, for `--state`
 
     def clear(self) -> None:
         self._deliveries.clear()
@@ -335,6 +345,8 @@ class DeliveryLog:
         self._make_room()
         self._deliveries[delivery.id] = delivery
         self._pending[delivery.id] = None
+        if self.changes is not None:
+            self.changes.delivery(delivery)
         return delivery
 
     def record(self, delivery: Delivery, attempt: Attempt) -> float | None:
@@ -342,6 +354,8 @@ class DeliveryLog:
         delivery.attempts.append(attempt)
         if self._deliveries.get(delivery.id) is not delivery:
             return None  # given up or forgotten while this attempt was out: nothing more to do
+        if self.changes is not None:  # told now: what follows changes it in place, unseen
+            self.changes.delivery(delivery)
         if attempt.extra:  # it never counts, and moves no retry...
             if attempt.succeeded:  # ...but once delivered, no retry is owed any more
                 self._finish(delivery, DeliveryStatus.DELIVERED)
@@ -369,10 +383,30 @@ class DeliveryLog:
         """Forget what a full log must: the first finished delivery, else the oldest pending one."""
         while len(self._deliveries) >= self.capacity and self._deliveries:
             if self._finished:
-                del self._deliveries[self._finished.popleft()]
-                continue
-            oldest_id, _ = self._pending.popitem(last=False)
-            oldest = self._deliveries.pop(oldest_id)
-            oldest.status, oldest.next_attempt_at = DeliveryStatus.FAILED, None
-            self.given_up += 1
-            self._given_up_untold += 1
+                forgotten = self._finished.popleft()
+                del self._deliveries[forgotten]
+            else:
+                forgotten, _ = self._pending.popitem(last=False)
+                oldest = self._deliveries.pop(forgotten)
+                oldest.status, oldest.next_attempt_at = DeliveryStatus.FAILED, None
+                self.given_up += 1
+                self._given_up_untold += 1
+            if self.changes is not None:
+                self.changes.forgot_delivery(forgotten)
+
+    def restore(self, deliveries: Iterable[Delivery], given_up: int) -> None:
+        """Hold `deliveries` (oldest first) as a log that had given up `given_up`: the pending
+        ones pending, the finished ones first forgotten in the order they finished."""
+        self.clear()
+        finished: list[Delivery] = []
+        for delivery in deliveries:
+            self._deliveries[delivery.id] = delivery
+            if delivery.status is DeliveryStatus.PENDING:
+                self._pending[delivery.id] = None
+            else:
+                finished.append(delivery)
+        finished.sort(key=lambda done: done.attempts[-1].at if done.attempts else 0.0)
+        self._finished.extend(done.id for done in finished)
+        self.given_up = given_up
+        while len(self._deliveries) > self.capacity:  # from a mock that kept more
+            self._make_room()

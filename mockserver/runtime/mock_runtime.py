@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any
 
+from ..core import state_document
 from ..core.catalog import load_fixtures
 from ..core.clock import Clock, ClockMode
 from ..core.engine import NOTHING_DUE, DueWork, Engine
@@ -244,6 +245,17 @@ class MockRuntime:
         for task in self._tasks:
             task.cancel()
         self.engine.activate(scenario, seed)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole state as one JSON document (core.state_document)."""
+        return state_document.snapshot(self.engine)
+
+    def restore(self, document: Any) -> None:
+        """Hold what a snapshot says; StateError, nothing changed, if it is bad. Webhook
+        attempts in flight belong to the state replaced, and are cancelled."""
+        state_document.restore(self.engine, document)
+        for task in self._tasks:
+            task.cancel()
 
     def activate_by_name(self, name: str | None, seed: int | None = None) -> None:
         """`activate` with a bundled scenario's name (or a path); None means no scenario."""

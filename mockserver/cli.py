@@ -15,9 +15,12 @@ from .control.openapi import build_openapi
 from .core.catalog import FixtureError, load_fixtures
 from .core.clock import ClockLimitError
 from .receiver_check.command import check_receiver_command
+from .runtime.durable_state import keep_state
 from .runtime.mock_runtime import MockRuntime
+from .runtime.state_dir import StateDirError
 from .serve_options import serve_options, settings_from
 from .server import serve_forever
+from .state_command import state_command
 from .version import __version__
 
 
@@ -47,6 +50,11 @@ def serve(**values: Any) -> None:
         raise click.ClickException(f"bad fixtures: {error}") from None
     except ClockLimitError as error:
         raise click.UsageError(str(error)) from None
+    if settings.state is not None:
+        try:
+            keep_state(runtime, settings.state)
+        except StateDirError as error:
+            raise click.ClickException(str(error)) from None
     if config.admin_token is None and not _is_loopback(settings.host):
         click.echo(
             f"warning: the control plane (/__mock/) is open to anyone who can reach "
@@ -81,6 +89,11 @@ def banner(url: str, runtime: MockRuntime) -> str:
         f"  Dashboard {url}/__mock/ui   (open it in a browser)",
         f"  Clock    {clock.mode.value}, jobs finish after {runtime.config.job_seconds:g} s;"
         f" seed {runtime.engine.randomness.seed}",
+        *(
+            [f"  State    {durable.directory.path} ({len(runtime.engine.jobs):,} jobs kept)"]
+            if (durable := runtime.durable)
+            else []
+        ),
         *(
             [f"  Scenario {scenario.name}: {scenario.description}"]
             if (scenario := runtime.engine.scenario)
@@ -123,3 +136,4 @@ def openapi(fixtures_dir: Path | None) -> None:
 
 main.add_command(contract)
 main.add_command(check_receiver_command)
+main.add_command(state_command)

@@ -32,6 +32,7 @@ class ServeSettings:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     access_log: bool = False
+    state: Path | None = None  # where the state is kept across restarts; None: memory only
 
 
 def _clock_mode(_: click.Context, __: click.Parameter, value: str) -> ClockMode:
@@ -245,6 +246,15 @@ OPTIONS = (
         "max_jobs",
         "How many jobs to keep; the oldest finished ones are forgotten beyond it.",
         click_options={"type": click.IntRange(1)},
+    ),
+    Option(
+        "--state",
+        ServeSettings,
+        "state",
+        "Keep the state in this directory (an SQLite database), so a restart loses nothing: "
+        "every answer is on disk before it is sent.",
+        shown_default="in memory only",
+        click_options={"type": click.Path(file_okay=False, path_type=Path), "metavar": "DIR"},
     ),
     Option(
         "--header-timeout",

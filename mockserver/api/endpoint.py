@@ -90,6 +90,12 @@ class ApiEndpoint(Generic[AskT]):
             notes=notes,
             request_id=request.id,
         )
+        if runtime.durable is not None and response is not None:  # `serve --state`
+            try:
+                await runtime.durable.durable()  # what this request changed is on disk first
+            except Exception as error:
+                runtime.report_bug("saving the state", error)
+                response = error_response(internal_error())
         if response is not None:
             await send_response(response, scope, receive, send)
         elif status == DROPPED:

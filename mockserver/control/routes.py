@@ -121,7 +121,10 @@ class AdminEndpoints:
                             f"The control plane needs the {ADMIN_TOKEN_HEADER} header"
                         )
                 runtime.sync()  # so that what a route shows or changes is up to the clock
-                return await handler(request)
+                response = await handler(request)
+                if runtime.durable is not None and request.method != "GET":
+                    await runtime.durable.durable()  # a change is on disk before it is told
+                return response
             except ApiError as error:
                 return error_response(error)
             except ClientDisconnect:  # gone mid-request: the client's doing, and nobody to answer

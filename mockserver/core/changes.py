@@ -15,8 +15,11 @@ from .webhooks import Delivery
 
 
 class Changes(Protocol):
-    def job(self, job: Job) -> None:
-        """`job` was created or ended."""
+    def created(self, job: Job, request_id: int) -> None:
+        """`job` was created, by API request `request_id` (0: none known)."""
+
+    def ended(self, job: Job) -> None:
+        """`job` completed or failed."""
 
     def forgot_job(self, job: Job) -> None:
         """`job` left the job store (the oldest finished beyond `max_jobs`)."""

@@ -361,7 +361,7 @@ class Engine:
         self._running.add(account.api_key, job_id)
         self.scheduler.schedule(job.due_at, JOB_DUE, job_id)
         if self.changes is not None:
-            self.changes.job(job)
+            self.changes.created(job, request_id)
         return job
 
     # -- time --------------------------------------------------------------------------------
@@ -428,7 +428,7 @@ class Engine:
         job.error = error
         self._running.discard(job.api_key, job.id)
         if self.changes is not None:
-            self.changes.job(job)
+            self.changes.ended(job)
         account = self.accounts.get(job.api_key)
         if status is JobStatus.FAILED and account is not None:
             account.credits += job.credit_cost

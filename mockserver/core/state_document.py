@@ -13,7 +13,7 @@ naming the field, and the engine is left as it was.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ from .engine import Engine
 from .faults import Fault
 from .idempotency import IdempotencyKeys
 from .inbox import Inbox, Received
+from .jobs import Job
 from .journal import Journal
 from .journal_entry import Entry
 from .ledger import BalanceSet, Ledger, LedgerHistory, Refund
@@ -94,10 +95,28 @@ def memory_of(engine: Engine) -> MemoryStores:
 def snapshot(engine: Engine) -> dict[str, Any]:
     """Everything `engine` holds, as JSON values."""
     memory = memory_of(engine)
+    jobs = engine.jobs.values()
+    return {
+        **snapshot_rest(engine),
+        "jobs": [
+            job_of(engine, job, request_id)
+            for job, request_id in zip(jobs, memory.ledger.request_ids(), strict=True)
+        ],
+        "deliveries": [delivery_document(delivery) for delivery in memory.webhooks],
+        "journal": [entry_document(entry) for entry in memory.journal.entries()],
+    }
+
+
+def job_of(engine: Engine, job: Job, request_id: int) -> dict[str, Any]:
+    """One job's part of a snapshot (`request_id`: the ledger's for it)."""
+    idempotency = memory_of(engine).idempotency.of_job(job.id)
+    return job_document(job, request_id, engine.planned_failure(job.id), idempotency)
+
+
+def snapshot_rest(engine: Engine) -> dict[str, Any]:
+    """A snapshot without its three long lists (jobs, deliveries, journal): what is small."""
+    memory = memory_of(engine)
     now, offset = engine.clock.position()
-    jobs = list(engine.jobs.values())
-    kept = {job.id for job in jobs}
-    history = memory.ledger.history()
     scenario = engine.scenario
     return {
         "format": FORMAT,
@@ -114,24 +133,13 @@ def snapshot(engine: Engine) -> dict[str, Any]:
         "accounts": [account_document(account) for account in memory.accounts],
         "rateLimits": engine.limiter.counts(),
         "faults": [fault.as_json() for fault in engine.all_faults()],
-        "jobs": [
-            job_document(
-                job,
-                request_id,
-                engine.planned_failure(job.id),
-                memory.idempotency.of_job(job.id),
-            )
-            for job, request_id in zip(jobs, memory.ledger.request_ids(), strict=True)
-        ],
-        "deliveries": [delivery_document(delivery) for delivery in memory.webhooks],
         "deliveriesGivenUp": memory.webhooks.given_up,
-        "ledger": ledger_document(history, kept),
-        "journal": [entry_document(entry) for entry in memory.journal.entries()],
+        "ledger": ledger_document(memory.ledger.history(), engine.jobs),
         "inbox": [received_document(received) for received in memory.inbox],
     }
 
 
-def ledger_document(history: LedgerHistory, kept: set[str]) -> dict[str, Any]:
+def ledger_document(history: LedgerHistory, kept: Container[str]) -> dict[str, Any]:
     """The ledger's log; a refund names its job, or holds it whole once the job is forgotten."""
     log: list[dict[str, Any]] = []
     for change in history.log:

@@ -14,7 +14,7 @@ import logging
 import socket
 import traceback
 from collections.abc import Coroutine, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core import state_document
 from ..core.catalog import load_fixtures
@@ -30,6 +30,9 @@ from ..core.webhooks import Delivery, RetryPolicy, payload_with
 from .config import MockConfig
 from .local_addresses import is_local_address
 from .webhook_sender import WebhookSender
+
+if TYPE_CHECKING:
+    from .durable_state import DurableState
 
 logger = logging.getLogger("mockserver")
 
@@ -81,6 +84,8 @@ class MockRuntime:
         self._advancing = asyncio.Lock()
         # Tracebacks of errors inside the mock, for the pytest plugin to report in the test.
         self.errors: list[str] = []
+        # Where changes are committed before they are answered (`serve --state`); None: memory.
+        self.durable: DurableState | None = None
 
     def listening_on(self, endpoints: list[tuple[str, int]]) -> None:
         """Where the server accepts connections: webhooks to those are webhooks to the mock."""
@@ -275,6 +280,8 @@ class MockRuntime:
                 await task
         self._ticker = None
         await self.sender.close()
+        if self.durable is not None:
+            await self.durable.close()
 
     async def _tick_forever(self) -> None:
         while True:

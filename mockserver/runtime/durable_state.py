@@ -1,0 +1,240 @@
+"""Group commit: every change a mock makes reaches its state directory before it is told.
+
+The engine and the delivery log name the jobs and deliveries they change (core.changes); this
+keeps them until the next commit. A request that changed anything awaits `durable()`: the first
+one asks for a commit at the end of the event loop's turn, so every request the loop handles in
+that turn joins it, and the commit runs on a thread of its own while the loop goes on accepting.
+Requests that arrive while a commit is being written wait for the next one, which covers them
+all: one write per batch, however many requests are in it.
+
+The commit's rows are encoded on the event loop (they read live objects); only the database
+write is on the writer thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..core import state_document
+from ..core.engine import Engine
+from ..core.jobs import Job
+from ..core.state_fields import StateError
+from ..core.state_records import delivery_document, entry_document
+from ..core.webhooks import Delivery
+from .state_dir import Batch, Loaded, StateDir, StateDirError, table_rows
+
+if TYPE_CHECKING:
+    from .mock_runtime import MockRuntime
+
+logger = logging.getLogger("mockserver")
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+class DurableState:
+    """One engine's changes, committed to one state directory in batches."""
+
+    def __init__(self, engine: Engine, directory: StateDir, loaded: Loaded | None) -> None:
+        self.engine = engine
+        self._memory = memory = state_document.memory_of(engine)
+        self.directory = directory
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="mock-doitong-state")
+        # Each job's row and creating request; each delivery's row.
+        self._job_rows: dict[str, tuple[int, int]] = {}
+        self._delivery_rows: dict[str, int] = {}
+        self._next_job_row = self._next_delivery_row = self._journal_base = 0
+        if loaded is not None:
+            self._adopt(loaded)
+        self._journal_seen = memory.journal.recorded if loaded is not None else 0
+        # A new directory, or one of an older version read through its migrations: all of it.
+        self._everything = loaded is None or directory.older_version is not None
+        self._jobs: dict[str, Job] = {}
+        self._deliveries: dict[str, Delivery] = {}
+        self._gone_jobs: list[int] = []
+        self._gone_deliveries: list[int] = []
+        self._waiting: asyncio.Future[None] | None = None
+        self._writing: asyncio.Future[None] | None = None
+        self._asked = False
+        engine.changes = self
+        memory.webhooks.changes = self
+
+    def _adopt(self, loaded: Loaded) -> None:
+        """Row numbers of what was loaded, so later commits change those rows."""
+        document = loaded.document
+        for number, record in zip(loaded.job_rows, document["jobs"], strict=True):
+            self._job_rows[record["id"]] = (number, record["requestId"])
+        for number, record in zip(loaded.delivery_rows, document["deliveries"], strict=True):
+            self._delivery_rows[record["id"]] = number
+        self._next_job_row = table_rows(loaded.job_rows)
+        self._next_delivery_row = table_rows(loaded.delivery_rows)
+        # The journal's entries are numbered from 0 again once loaded; their rows go on.
+        self._journal_base = table_rows(loaded.journal_rows) - len(self._memory.journal)
+
+    # -- what the engine tells ---------------------------------------------------------------
+
+    def created(self, job: Job, request_id: int) -> None:
+        self._job_rows[job.id] = (self._next_job_row, request_id)
+        self._next_job_row += 1
+        self._jobs[job.id] = job
+        self._ask()
+
+    def ended(self, job: Job) -> None:
+        self._jobs[job.id] = job
+        self._ask()
+
+    def forgot_job(self, job: Job) -> None:
+        self._jobs.pop(job.id, None)
+        row = self._job_rows.pop(job.id, None)
+        if row is not None:
+            self._gone_jobs.append(row[0])
+
+    def delivery(self, delivery: Delivery) -> None:
+        if delivery.id not in self._delivery_rows:
+            self._delivery_rows[delivery.id] = self._next_delivery_row
+            self._next_delivery_row += 1
+        self._deliveries[delivery.id] = delivery
+        self._ask()
+
+    def forgot_delivery(self, delivery_id: str) -> None:
+        self._deliveries.pop(delivery_id, None)
+        row = self._delivery_rows.pop(delivery_id, None)
+        if row is not None:
+            self._gone_deliveries.append(row)
+
+    def everything(self) -> None:
+        self._everything = True
+        self._ask()
+
+    # -- committing --------------------------------------------------------------------------
+
+    def durable(self) -> Awaitable[None]:
+        """Done once everything changed so far is committed (raises what the commit raised)."""
+        if self._waiting is None:
+            self._waiting = asyncio.get_running_loop().create_future()
+        self._ask()
+        return self._waiting
+
+    def _ask(self) -> None:
+        """A commit at the end of this turn of the loop, unless one is asked for or running
+        (then the next one follows it)."""
+        if self._asked or self._writing is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # outside the server (a test driving the engine): at the next ask
+            return
+        self._asked = True
+        loop.call_soon(self._commit)
+
+    def _commit(self) -> None:
+        self._asked = False
+        waiting, self._waiting = self._waiting, None
+        try:
+            batch = self._batch()
+        except Exception as error:  # a bug of ours: the requests waiting must not hang
+            if waiting is not None:
+                waiting.set_exception(error)
+            return
+        loop = asyncio.get_running_loop()
+        self._writing = writing = loop.run_in_executor(self._writer, self.directory.write, batch)
+        writing.add_done_callback(lambda done: self._written(done, waiting))
+
+    def _written(self, done: asyncio.Future[None], waiting: asyncio.Future[None] | None) -> None:
+        self._writing = None
+        error = done.exception()
+        if error is not None:
+            logger.error("could not save the state to %s", self.directory.file, exc_info=error)
+            self._everything = True  # what that batch held is not on disk: the next has all
+        if waiting is not None and not waiting.done():
+            if error is None:
+                waiting.set_result(None)
+            else:
+                waiting.set_exception(error)
+        if self._waiting is not None or self._jobs or self._deliveries or self._everything:
+            self._ask()
+
+    def _batch(self) -> Batch:
+        engine = self.engine
+        journal = self._memory.journal
+        batch = Batch(_dumps(state_document.snapshot_rest(engine)))
+        if self._everything:
+            self._renumber()
+            batch.everything = True
+            jobs: list[Job] = list(engine.jobs.values())
+            deliveries = list(self._memory.webhooks)
+            self._journal_seen = 0
+        else:
+            jobs, deliveries = list(self._jobs.values()), list(self._deliveries.values())
+        self._everything = False
+        self._jobs, self._deliveries = {}, {}
+        batch.rows["jobs"] = [
+            (row, _dumps(state_document.job_of(engine, job, request_id)))
+            for job in jobs
+            for row, request_id in (self._job_rows[job.id],)
+        ]
+        batch.rows["deliveries"] = [
+            (self._delivery_rows[delivery.id], _dumps(delivery_document(delivery)))
+            for delivery in deliveries
+        ]
+        oldest_kept = journal.recorded - len(journal)
+        first = max(self._journal_seen, oldest_kept)
+        batch.rows["journal"] = [
+            (self._journal_base + sequence, _dumps(entry_document(entry)))
+            for sequence, entry in enumerate(journal.recorded_since(self._journal_seen), first)
+        ]
+        self._journal_seen = journal.recorded
+        batch.journal_before = self._journal_base + oldest_kept
+        batch.gone = {"jobs": self._gone_jobs, "deliveries": self._gone_deliveries}
+        self._gone_jobs, self._gone_deliveries = [], []
+        return batch
+
+    def _renumber(self) -> None:
+        """Every job and delivery in a fresh row, in order, for a commit that rewrites all."""
+        request_ids = self._memory.ledger.request_ids()
+        self._job_rows = {
+            job.id: (row, request_id)
+            for row, (job, request_id) in enumerate(
+                zip(self.engine.jobs.values(), request_ids, strict=True)
+            )
+        }
+        self._delivery_rows = {d.id: row for row, d in enumerate(self._memory.webhooks)}
+        self._next_job_row, self._next_delivery_row = len(self._job_rows), len(self._delivery_rows)
+        self._journal_base = 0
+        self._gone_jobs, self._gone_deliveries = [], []
+
+    async def close(self) -> None:
+        """Commit what is left, then let the directory go."""
+        try:
+            await self.durable()
+        finally:
+            self._writer.shutdown(wait=True)
+            self.directory.close()
+
+
+def keep_state(runtime: MockRuntime, path: Path) -> DurableState:
+    """Load what `path` holds into `runtime` (if anything), and commit its changes there from
+    now on; StateDirError, naming the file, if the directory cannot be used."""
+    directory = StateDir(path)
+    try:
+        loaded = directory.load()
+        if loaded is not None:
+            try:
+                runtime.restore(loaded.document)
+            except StateError as error:
+                raise StateDirError(
+                    f"{directory.file} cannot be loaded: {error}; it was left as it is"
+                ) from None
+        durable = DurableState(runtime.engine, directory, loaded)
+    except BaseException:
+        directory.close()
+        raise
+    runtime.durable = durable
+    return durable

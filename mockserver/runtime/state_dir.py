@@ -1,0 +1,193 @@
+"""`serve --state DIR`: where one mock's state lives on disk, an SQLite database in WAL mode.
+
+The database holds a state document (core.state_document) cut in four: the long lists (jobs,
+deliveries, journal) a row per item, so a batch of changes writes only the items it changed,
+and the rest (accounts, faults, counters, the clock's position...) as one small document
+rewritten with every batch. Loading puts the pieces back together as the document a snapshot
+would be, and loads that, so the directory and `PUT /__mock/state` read alike.
+
+A directory belongs to one process at a time (an `flock` on DIR/lock). A file that is not this
+mock's database, or one of a format version this mock cannot read, stops `serve` with a message
+naming it, and is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..core.state_document import FORMAT, VERSION
+
+DATABASE = "state.sqlite3"
+LOCK = "lock"
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_TABLES = ("jobs", "deliveries", "journal")
+_SCHEMA = (
+    "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    *(f"CREATE TABLE {table} (seq INTEGER PRIMARY KEY, record TEXT NOT NULL)" for table in _TABLES),
+)
+
+
+class StateDirError(Exception):
+    """Why a state directory cannot be used, said for the person who started the mock."""
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A directory's state: the document, and each long list's row numbers (in its order)."""
+
+    document: dict[str, Any]
+    job_rows: list[int]
+    delivery_rows: list[int]
+    journal_rows: list[int]
+
+
+@dataclass(slots=True)
+class Batch:
+    """One commit's worth of changes, encoded already: rows to write and rows to delete."""
+
+    rest: str  # the small part of the document, whole
+    everything: bool = False  # the state was replaced: every row goes first
+    rows: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    gone: dict[str, list[int]] = field(default_factory=dict)
+    journal_before: int = 0  # journal rows below this number have left the journal
+
+
+class StateDir:
+    """An open, locked state directory; `write` is for one thread at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.file = path / DATABASE
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StateDirError(f"cannot use {path} as the state directory: {error}") from None
+        self._lock_fd = self._lock()
+        self._check_file()
+        try:
+            self._db = sqlite3.connect(self.file, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # Each commit reaches the disk before the answers it covers go out.
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._check_or_create()
+        except sqlite3.DatabaseError as error:
+            raise StateDirError(
+                f"{self.file} is not a mock-doitong state database ({error}); it was left as "
+                "it is: move it away, or give --state another directory"
+            ) from None
+
+    def _lock(self) -> int:
+        lock = self.path / LOCK
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise StateDirError(
+                f"{self.path} is in use by another mock-doitong (pid {holder}): stop that one, "
+                "or give this one another --state directory"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        return fd
+
+    def _check_file(self) -> None:
+        if not self.file.exists():
+            return
+        with self.file.open("rb") as existing:
+            header = existing.read(len(_SQLITE_HEADER))
+        if header and header != _SQLITE_HEADER:
+            raise StateDirError(
+                f"{self.file} is not an SQLite database (a foreign or corrupt file); it was "
+                "left as it is: move it away, or give --state another directory"
+            )
+
+    def _check_or_create(self) -> None:
+        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
+        if not tables:
+            self._db.execute("BEGIN")
+            for statement in _SCHEMA:
+                self._db.execute(statement)
+            self._db.executemany(
+                "INSERT INTO meta VALUES (?, ?)", [("format", FORMAT), ("version", str(VERSION))]
+            )
+            self._db.execute("COMMIT")
+            return
+        meta = dict(self._db.execute("SELECT name, value FROM meta")) if "meta" in tables else {}
+        if meta.get("format") != FORMAT or not set(_TABLES) <= tables:
+            raise StateDirError(
+                f"{self.file} holds no mock-doitong state (another program's database?); it "
+                "was left as it is: move it away, or give --state another directory"
+            )
+        version = meta.get("version", "")
+        if not version.isdigit() or int(version) > VERSION:
+            raise StateDirError(
+                f"{self.file} is in format version {version}, newer than this mock-doitong "
+                f"reads ({VERSION}): upgrade mock-doitong, or give --state another directory"
+            )
+        if int(version) < VERSION:  # read through the document's migrations, then rewritten
+            self.older_version = int(version)
+
+    older_version: int | None = None
+
+    def load(self) -> Loaded | None:
+        """The stored state, or None for a directory that holds none yet."""
+        rest = self._db.execute("SELECT value FROM meta WHERE name = 'rest'").fetchone()
+        if rest is None:
+            return None
+        try:
+            document: dict[str, Any] = json.loads(rest[0])
+            rows: dict[str, list[int]] = {}
+            for table in _TABLES:
+                numbers, records = self._rows(table)
+                rows[table] = numbers
+                # One decode of the whole list: far faster than one per row.
+                document[table] = json.loads("[" + ",".join(records) + "]")
+        except (ValueError, TypeError) as error:
+            raise StateDirError(
+                f"{self.file} holds a damaged state ({error}); it was left as it is"
+            ) from None
+        if self.older_version is not None:
+            document["version"] = self.older_version
+        return Loaded(document, rows["jobs"], rows["deliveries"], rows["journal"])
+
+    def _rows(self, table: str) -> tuple[list[int], list[str]]:
+        found = self._db.execute(f"SELECT seq, record FROM {table} ORDER BY seq").fetchall()
+        return [row[0] for row in found], [row[1] for row in found]
+
+    def write(self, batch: Batch) -> None:
+        """Commit one batch (on the writer thread): durable when this returns."""
+        db = self._db
+        db.execute("BEGIN")
+        try:
+            if batch.everything:
+                for table in _TABLES:
+                    db.execute(f"DELETE FROM {table}")
+            for table, rows in batch.rows.items():
+                db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", rows)
+            for table, gone in batch.gone.items():
+                db.executemany(f"DELETE FROM {table} WHERE seq = ?", [(seq,) for seq in gone])
+            db.execute("DELETE FROM journal WHERE seq < ?", (batch.journal_before,))
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('rest', ?)", (batch.rest,))
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(VERSION),))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        self._db.close()
+        os.close(self._lock_fd)
+
+
+def table_rows(numbers: Sequence[int]) -> int:
+    """The row number after the last of `numbers` (0 for none)."""
+    return numbers[-1] + 1 if numbers else 0

@@ -70,18 +70,30 @@ class StateDir:
         except OSError as error:
             raise StateDirError(f"cannot use {path} as the state directory: {error}") from None
         self._lock_fd = self._lock()
-        self._check_file()
         try:
-            self._db = sqlite3.connect(self.file, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self._check_file()
+            self._db = self._open()
+        except BaseException:
+            os.close(self._lock_fd)  # a directory refused is let go at once
+            raise
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.file, check_same_thread=False, isolation_level=None)
+        try:
+            self._check_or_create(db)  # before WAL mode, which a foreign file must not be put in
+            db.execute("PRAGMA journal_mode=WAL")
             # Each commit reaches the disk before the answers it covers go out.
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._check_or_create()
+            db.execute("PRAGMA synchronous=FULL")
         except sqlite3.DatabaseError as error:
+            db.close()
             raise StateDirError(
                 f"{self.file} is not a mock-doitong state database ({error}); it was left as "
                 "it is: move it away, or give --state another directory"
             ) from None
+        except BaseException:
+            db.close()
+            raise
+        return db
 
     def _lock(self) -> int:
         lock = self.path / LOCK
@@ -110,18 +122,18 @@ class StateDir:
                 "left as it is: move it away, or give --state another directory"
             )
 
-    def _check_or_create(self) -> None:
-        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
+    def _check_or_create(self, db: sqlite3.Connection) -> None:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
         if not tables:
-            self._db.execute("BEGIN")
+            db.execute("BEGIN")
             for statement in _SCHEMA:
-                self._db.execute(statement)
-            self._db.executemany(
+                db.execute(statement)
+            db.executemany(
                 "INSERT INTO meta VALUES (?, ?)", [("format", FORMAT), ("version", str(VERSION))]
             )
-            self._db.execute("COMMIT")
+            db.execute("COMMIT")
             return
-        meta = dict(self._db.execute("SELECT name, value FROM meta")) if "meta" in tables else {}
+        meta = dict(db.execute("SELECT name, value FROM meta")) if "meta" in tables else {}
         if meta.get("format") != FORMAT or not set(_TABLES) <= tables:
             raise StateDirError(
                 f"{self.file} holds no mock-doitong state (another program's database?); it "

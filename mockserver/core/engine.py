@@ -469,13 +469,13 @@ class Engine:
         order, the processing ones, their scripted failures) and what falls due, in order."""
         self._creation_order = deque(job.id for job in self.jobs.values())
         self._running.clear()
+        processing = JobStatus.PROCESSING
         for job in self.jobs.values():
-            if not job.finished:
+            if job.status is processing:
                 self._running.add(job.api_key, job.id)
         self._planned_failures = dict(planned_failures)
         self.scheduler.clear()
-        for event in due:
-            self.scheduler.schedule(*event)
+        self.scheduler.schedule_all(due)
 
     def planned_failure(self, job_id: str) -> str | None:
         """The error a scripted `failed` outcome gave this job to end with, if any."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import deque
+from collections.abc import Iterable
 from typing import NamedTuple
 
 # What falls due: a job's end, a delivery's next attempt, a duplicate fault's copy of a delivery.
@@ -56,6 +57,14 @@ class Scheduler:
             self._queue.append(Due(at, kind, ref))
         else:
             heapq.heappush(self._heap, (at, next(self._order), kind, ref))
+
+    def schedule_all(self, events: Iterable[Due]) -> None:
+        """`schedule` each of `events`, earliest first: a run in order joins the queue whole."""
+        for event in events:
+            if self._queue and event.at < self._queue[-1].at:
+                self.schedule(*event)
+            else:
+                self._queue.append(event)
 
     def next_at(self) -> float | None:
         queue, heap = self._queue, self._heap

@@ -25,7 +25,7 @@ from .engine import Engine
 from .faults import Fault
 from .idempotency import IdempotencyKeys
 from .inbox import Inbox, Received
-from .jobs import Job
+from .jobs import Job, JobStatus
 from .journal import Journal
 from .journal_entry import Entry
 from .ledger import BalanceSet, Ledger, LedgerHistory, Refund
@@ -236,7 +236,7 @@ def _parse(engine: Engine, raw: dict[str, Any]) -> _Parsed:
                 document.objects("accounts")]  # fmt: skip
     avatars = fixtures.catalog.avatars
     jobs = [read_job(item, path, avatars) for path, item in document.items("jobs")]
-    by_id = {record.job.id: record.job for record in jobs}
+    by_id = {record[0].id: record[0] for record in jobs}
     if len(by_id) != len(jobs):
         raise document.fail("jobs", "two jobs have the same id")
     deliveries = [read_delivery(item, path) for path, item in document.items("deliveries")]
@@ -304,8 +304,8 @@ def _ledger(fields: Fields, jobs: dict[str, Any], avatars: dict[str, Any]) -> Le
             log.append(Refund(after, job))
         else:
             change.only("after", "refund")
-            log.append(Refund(after, read_job(change.raw.get("refund"), change.where("refund"),
-                                              avatars).job))  # fmt: skip
+            refunded = read_job(change.raw.get("refund"), change.where("refund"), avatars)
+            log.append(Refund(after, refunded[0]))
     orphans = fields.object("orphans")
     return LedgerHistory(
         forgotten=fields.whole("forgotten"),
@@ -337,14 +337,14 @@ def _install(engine: Engine, memory: MemoryStores, parsed: _Parsed) -> None:
     engine.jobs.clear()
     memory.idempotency.clear()
     planned: dict[str, str] = {}
-    for record in parsed.jobs:
-        job = record.job
-        engine.jobs[job.id] = job
-        if record.planned_error is not None:
-            planned[job.id] = record.planned_error
-        if record.idempotency is not None:
-            memory.idempotency.restore(*record.idempotency, job.id)
-    memory.ledger.restore((record.request_id for record in parsed.jobs), parsed.ledger)
+    jobs = engine.jobs
+    for job, _, planned_error, idempotency in parsed.jobs:
+        jobs[job.id] = job
+        if planned_error is not None:
+            planned[job.id] = planned_error
+        if idempotency is not None:
+            memory.idempotency.restore(*idempotency, job.id)
+    memory.ledger.restore((record[1] for record in parsed.jobs), parsed.ledger)
     memory.webhooks.restore(parsed.deliveries, parsed.given_up)
     memory.journal.restore(parsed.journal)
     memory.inbox.clear()
@@ -358,7 +358,8 @@ def _install(engine: Engine, memory: MemoryStores, parsed: _Parsed) -> None:
 def falling_due(jobs: Iterable[Any], deliveries: Iterable[Delivery]) -> list[Due]:
     """What is on the clock for these jobs and deliveries, earliest first: each processing
     job's end, each pending delivery's next attempt, a duplicate fault's copies still to go."""
-    due = [Due(job.due_at, JOB_DUE, job.id) for job in jobs if not job.finished]
+    processing = JobStatus.PROCESSING
+    due = [Due(job.due_at, JOB_DUE, job.id) for job in jobs if job.status is processing]
     for delivery in deliveries:
         if delivery.status is DeliveryStatus.PENDING and delivery.next_attempt_at is not None:
             due.append(Due(delivery.next_attempt_at, WEBHOOK_DUE, delivery.id))

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+from operator import itemgetter
 from typing import Any
 
 from .accounts import Account, Limits, change_account
 from .catalog import Avatar
+from .clock import EARLIEST
+from .encodable import has_lone_surrogate
 from .errors import ApiError
 from .faults import Fault, parse_fault
 from .idempotency import DIGEST_BYTES
 from .inbox import Received
 from .jobs import Job, JobStatus
 from .journal_entry import Entry, Notes
-from .state_fields import Fields, StateError
+from .state_fields import LAST_INSTANT, Fields, StateError
 from .webhook_chaos import Chaos
 from .webhook_faults import WebhookFault, parse_webhook_fault
 from .webhooks import Attempt, Delivery, DeliveryStatus
@@ -91,25 +94,76 @@ def job_document(
     }
 
 
-class JobRecord:
-    """A job read back, with what belongs to it elsewhere in the engine."""
+# A job read back, with what belongs to it elsewhere in the engine: the request that created
+# it, its scripted failure, its Idempotency-Key's digests. A tuple: 100,000 are made at start-up.
+JobRecord = tuple[Job, int, str | None, tuple[bytes, bytes] | None]
 
-    __slots__ = ("idempotency", "job", "planned_error", "request_id")
 
-    def __init__(
-        self,
-        job: Job,
-        request_id: int,
-        planned_error: str | None,
-        idempotency: tuple[bytes, bytes] | None,
-    ) -> None:
-        self.job = job
-        self.request_id = request_id
-        self.planned_error = planned_error
-        self.idempotency = idempotency
+_JOB_KEYS = frozenset(JOB_FIELDS)
+_STATUSES = {status.value: status for status in JobStatus}
+_job_values = itemgetter(*JOB_FIELDS)
 
 
 def read_job(raw: Any, path: str, avatars: dict[str, Avatar]) -> JobRecord:
+    """A job as `job_document` wrote it; StateError naming the field otherwise."""
+    # A state directory holds up to 100,000 of them, read at start-up: a sound one is checked
+    # in one pass here, and only one that fails it is read field by field, for the message.
+    return _sound_job(raw, avatars) or _checked_job(raw, path, avatars)
+
+
+def _sound_job(raw: Any, avatars: dict[str, Avatar]) -> JobRecord | None:
+    """The job, if every field is as `job_document` writes it; None to look closer."""
+    if type(raw) is not dict or raw.keys() != _JOB_KEYS:
+        return None
+    (job_id, api_key, text, avatar_id, voice, language, version, webhook_url, price, duration,
+     created_at, due_at, base_url, status_name, completed_at, error, planned_error, request_id,
+     idempotency) = _job_values(raw)  # fmt: skip
+    avatar = avatars.get(avatar_id) if type(avatar_id) is str else None
+    status = _STATUSES.get(status_name) if type(status_name) is str else None
+    number = (int, float)
+    if not (
+        avatar is not None
+        and status is not None
+        and type(job_id) is str and job_id and type(api_key) is str and api_key
+        and type(text) is str and type(base_url) is str
+        and (voice is None or type(voice) is str)
+        and (language is None or type(language) is str)
+        and (version is None or type(version) is str)
+        and (webhook_url is None or type(webhook_url) is str)
+        and (error is None or type(error) is str)
+        and (planned_error is None or type(planned_error) is str)
+        and type(price) is int and price >= 0
+        and type(duration) is int and duration >= 0
+        and type(request_id) is int and request_id >= 0
+        and type(created_at) in number and EARLIEST <= created_at <= LAST_INSTANT
+        and type(due_at) in number and EARLIEST <= due_at <= LAST_INSTANT
+        and (
+            completed_at is None
+            if status is JobStatus.PROCESSING
+            else type(completed_at) in number and EARLIEST <= completed_at <= LAST_INSTANT
+        )
+        and not has_lone_surrogate(
+            "".join((job_id, api_key, text, base_url, voice or "", language or "",
+                     version or "", webhook_url or "", error or "", planned_error or ""))
+        )
+    ):  # fmt: skip
+        return None
+    digests: tuple[bytes, bytes] | None = None
+    if idempotency is not None:
+        try:
+            key, request = (bytes.fromhex(part) for part in idempotency)
+        except (TypeError, ValueError):
+            return None
+        if len(key) != DIGEST_BYTES or len(request) != DIGEST_BYTES:
+            return None
+        digests = (key, request)
+    job = Job(job_id, api_key, text, avatar, voice, language, version, webhook_url, price,
+              duration, float(created_at), float(due_at), base_url, status,
+              None if completed_at is None else float(completed_at), error)  # fmt: skip
+    return job, request_id, planned_error, digests
+
+
+def _checked_job(raw: Any, path: str, avatars: dict[str, Avatar]) -> JobRecord:
     fields = Fields(raw, path).only(*JOB_FIELDS)
     avatar_id = fields.text("avatarId")
     avatar = avatars.get(avatar_id)
@@ -144,9 +198,7 @@ def read_job(raw: Any, path: str, avatars: dict[str, Avatar]) -> JobRecord:
             raise fields.fail("idempotency", "expected [key digest, request digest]")
         digests = Fields({"key": pair[0][1], "request": pair[1][1]}, fields.where("idempotency"))
         idempotency = (_hex(digests, "key", DIGEST_BYTES), _hex(digests, "request", DIGEST_BYTES))
-    return JobRecord(
-        job, fields.whole("requestId"), fields.optional_text("plannedError"), idempotency
-    )
+    return job, fields.whole("requestId"), fields.optional_text("plannedError"), idempotency
 
 
 # -- deliveries ------------------------------------------------------------------------------

@@ -260,6 +260,20 @@ def throughput(seconds: float, with_wrk: bool) -> list[Row]:
     return rows
 
 
+def durable(seconds: float) -> list[Row]:
+    """REST create with `serve --state`: each answer committed (in group commits) first."""
+    with tempfile.TemporaryDirectory() as state:
+        base = start_baseline()
+        mock = start_mock("--job-seconds", str(THROUGHPUT_JOB_SECONDS), "--state", state)
+        try:
+            rest = creates()[0]
+            load = Load("REST create with --state", rest.mock, rest.baseline, 0.5)
+            return [rate_row(load, "", *compare(load, (base, mock), seconds, python_rates, 5))]
+        finally:
+            base.stop()
+            mock.stop()
+
+
 MIXED_USERS = 200
 MIXED_JOB_SECONDS = 1.0
 
@@ -431,12 +445,14 @@ def main() -> None:
     )
     parser.add_argument("--jobs", type=int, default=100_000, help="jobs for the memory rows")
     parser.add_argument(
-        "--only", choices=["throughput", "mixed", "cold", "memory", "advance", "fixture"]
+        "--only",
+        choices=["throughput", "durable", "mixed", "cold", "memory", "advance", "fixture"],
     )
     args = parser.parse_args()
     os.environ.setdefault("PYTHONHASHSEED", "0")
     sections: dict[str, Callable[[], list[Row]]] = {
         "throughput": lambda: throughput(args.seconds, not args.no_wrk),
+        "durable": lambda: durable(args.seconds),
         "mixed": lambda: mixed(args.seconds),
         "cold": lambda: [cold_start()],
         "memory": lambda: memory(args.jobs),

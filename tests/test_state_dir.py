@@ -51,8 +51,10 @@ def load(url: str, hook: str, answered: list[str], stop: threading.Event) -> Non
                 response = create(client, hook)
             except httpx.HTTPError:
                 return  # killed mid-request: this one was never answered
-            if response.status_code == 200:
-                answered.append(response.json()["data"]["avatar"]["id"])
+            if response.status_code != 200:
+                answered.append(f"answered {response.status_code}: {response.text[:200]}")
+                return
+            answered.append(response.json()["data"]["avatar"]["id"])
 
 
 def wait_until(condition: Any, seconds: float) -> bool:
@@ -91,6 +93,7 @@ def test_after_kill_9_mid_load_every_answered_job_is_there_charged_once(tmp_path
             stop.set()
             for worker in workers:
                 worker.join(30)
+        assert not [text for text in answered if text.startswith("answered")]
         with serving(state) as second, httpx.Client(base_url=second.url, timeout=30) as client:
             for job_id in answered + owed:
                 found = client.get(f"/v1/avatar/{job_id}", headers={"X-API-Key": KEY})

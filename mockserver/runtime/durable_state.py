@@ -60,7 +60,10 @@ class DurableState:
         self._deliveries: dict[str, Delivery] = {}
         self._gone_jobs: list[int] = []
         self._gone_deliveries: list[int] = []
-        self._waiting: asyncio.Future[None] | None = None
+        # One future per waiting request, not one shared: a request answered inside the HTTP
+        # protocol (direct_http) hands its future to a task only later, and asyncio lets
+        # only one awaiter at a time mark a future as being waited for.
+        self._waiting: list[asyncio.Future[None]] = []
         self._writing: asyncio.Future[None] | None = None
         self._asked = False
         engine.changes = self
@@ -117,10 +120,10 @@ class DurableState:
 
     def durable(self) -> Awaitable[None]:
         """Done once everything changed so far is committed (raises what the commit raised)."""
-        if self._waiting is None:
-            self._waiting = asyncio.get_running_loop().create_future()
+        waiting = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiting)
         self._ask()
-        return self._waiting
+        return waiting
 
     def _ask(self) -> None:
         """A commit at the end of this turn of the loop, unless one is asked for or running
@@ -136,29 +139,25 @@ class DurableState:
 
     def _commit(self) -> None:
         self._asked = False
-        waiting, self._waiting = self._waiting, None
+        waiting, self._waiting = self._waiting, []
         try:
             batch = self._batch()
         except Exception as error:  # a bug of ours: the requests waiting must not hang
-            if waiting is not None:
-                waiting.set_exception(error)
+            self._everything = True
+            _tell(waiting, error)
             return
         loop = asyncio.get_running_loop()
         self._writing = writing = loop.run_in_executor(self._writer, self.directory.write, batch)
         writing.add_done_callback(lambda done: self._written(done, waiting))
 
-    def _written(self, done: asyncio.Future[None], waiting: asyncio.Future[None] | None) -> None:
+    def _written(self, done: asyncio.Future[None], waiting: list[asyncio.Future[None]]) -> None:
         self._writing = None
         error = done.exception()
         if error is not None:
             logger.error("could not save the state to %s", self.directory.file, exc_info=error)
             self._everything = True  # what that batch held is not on disk: the next has all
-        if waiting is not None and not waiting.done():
-            if error is None:
-                waiting.set_result(None)
-            else:
-                waiting.set_exception(error)
-        if self._waiting is not None or self._jobs or self._deliveries or self._everything:
+        _tell(waiting, error)
+        if self._waiting or self._jobs or self._deliveries or self._everything:
             self._ask()
 
     def _batch(self) -> Batch:
@@ -217,6 +216,17 @@ class DurableState:
         finally:
             self._writer.shutdown(wait=True)
             self.directory.close()
+
+
+def _tell(waiting: list[asyncio.Future[None]], error: BaseException | None) -> None:
+    """Wake the requests a commit covered, with its error if it failed."""
+    for future in waiting:
+        if future.done():  # its request was cancelled
+            continue
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)
 
 
 def keep_state(runtime: MockRuntime, path: Path) -> DurableState:

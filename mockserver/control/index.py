@@ -17,6 +17,8 @@ WHAT_EACH_DOES = {
     ("GET", "/__mock/ui"): "the dashboard, a page for a browser",
     ("GET", "/__mock/ui/{name}"): "the dashboard's scripts and stylesheet",
     ("POST", "/__mock/reset"): "back to the fixtures (and the active scenario)",
+    ("GET", "/__mock/state"): "the whole state as one JSON document (a snapshot)",
+    ("PUT", "/__mock/state"): "load a snapshot: the mock answers as the one it came from",
     ("GET", "/__mock/clock"): "the mock's clock: now, epoch, mode",
     ("POST", "/__mock/clock/advance"): 'move the clock {"seconds": n}, running all that falls due',
     ("GET", "/__mock/accounts"): "the accounts: key, plan, credits, webhook secret, limits",

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import httpx
 
 from .runtime.config import DEFAULT_HOST, DEFAULT_PORT
+
+if TYPE_CHECKING:
+    import httpx
 
 ADMIN_TOKEN_HEADER = "X-Mock-Admin-Token"
 DEFAULT_URL = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
@@ -42,6 +45,8 @@ def state_command() -> None:
 
 
 def _client(url: str, admin_token: str | None) -> httpx.Client:
+    import httpx  # noqa: PLC0415 - off `serve`'s start-up, which never needs it
+
     headers = {ADMIN_TOKEN_HEADER: admin_token} if admin_token else {}
     return httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=TIMEOUT_SECONDS)
 
@@ -62,6 +67,8 @@ def _refused(what: str, response: httpx.Response) -> click.ClickException:
 @token_option
 def save(file: Path, url: str, admin_token: str | None) -> None:
     """Write the mock's state (GET /__mock/state) to FILE."""
+    import httpx  # noqa: PLC0415 - see _client
+
     try:
         with _client(url, admin_token) as client:
             response = client.get("/__mock/state")
@@ -81,6 +88,8 @@ def save(file: Path, url: str, admin_token: str | None) -> None:
 @token_option
 def load(file: Path, url: str, admin_token: str | None) -> None:
     """Make the mock hold the state in FILE (PUT /__mock/state)."""
+    import httpx  # noqa: PLC0415 - see _client
+
     content = file.read_bytes()
     try:
         json.loads(content)

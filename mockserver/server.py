@@ -39,6 +39,12 @@ def _listening_hook(app: object) -> Callable[[Endpoints], None] | None:
     return hook if callable(hook) else None
 
 
+def _housekeeping_hook(app: object) -> Callable[[], None] | None:
+    """The app's `every_second()`, if it has one: the mock's app ends idle sessions there."""
+    hook: Any = getattr(app, "every_second", None)
+    return hook if callable(hook) else None
+
+
 class _ReportingServer(uvicorn.Server):
     """A uvicorn server that says where it listens once it is really accepting connections."""
 
@@ -46,6 +52,7 @@ class _ReportingServer(uvicorn.Server):
         super().__init__(config)
         self._on_ready = on_ready
         self._on_listening = _listening_hook(config.app)
+        self._every_second = _housekeeping_hook(config.app)
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
@@ -61,6 +68,8 @@ class _ReportingServer(uvicorn.Server):
             for connection in list(self.server_state.connections):
                 if isinstance(connection, ReadDeadlines):
                     connection.expire(now)
+            if self._every_second is not None:
+                self._every_second()
         return await super().on_tick(counter)
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:

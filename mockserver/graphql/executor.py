@@ -18,7 +18,7 @@ from ariadne.explorer import ExplorerGraphiQL
 from graphql import ExecutionResult, GraphQLError, execute_sync
 from starlette.responses import Response
 
-from ..api.request import ApiRequest
+from ..api.request import ApiRequest, bearer_key
 from ..api.transport import Ask
 from ..core.engine import Admission
 from ..core.errors import ApiError, bad_request, internal_error
@@ -138,7 +138,7 @@ class GraphQLExecutor:
     def ask(self, request: ApiRequest, runtime: MockRuntime, body: bytes | None) -> GraphQLAsk:
         """The operation, read only when that is free (its document is kept), when the key is
         valid, or when the document may need no key (it could be introspection only)."""
-        api_key = _bearer(request.header(b"authorization"))
+        api_key = bearer_key(request.header(b"authorization"))
         if body is None:  # unreadable: the endpoint answers why, after admission
             return GraphQLAsk(None, api_key)
         payload = account = None
@@ -231,13 +231,3 @@ class GraphQLExecutor:
 def _validation_entry(error: GraphQLError) -> dict[str, Any]:
     field = (error.extensions or {}).get("field")
     return bad_request_entry(error.message, field if isinstance(field, str) else None)
-
-
-def _bearer(header: str | None) -> str | None:
-    """The key from `Authorization: Bearer <key>`; None when the header is absent or not Bearer."""
-    if not header:
-        return None
-    scheme, _, key = header.partition(" ")
-    if scheme.lower() != "bearer":
-        return None
-    return key.strip() or None

@@ -16,12 +16,13 @@ import traceback
 from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any
 
-from ..core.catalog import load_fixtures
+from ..core.catalog import Fixtures, load_fixtures
 from ..core.clock import Clock, ClockMode
 from ..core.engine import NOTHING_DUE, DueWork, Engine
 from ..core.jobs import Job
 from ..core.randomness import Randomness
 from ..core.scenarios import Scenario, load_scenario
+from ..core.session_keys import scenario_in_session
 from ..core.stores import memory_stores
 from ..core.webhook_faults import DUPLICATE, WebhookFault
 from ..core.webhook_policy import WebhookPolicy
@@ -42,9 +43,25 @@ MIN_TICK_SECONDS = 0.005
 
 
 class MockRuntime:
-    def __init__(self, config: MockConfig) -> None:
+    """One mock: the default one of a server, or one of its sessions (runtime.sessions).
+
+    A session's runtime is given the server's loaded `fixtures` (their accounts already under
+    the session's keys), its `session_id`, by which every scenario's keys are renamed into it,
+    and `link_path`, the path under which its jobs' video links are served.
+    """
+
+    def __init__(
+        self,
+        config: MockConfig,
+        *,
+        fixtures: Fixtures | None = None,
+        session_id: str | None = None,
+        link_path: str = "",
+    ) -> None:
         config.check_fits_the_clock()
         self.config = config
+        self.session_id = session_id
+        self.link_path = link_path
         self.clock = Clock(config.clock, config.clock_start)
         policy = RetryPolicy(
             max_attempts=config.webhook_attempts,
@@ -58,7 +75,7 @@ class MockRuntime:
             own_names=(socket.gethostname(),),
         )
         self.engine = Engine(
-            load_fixtures(config.fixtures_dir),
+            fixtures or load_fixtures(config.fixtures_dir),
             self.clock,
             randomness=Randomness(config.seed),
             job_seconds=config.job_seconds,
@@ -71,8 +88,6 @@ class MockRuntime:
             max_jobs=config.max_jobs,
             webhook_policy=self.webhook_policy,
         )
-        if config.scenario is not None:
-            self.engine.activate(load_scenario(config.scenario, self.engine.fixtures))
         self.sender = WebhookSender(self.clock, policy, self.webhook_policy)
         self._tasks: set[asyncio.Task[None]] = set()
         self._ticker: asyncio.Task[None] | None = None
@@ -80,6 +95,8 @@ class MockRuntime:
         self._advancing = asyncio.Lock()
         # Tracebacks of errors inside the mock, for the pytest plugin to report in the test.
         self.errors: list[str] = []
+        if config.scenario is not None:
+            self.activate(load_scenario(config.scenario, self.engine.fixtures))
 
     def listening_on(self, endpoints: list[tuple[str, int]]) -> None:
         """Where the server accepts connections: webhooks to those are webhooks to the mock."""
@@ -243,6 +260,8 @@ class MockRuntime:
         """Reset with `scenario` laid over the fixtures, now and at every later reset."""
         for task in self._tasks:
             task.cancel()
+        if scenario is not None and self.session_id is not None:
+            scenario = scenario_in_session(scenario, self.session_id)
         self.engine.activate(scenario, seed)
 
     def activate_by_name(self, name: str | None, seed: int | None = None) -> None:

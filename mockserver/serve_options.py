@@ -247,6 +247,20 @@ OPTIONS = (
         click_options={"type": click.IntRange(1)},
     ),
     Option(
+        "--session-ttl",
+        MockConfig,
+        "session_ttl_seconds",
+        "Seconds (real time) a session may go unused before it is ended.",
+        click_options={"type": click.FloatRange(min=1, max=365 * 86_400)},
+    ),
+    Option(
+        "--max-sessions",
+        MockConfig,
+        "max_sessions",
+        "How many sessions may be alive at once; POST /__mock/sessions over it is a 429.",
+        click_options={"type": click.IntRange(1)},
+    ),
+    Option(
         "--header-timeout",
         ServerTimeouts,
         "header_seconds",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from .core.clock import ClockLimitError
 from .receiver_check.command import check_receiver_command
 from .runtime.mock_runtime import MockRuntime
 from .serve_options import serve_options, settings_from
-from .server import serve_forever
+from .server import ServerTimeouts, serve_forever
 from .version import __version__
 
 
@@ -39,7 +40,13 @@ def main() -> None:
 @main.command()
 @serve_options
 def serve(**values: Any) -> None:
-    """Start the mock and serve until interrupted (Ctrl+C)."""
+    """Start the mock and serve until stopped.
+
+    Ctrl+C (SIGINT) or SIGTERM stops it: it takes no new connection, gives requests in flight
+    up to --shutdown-timeout and webhook attempts in flight up to --webhook-timeout to finish
+    (each attempt recorded and printed), then exits 0. A second signal stops it at once: the
+    process dies of that signal (exit status 130 for SIGINT, 143 for SIGTERM).
+    """
     settings, config, timeouts = settings_from(values)
     try:
         runtime = MockRuntime(config)
@@ -47,6 +54,8 @@ def serve(**values: Any) -> None:
         raise click.ClickException(f"bad fixtures: {error}") from None
     except ClockLimitError as error:
         raise click.UsageError(str(error)) from None
+    runtime.finishes_webhooks_when_stopped = True
+    _log_to_stderr()
     if config.admin_token is None and not _is_loopback(settings.host):
         click.echo(
             f"warning: the control plane (/__mock/) is open to anyone who can reach "
@@ -58,8 +67,30 @@ def serve(**values: Any) -> None:
         settings.host,
         settings.port,
         lambda url: click.echo(banner(url, runtime)),
+        on_stopping=lambda: click.echo(stopping_notice(runtime, timeouts), err=True),
         access_log=settings.access_log,
         timeouts=timeouts,
+    )
+    click.echo("Stopped.", err=True)
+
+
+def _log_to_stderr() -> None:
+    """The mock's own lines (webhooks given up, what a stop waited for, bugs) on stderr, plain.
+
+    Without a handler Python would print only its warnings and errors."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log = logging.getLogger("mockserver")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+
+def stopping_notice(runtime: MockRuntime, timeouts: ServerTimeouts) -> str:
+    """What `serve` prints once a signal stopped it accepting connections."""
+    return (
+        f"Stopping: no new connections; requests in flight get up to "
+        f"{timeouts.shutdown_seconds:g} s, webhook attempts in flight up to "
+        f"{runtime.config.webhook_timeout_seconds:g} s. Signal again to stop at once."
     )
 
 

@@ -38,6 +38,7 @@ AUDIT_MODES = ("off", "fail")
 # random). Every other setting defaults to MockConfig's.
 DEFAULT_SEED = 0
 SESSION_SPEND = pytest.StashKey[SessionSpend]()
+SECONDS_INI = ("mock_doitong_job_seconds", "mock_doitong_audit_poll_floor")
 WORKER_SPEND = "mock_doitong_spend"  # the key of a pytest-xdist worker's tally in its output
 
 
@@ -68,6 +69,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "seconds from accept to completion",
         default=str(field_default(MockConfig, "job_seconds")),
     )
+    parser.addini(
+        "mock_doitong_audit_poll_floor",
+        "seconds (on the mock's clock) below which the audit calls two polls of one job a "
+        "polling storm",
+        default=str(field_default(MockConfig, "audit_poll_floor_seconds")),
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -78,6 +85,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "set up the mock-doitong fixture for this test",
     )
     config.stash[SESSION_SPEND] = SessionSpend()
+    for name in SECONDS_INI:  # a bad value stops the run before any test, naming the option
+        _seconds_ini(config, name)
 
 
 class MockDoitong(MockControl):
@@ -123,7 +132,8 @@ def mock_doitong_server(pytestconfig: pytest.Config) -> Iterator[ServerThread]:
         fixtures_dir=Path(fixtures) if fixtures else None,
         seed=_seed(pytestconfig),
         clock=ClockMode.VIRTUAL,
-        job_seconds=float(pytestconfig.getini("mock_doitong_job_seconds")),
+        job_seconds=_seconds_ini(pytestconfig, "mock_doitong_job_seconds"),
+        audit_poll_floor_seconds=_seconds_ini(pytestconfig, "mock_doitong_audit_poll_floor"),
     )
     app = create_app(config, warm_up_graphql=False)
     server = ServerThread(app).start()
@@ -231,6 +241,18 @@ def _audit_mode(marker: pytest.Mark | None, config: pytest.Config) -> str:
             pytrace=False,
         )
     return str(mode)
+
+
+def _seconds_ini(config: pytest.Config, name: str) -> float:
+    """An ini option that holds seconds: a number >= 0, or a usage error naming it."""
+    value = config.getini(name)
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:  # also refuses nan
+        raise pytest.UsageError(f"ini option {name} must be seconds >= 0, got {value!r}")
+    return seconds
 
 
 def _prepare(

@@ -176,7 +176,8 @@ OPTIONS = (
         "--webhook-timeout",
         MockConfig,
         "webhook_timeout_seconds",
-        "Seconds (real time) a receiver has to answer one attempt.",
+        "Seconds (real time) a receiver has to answer one attempt; a stopping mock waits as "
+        "long for the attempts in flight.",
         click_options={"type": SECONDS},
     ),
     Option(

@@ -4,6 +4,10 @@ With a real clock a background task runs what falls due; with a frozen clock onl
 moves time, and it runs everything that fell due, webhook attempts included, before it returns.
 Every API request goes through `sync` too, so a job that is read is never stale; only while a
 burst of thousands falling due at once is worked off, batch by batch, can one lag behind.
+
+Stopped, it cuts its webhook attempts at once, unless told to finish them
+(`finishes_webhooks_when_stopped`, as `serve` does): then it starts no new one and gives those in
+flight the webhook timeout to end and be recorded.
 """
 
 from __future__ import annotations
@@ -26,10 +30,10 @@ from ..core.session_keys import scenario_in_session
 from ..core.stores import memory_stores
 from ..core.webhook_faults import DUPLICATE, WebhookFault
 from ..core.webhook_policy import WebhookPolicy
-from ..core.webhooks import Delivery, RetryPolicy, payload_with
+from ..core.webhooks import Attempt, Delivery, RetryPolicy, payload_with
 from .config import MockConfig
 from .local_addresses import is_local_address
-from .webhook_sender import WebhookSender
+from .webhook_sender import SendingStopped, WebhookSender
 
 logger = logging.getLogger("mockserver")
 
@@ -40,6 +44,9 @@ MAX_TICK_SECONDS = 0.25
 # ticker that woke for each would take a share of every request. Requests sync as they come in,
 # so no client ever reads a job that is this late; only an idle mock's webhooks wait this long.
 MIN_TICK_SECONDS = 0.005
+# Waiting for the attempts in flight when stopping, beyond the webhook timeout that ends each of
+# them: the time to record one that timed out at the last moment.
+RECORDING_MARGIN_SECONDS = 1.0
 
 
 class MockRuntime:
@@ -93,6 +100,10 @@ class MockRuntime:
         self._ticker: asyncio.Task[None] | None = None
         self._catching_up: asyncio.Task[None] | None = None
         self._advancing = asyncio.Lock()
+        # A server in a test's thread stops at once (the test's receivers are gone by then);
+        # `serve` sets this, so that stopping the process loses no attempt already sent.
+        self.finishes_webhooks_when_stopped = False
+        self._stopping = False
         # Tracebacks of errors inside the mock, for the pytest plugin to report in the test.
         self.errors: list[str] = []
         if config.scenario is not None:
@@ -164,7 +175,9 @@ class MockRuntime:
             chaos = delivery.chaos
             fault = None if chaos is None else chaos.fault_of(number, replay=False)
             attempt = await self.sender.attempt(delivery, number, fault=fault)
-            self.engine.record_attempt(delivery, attempt)
+            self._record(delivery, number, attempt)
+        except SendingStopped:
+            return  # never sent: the delivery stays pending
         except Exception as error:  # a bug in the mock: the task has no one else to tell
             self.report_bug(f"webhook delivery {delivery.id}", error)
 
@@ -178,7 +191,9 @@ class MockRuntime:
         for delivery in copies:
             try:
                 attempt = await self.sender.attempt(delivery, 1, fault=DUPLICATE)
-                self.engine.record_attempt(delivery, attempt)
+                self._record(delivery, 1, attempt)
+            except SendingStopped:
+                return
             except Exception as error:  # a bug in the mock: the task has no one else to tell
                 self.report_bug(f"webhook copy of {delivery.id}", error)
 
@@ -188,7 +203,7 @@ class MockRuntime:
         chaos = delivery.chaos
         fault = None if chaos is None else chaos.fault_of(number, replay=True)
         attempt = await self.sender.attempt(delivery, number, replay=True, fault=fault)
-        self.engine.record_attempt(delivery, attempt)
+        self._record(delivery, number, attempt)
 
     async def send(
         self,
@@ -212,10 +227,22 @@ class MockRuntime:
         chaos = delivery.chaos
         changed = None if chaos is None else chaos.fault_of(1, replay=False)
         attempt = await self.sender.attempt(delivery, 1, fault=changed)
-        self.engine.record_attempt(delivery, attempt)
+        self._record(delivery, 1, attempt)
         if fault is not None:
             await self.advance(0)  # what the fault made due now: a duplicate's copies at once
         return delivery
+
+    def _record(self, delivery: Delivery, number: int, attempt: Attempt) -> None:
+        self.engine.record_attempt(delivery, attempt)
+        if self._stopping:  # the one trace of it a stopping process leaves
+            outcome = attempt.error if attempt.status is None else f"HTTP {attempt.status}"
+            logger.info(
+                "stopping: webhook %s attempt %d to %s: %s; recorded",
+                delivery.id,
+                number,
+                delivery.url,
+                outcome,
+            )
 
     def report_bug(self, where: str, error: BaseException) -> None:
         """A bug in the mock: logged with its trace, and kept for the test that caused it."""
@@ -270,10 +297,14 @@ class MockRuntime:
         self.activate(None if name is None else load_scenario(name, fixtures), seed)
 
     async def start(self) -> None:
+        self._stopping = False
+        self.sender.start_sending()
         if self.clock.mode is ClockMode.REAL:
             self._ticker = asyncio.create_task(self._tick_forever())
 
     async def stop(self) -> None:
+        if self.finishes_webhooks_when_stopped:
+            await self._finish_attempts_in_flight()
         tasks = [*self._tasks, *([self._ticker] if self._ticker else [])]
         for task in tasks:
             task.cancel()
@@ -282,6 +313,25 @@ class MockRuntime:
                 await task
         self._ticker = None
         await self.sender.close()
+
+    async def _finish_attempts_in_flight(self) -> None:
+        """Start no new webhook attempt, and wait for those posting now to end and be recorded.
+
+        Each ends within the webhook timeout, which it has had running since it began; what was
+        only due or waiting for a slot is not sent, and stays pending."""
+        self._stopping = True
+        self.sender.stop_sending()
+        for task in (self._ticker, self._catching_up):
+            if task is not None:
+                task.cancel()
+        in_flight, tasks = self.sender.in_flight, list(self._tasks)
+        if not in_flight or not tasks:  # none, or only a control route's, which is not ours
+            return
+        timeout = self.config.webhook_timeout_seconds
+        logger.info(
+            "stopping: waiting up to %g s for %d webhook attempt(s) in flight", timeout, in_flight
+        )
+        await asyncio.wait(tasks, timeout=timeout + RECORDING_MARGIN_SECONDS)
 
     async def _tick_forever(self) -> None:
         while True:

@@ -434,6 +434,8 @@ def table(rows: list[Row]) -> str:
 
 
 def main() -> None:
+    from .sessions import sessions  # noqa: PLC0415 - it imports this module
+
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--seconds", type=float, default=10.0, help="load time per server and row, in 5 rounds"
@@ -446,7 +448,16 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=100_000, help="jobs for the memory rows")
     parser.add_argument(
         "--only",
-        choices=["throughput", "durable", "mixed", "cold", "memory", "advance", "fixture"],
+        choices=[
+            "throughput",
+            "durable",
+            "mixed",
+            "cold",
+            "memory",
+            "advance",
+            "fixture",
+            "sessions",
+        ],
     )
     args = parser.parse_args()
     os.environ.setdefault("PYTHONHASHSEED", "0")
@@ -458,6 +469,7 @@ def main() -> None:
         "memory": lambda: memory(args.jobs),
         "advance": lambda: [advance(100_000)],
         "fixture": fixture_costs,
+        "sessions": lambda: sessions(args.seconds),
     }
     rows: list[Row] = []
     for name, section in sections.items():

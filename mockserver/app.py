@@ -1,4 +1,5 @@
-"""`create_app`: one Starlette application around one MockRuntime, sharing nothing with others."""
+"""`create_app`: one Starlette application around one MockRuntime (the default mock) and the
+sessions made inside it, sharing nothing with other applications."""
 
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .api.avatar_answer import AvatarAnswer
 from .api.endpoint import ApiEndpoint
 from .api.media import Video
-from .api.request import ApiRequest
 from .api.rest import RestCreate, RestGet
+from .api.runtime_finder import RuntimeFinder
 from .control.routes import AdminEndpoints
 from .core.errors import ApiError, internal_error
 from .graphql.endpoint import GraphQLEndpoint
 from .runtime.config import MockConfig
 from .runtime.mock_runtime import MockRuntime
+from .runtime.sessions import SESSIONS_PATH, Sessions
 from .web.answers import error_response
 
 _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
@@ -89,6 +91,11 @@ class MockApp(Starlette):
     def listening_on(self, endpoints: list[tuple[str, int]]) -> None:
         """Called by the server once it listens (see server.py)."""
         self.state.runtime.listening_on(endpoints)
+        self.state.sessions.listening_on(endpoints)
+
+    def every_second(self) -> None:
+        """Called by the server's housekeeping once a second: sessions idle too long end."""
+        self.state.sessions.expire()
 
     def _direct_endpoint(self, scope: Scope) -> ASGIApp | None:
         """The API endpoint for this request, if it is one of the direct routes."""
@@ -128,8 +135,9 @@ def create_app(
     (the pytest fixture's choice: a session that never uses GraphQL never pays for it).
     """
     runtime = runtime or MockRuntime(config or MockConfig())
+    sessions = Sessions(runtime.config, runtime.engine.fixtures)
     graphql = GraphQLEndpoint()
-    admin = AdminEndpoints(runtime)
+    admin = AdminEndpoints(runtime, sessions)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -139,22 +147,31 @@ def create_app(
         try:
             yield
         finally:
+            await sessions.close()
             await runtime.stop()
 
-    def find_runtime(request: ApiRequest) -> MockRuntime:
-        """The one runtime of this app: the seam where one could be picked per key or session."""
-        return runtime
-
+    finder = RuntimeFinder(runtime, sessions)
     answer = AvatarAnswer()  # one template for both REST routes
-    rest_create = ApiEndpoint(find_runtime, RestCreate(answer))
-    graphql_post = ApiEndpoint(find_runtime, graphql)
-    rest_get = ApiEndpoint(find_runtime, RestGet(answer))
+    rest_create = ApiEndpoint(finder.by_rest_key, RestCreate(answer))
+    graphql_post = ApiEndpoint(finder.by_bearer_key, graphql)
+    rest_get = ApiEndpoint(finder.by_rest_key, RestGet(answer))
+    video = Video()
     routes = [
         Route("/v1/avatar", rest_create, methods=["POST"]),
         Route("/graphql", graphql_post, methods=["POST"]),
         Route(JOB_PATH + "{job_id}", rest_get, methods=["GET"]),
         Route("/graphql", graphql.explorer, methods=["GET"]),
-        Route("/outputs/{job_id}.mp4", ApiEndpoint(find_runtime, Video()), methods=["GET", "HEAD"]),
+        Route(
+            "/outputs/{job_id}.mp4",
+            ApiEndpoint(finder.root_only, video),
+            methods=["GET", "HEAD"],
+        ),
+        # A session's jobs link to their videos under the session's path (MockRuntime.link_path).
+        Route(
+            SESSIONS_PATH + "/{session_id}/outputs/{job_id}.mp4",
+            ApiEndpoint(finder.by_session_path, video),
+            methods=["GET", "HEAD"],
+        ),
         *admin.routes(),
     ]
     app = MockApp(
@@ -165,4 +182,5 @@ def create_app(
         exception_handlers={HTTPException: _http_error, Exception: _unexpected},
     )
     app.state.runtime = runtime
+    app.state.sessions = sessions
     return app

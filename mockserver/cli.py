@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from .runtime.durable_state import keep_state
 from .runtime.mock_runtime import MockRuntime
 from .runtime.state_dir import StateDirError
 from .serve_options import serve_options, settings_from
-from .server import serve_forever
+from .server import ServerTimeouts, serve_forever
 from .state_command import state_command
 from .version import __version__
 
@@ -42,7 +43,13 @@ def main() -> None:
 @main.command()
 @serve_options
 def serve(**values: Any) -> None:
-    """Start the mock and serve until interrupted (Ctrl+C)."""
+    """Start the mock and serve until stopped.
+
+    Ctrl+C (SIGINT) or SIGTERM stops it: it takes no new connection, gives requests in flight
+    up to --shutdown-timeout and webhook attempts in flight up to --webhook-timeout to finish
+    (each attempt recorded and printed), then exits 0. A second signal stops it at once: the
+    process dies of that signal (exit status 130 for SIGINT, 143 for SIGTERM).
+    """
     settings, config, timeouts = settings_from(values)
     try:
         runtime = MockRuntime(config)
@@ -55,6 +62,8 @@ def serve(**values: Any) -> None:
             keep_state(runtime, settings.state)
         except StateDirError as error:
             raise click.ClickException(str(error)) from None
+    runtime.finishes_webhooks_when_stopped = True
+    _log_to_stderr()
     if config.admin_token is None and not _is_loopback(settings.host):
         click.echo(
             f"warning: the control plane (/__mock/) is open to anyone who can reach "
@@ -66,8 +75,30 @@ def serve(**values: Any) -> None:
         settings.host,
         settings.port,
         lambda url: click.echo(banner(url, runtime)),
+        on_stopping=lambda: click.echo(stopping_notice(runtime, timeouts), err=True),
         access_log=settings.access_log,
         timeouts=timeouts,
+    )
+    click.echo("Stopped.", err=True)
+
+
+def _log_to_stderr() -> None:
+    """The mock's own lines (webhooks given up, what a stop waited for, bugs) on stderr, plain.
+
+    Without a handler Python would print only its warnings and errors."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log = logging.getLogger("mockserver")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+
+def stopping_notice(runtime: MockRuntime, timeouts: ServerTimeouts) -> str:
+    """What `serve` prints once a signal stopped it accepting connections."""
+    return (
+        f"Stopping: no new connections; requests in flight get up to "
+        f"{timeouts.shutdown_seconds:g} s, webhook attempts in flight up to "
+        f"{runtime.config.webhook_timeout_seconds:g} s. Signal again to stop at once."
     )
 
 

@@ -3,6 +3,10 @@
 One server per test session (per worker under pytest-xdist) on a free loopback port with a frozen
 clock, reset before every test; `@pytest.mark.mock_doitong(...)` configures one test. At the end
 of the session it prints what the tests' jobs would have cost on the real service.
+
+With `--mock-doitong-url URL` (or the ini option `mock_doitong_url`) no server is started: every
+test gets a fresh session of the mock at URL, ended after the test, so any number of workers
+and suites can share one `mock-doitong serve`.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ import pytest
 from starlette.applications import Starlette
 
 from .app import create_app
-from .control.client import DEFAULT_API_KEY, MockControl
+from .control.client import DEFAULT_API_KEY, ControlError, MockControl
 from .core.catalog import FixtureError
 from .core.clock import ClockMode
+from .core.session_keys import session_key
 from .core.spend import Spend, total_spend
 from .runtime.config import MockConfig, field_default
 from .runtime.mock_runtime import MockRuntime
@@ -33,6 +38,7 @@ AUDIT_MODES = ("off", "fail")
 # random). Every other setting defaults to MockConfig's.
 DEFAULT_SEED = 0
 SESSION_SPEND = pytest.StashKey[SessionSpend]()
+SECONDS_INI = ("mock_doitong_job_seconds", "mock_doitong_audit_poll_floor")
 WORKER_SPEND = "mock_doitong_spend"  # the key of a pytest-xdist worker's tally in its output
 
 
@@ -43,17 +49,31 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--mock-doitong-seed", type=int, help=f"seed for ids and secrets (default {DEFAULT_SEED})"
     )
     group.addoption(
+        "--mock-doitong-url",
+        help="use the mock already serving at this URL, each test in a session of its own, "
+        "instead of starting one",
+    )
+    group.addoption(
         "--mock-doitong-audit",
         choices=AUDIT_MODES,
         help="fail: a test whose client did what would hurt on the real service fails "
         "(the client-behaviour audit); off: it is not checked (default)",
     )
     parser.addini("mock_doitong_fixtures", "fixtures directory for the mock", default="")
+    parser.addini(
+        "mock_doitong_url", "a running mock to use, each test in its own session", default=""
+    )
     parser.addini("mock_doitong_seed", "seed for ids and secrets", default=str(DEFAULT_SEED))
     parser.addini(
         "mock_doitong_job_seconds",
         "seconds from accept to completion",
         default=str(field_default(MockConfig, "job_seconds")),
+    )
+    parser.addini(
+        "mock_doitong_audit_poll_floor",
+        "seconds (on the mock's clock) below which the audit calls two polls of one job a "
+        "polling storm",
+        default=str(field_default(MockConfig, "audit_poll_floor_seconds")),
     )
 
 
@@ -65,19 +85,29 @@ def pytest_configure(config: pytest.Config) -> None:
         "set up the mock-doitong fixture for this test",
     )
     config.stash[SESSION_SPEND] = SessionSpend()
+    for name in SECONDS_INI:  # a bad value stops the run before any test, naming the option
+        _seconds_ini(config, name)
 
 
 class MockDoitong(MockControl):
     """The fixture's handle: where the mock is, whose key to use, and the control plane."""
 
-    def __init__(self, server: ServerThread, app: Starlette) -> None:
-        super().__init__(server.url)
+    def __init__(
+        self, url: str, app: Starlette | None, server: ServerThread | None = None, **control: Any
+    ) -> None:
+        super().__init__(url, **control)
         self._app = app
+        self.server = server  # the one this plugin started; None with --mock-doitong-url
 
     @property
     def app(self) -> Starlette:
         """The ASGI app the server runs, for httpx.ASGITransport with no socket. It shares the
-        server's state, so do not use both at once from different threads."""
+        server's state, so do not use both at once from different threads. There is none
+        with --mock-doitong-url: the server is another process."""
+        if self._app is None:
+            raise RuntimeError(
+                "with --mock-doitong-url the mock runs elsewhere: it has no app here"
+            )
         return self._app
 
 
@@ -102,7 +132,8 @@ def mock_doitong_server(pytestconfig: pytest.Config) -> Iterator[ServerThread]:
         fixtures_dir=Path(fixtures) if fixtures else None,
         seed=_seed(pytestconfig),
         clock=ClockMode.VIRTUAL,
-        job_seconds=float(pytestconfig.getini("mock_doitong_job_seconds")),
+        job_seconds=_seconds_ini(pytestconfig, "mock_doitong_job_seconds"),
+        audit_poll_floor_seconds=_seconds_ini(pytestconfig, "mock_doitong_audit_poll_floor"),
     )
     app = create_app(config, warm_up_graphql=False)
     server = ServerThread(app).start()
@@ -121,18 +152,20 @@ def _runtime(app: Starlette) -> MockRuntime:
 def _mock_doitong_handle(mock_doitong_server: ServerThread) -> Iterator[MockDoitong]:
     app = mock_doitong_server.app
     assert isinstance(app, Starlette)
-    handle = MockDoitong(mock_doitong_server, app)
+    handle = MockDoitong(mock_doitong_server.url, app, mock_doitong_server)
     yield handle
     handle.close()
 
 
 @pytest.fixture
-def mock_doitong(
-    request: pytest.FixtureRequest,
-    mock_doitong_server: ServerThread,
-    _mock_doitong_handle: MockDoitong,
-) -> Iterator[MockDoitong]:
+def mock_doitong(request: pytest.FixtureRequest) -> Iterator[MockDoitong]:
     """A running mock with a frozen clock, fresh for this test; see MockDoitong."""
+    url = _option(request.config, "url")
+    if url:
+        yield from _in_a_session(request, url)
+        return
+    mock_doitong_server: ServerThread = request.getfixturevalue("mock_doitong_server")
+    _mock_doitong_handle: MockDoitong = request.getfixturevalue("_mock_doitong_handle")
     if not mock_doitong_server.alive:
         pytest.fail(f"the mock-doitong server has stopped: {mock_doitong_server.error!r}")
     handle = _mock_doitong_handle
@@ -147,6 +180,43 @@ def mock_doitong(
         pytest.fail(f"errors inside mock-doitong during this test:\n{errors}", pytrace=False)
     if audit == "fail":
         _fail_on_findings(handle)
+
+
+def _in_a_session(request: pytest.FixtureRequest, url: str) -> Iterator[MockDoitong]:
+    """The test's own session of the mock at `url`, set up from its marker, ended after it."""
+    marker = request.node.get_closest_marker(MARKER)
+    options = _marker_options(marker)
+    audit = _audit_mode(marker, request.config)
+    seed = options.get("seed")
+    with MockControl(url) as server:
+        try:
+            created = server.create_session(
+                scenario=options.get("scenario"),
+                seed=int(seed) if seed is not None else _seed(request.config),
+                clock=ClockMode.VIRTUAL.value,
+                job_seconds=float(request.config.getini("mock_doitong_job_seconds")),
+            )
+        except ControlError as error:
+            pytest.fail(f"mock-doitong at {url}: {error}", pytrace=False)
+    session_id = created["id"]
+    api_key = session_key(options.get("api_key") or DEFAULT_API_KEY, session_id)
+    handle = MockDoitong(url, None, api_key=api_key, session_id=session_id)
+    try:
+        if options.get("plan") is not None or options.get("credits") is not None:
+            handle.set_account(plan=options.get("plan"), credits=options.get("credits"))
+        yield handle
+        if audit == "fail":
+            _fail_on_findings(handle)
+    finally:
+        handle.end()
+
+
+def _marker_options(marker: pytest.Mark | None) -> dict[str, Any]:
+    options: dict[str, Any] = dict(marker.kwargs) if marker else {}
+    unknown = sorted(set(options) - MARKER_OPTIONS)
+    if unknown:
+        pytest.fail(f"@pytest.mark.{MARKER}: unknown option {unknown[0]!r}", pytrace=False)
+    return options
 
 
 def _fail_on_findings(handle: MockDoitong) -> None:
@@ -173,6 +243,18 @@ def _audit_mode(marker: pytest.Mark | None, config: pytest.Config) -> str:
     return str(mode)
 
 
+def _seconds_ini(config: pytest.Config, name: str) -> float:
+    """An ini option that holds seconds: a number >= 0, or a usage error naming it."""
+    value = config.getini(name)
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:  # also refuses nan
+        raise pytest.UsageError(f"ini option {name} must be seconds >= 0, got {value!r}")
+    return seconds
+
+
 def _prepare(
     handle: MockDoitong, server: ServerThread, marker: pytest.Mark | None, config: pytest.Config
 ) -> None:
@@ -181,10 +263,7 @@ def _prepare(
     The reset runs on the server's own loop, not over HTTP: it is the per-test cost of the
     fixture, so it spares every test a round trip through the control plane.
     """
-    options: dict[str, Any] = dict(marker.kwargs) if marker else {}
-    unknown = sorted(set(options) - MARKER_OPTIONS)
-    if unknown:
-        pytest.fail(f"@pytest.mark.{MARKER}: unknown option {unknown[0]!r}", pytrace=False)
+    options = _marker_options(marker)
     handle.api_key = options.get("api_key") or DEFAULT_API_KEY
     seed = options.get("seed")
     seed = int(seed) if seed is not None else _seed(config)
@@ -266,8 +345,9 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     marker = item.get_closest_marker(MARKER)
     limit = marker.kwargs.get("max_credits") if marker else None
     fixtures: dict[str, Any] = getattr(item, "funcargs", {})
-    handle, server = fixtures.get("mock_doitong"), fixtures.get("mock_doitong_server")
-    if limit is None or not isinstance(handle, MockDoitong) or not isinstance(server, ServerThread):
+    handle = fixtures.get("mock_doitong")
+    server = handle.server if isinstance(handle, MockDoitong) else None
+    if limit is None or not isinstance(handle, MockDoitong) or server is None:
         return result
     runtime = _runtime(handle.app)
     by_key = server.call(runtime.engine.spend)

@@ -177,7 +177,8 @@ OPTIONS = (
         "--webhook-timeout",
         MockConfig,
         "webhook_timeout_seconds",
-        "Seconds (real time) a receiver has to answer one attempt.",
+        "Seconds (real time) a receiver has to answer one attempt; a stopping mock waits as "
+        "long for the attempts in flight.",
         click_options={"type": SECONDS},
     ),
     Option(
@@ -255,6 +256,20 @@ OPTIONS = (
         "every answer is on disk before it is sent.",
         shown_default="in memory only",
         click_options={"type": click.Path(file_okay=False, path_type=Path), "metavar": "DIR"},
+    ),
+    Option(
+        "--session-ttl",
+        MockConfig,
+        "session_ttl_seconds",
+        "Seconds (real time) a session may go unused before it is ended.",
+        click_options={"type": click.FloatRange(min=1, max=365 * 86_400)},
+    ),
+    Option(
+        "--max-sessions",
+        MockConfig,
+        "max_sessions",
+        "How many sessions may be alive at once; POST /__mock/sessions over it is a 429.",
+        click_options={"type": click.IntRange(1)},
     ),
     Option(
         "--header-timeout",

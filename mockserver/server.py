@@ -1,13 +1,22 @@
-"""Run the mock on a real socket: in the foreground (the CLI) or in a thread (tests, the plugin)."""
+"""Run the mock on a real socket: in the foreground (the CLI) or in a thread (tests, the plugin).
+
+In the foreground, SIGTERM or SIGINT stops it gracefully, as uvicorn does: no new connections,
+requests in flight finish within the shutdown timeout, then the application's own shutdown
+(the runtime's webhook attempts); the process exits 0. A second signal ends it at once.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
 import socket
+import sys
 import threading
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any, TypeVar
 
 import uvicorn
@@ -39,13 +48,34 @@ def _listening_hook(app: object) -> Callable[[Endpoints], None] | None:
     return hook if callable(hook) else None
 
 
-class _ReportingServer(uvicorn.Server):
-    """A uvicorn server that says where it listens once it is really accepting connections."""
+def _housekeeping_hook(app: object) -> Callable[[], None] | None:
+    """The app's `every_second()`, if it has one: the mock's app ends idle sessions there."""
+    hook: Any = getattr(app, "every_second", None)
+    return hook if callable(hook) else None
 
-    def __init__(self, config: uvicorn.Config, on_ready: Callable[[str], None]) -> None:
+
+class _ReportingServer(uvicorn.Server):
+    """A uvicorn server that says where it listens once it is really accepting connections,
+    and that it is stopping once it no longer does."""
+
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        on_ready: Callable[[str], None],
+        on_stopping: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__(config)
         self._on_ready = on_ready
+        self._on_stopping = on_stopping
         self._on_listening = _listening_hook(config.app)
+        self._every_second = _housekeeping_hook(config.app)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # uvicorn cuts the wait on a second SIGINT only, and still waits for the connections to
+        # close: a second signal of either kind is someone who will not wait at all.
+        if self.should_exit:
+            _end_now(sig)
+        super().handle_exit(sig, frame)
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
@@ -61,7 +91,17 @@ class _ReportingServer(uvicorn.Server):
             for connection in list(self.server_state.connections):
                 if isinstance(connection, ReadDeadlines):
                     connection.expire(now)
+            if self._every_second is not None:
+                self._every_second()
         return await super().on_tick(counter)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # Closed before on_stopping says so; uvicorn's own close that follows does nothing.
+        for server in self.servers:
+            server.close()
+        if self._on_stopping is not None:
+            self._on_stopping()
+        await super().shutdown(sockets)
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
@@ -83,6 +123,16 @@ class _ReportingServer(uvicorn.Server):
         if ":" in host:
             host = f"[{host}]"
         return f"http://{host}:{port}"
+
+
+def _end_now(sig: int) -> None:
+    """End the process at once, of the signal itself, as if it had not been caught: what is in
+    flight is cut. In a signal handler: written straight to the descriptor, past any buffer."""
+    name = signal.Signals(sig).name
+    notice = f"{name} again: stopped at once; requests and webhook attempts in flight were cut\n"
+    os.write(sys.stderr.fileno(), notice.encode())
+    signal.signal(sig, signal.SIG_DFL)
+    signal.raise_signal(sig)
 
 
 def uvicorn_config(
@@ -108,12 +158,14 @@ def serve_forever(
     port: int,
     on_ready: Callable[[str], None],
     *,
+    on_stopping: Callable[[], None] | None = None,
     access_log: bool = False,
     timeouts: ServerTimeouts = ServerTimeouts(),
 ) -> None:
-    """Serve in the foreground until interrupted; `on_ready(url)` runs once it accepts requests."""
+    """Serve in the foreground until stopped; `on_ready(url)` runs once it accepts requests,
+    `on_stopping()` once it accepts no more."""
     config = uvicorn_config(app, host, port, access_log, timeouts)
-    _ReportingServer(config, on_ready).run()
+    _ReportingServer(config, on_ready, on_stopping).run()
 
 
 class ServerThread:

@@ -40,6 +40,7 @@ LISTINGS = [
     "/__mock/inbox",
     "/__mock/scenarios",
     "/__mock/clock",
+    "/__mock/sessions",
 ]
 
 

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from types import TracebackType
 
@@ -46,6 +47,19 @@ class ServeProcess:
             if line.startswith("Ready at "):
                 self.url = line.removeprefix("Ready at ").strip()
                 return self
+
+    def wait_for(self, text: str, timeout: float = 30) -> str:
+        """The next line of output that holds `text` (the lines before it are passed over)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self._lines.get(timeout=max(deadline - time.monotonic(), 0))
+            except queue.Empty:
+                raise TimeoutError(f"no line with {text!r}:\n" + self.banner()) from None
+            if line is None:
+                raise RuntimeError(f"serve exited before a line with {text!r}:\n" + self.banner())
+            if text in line:
+                return line
 
     def _pump(self) -> None:
         assert self.process.stdout is not None

@@ -12,6 +12,7 @@ from typing import Any
 import hypothesis_graphql
 import pytest
 from graphql import parse
+from graphql.execution.values import get_argument_values, get_variable_values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
@@ -113,3 +114,186 @@ def test_the_documented_operations_take_the_short_cut() -> None:
         assert plan(schema, parse(document), None) is not None
     fragment = "query Q($id: ID!) { avatar(id: $id) { ...F } } fragment F on Avatar { id }"
     assert plan(schema, parse(fragment), None) is None
+
+
+VENDOR_GENERATE = (  # the vendor's sample: no createdAt
+    "mutation Generate($input: GenerateInput!) { generate(input: $input) "
+    "{ id status type provider url metadata creditCost } }"
+)
+VENDOR_GENERATE_AVATAR = (
+    "mutation GenerateAvatar($input: AvatarGenerationInput!) "
+    "{ generateAvatar(input: $input) { id status videoUrl } }"
+)
+DOCUMENTED = (
+    GENERATE,
+    VENDOR_GENERATE,
+    GENERATE_AVATAR,
+    VENDOR_GENERATE_AVATAR,
+    AVATAR,
+    GENERATION,
+)
+
+
+def test_the_documented_operations_coerce_their_variables_by_plan() -> None:
+    """Otherwise the differential tests below would only ever reach graphql-core's coercion."""
+    schema = executable_schema()
+    for document in DOCUMENTED:
+        fast = plan(schema, parse(document), None)
+        assert fast is not None and fast.arguments is not None, document
+    literal = 'query { avatar(id: "x") { id } }'
+    fast = plan(schema, parse(literal), None)
+    assert fast is not None and fast.arguments is None
+
+
+def _text_or_not() -> st.SearchStrategy[Any]:
+    return st.one_of(
+        st.sampled_from(["AVATAR", "hedra", "professional-1", "en-US-neural", "Hi there", ""]),
+        st.text(max_size=5),
+        st.none(),
+        st.integers(-3, 3),
+        st.booleans(),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.lists(st.integers(), max_size=2),
+    )
+
+
+def _object_or_not(fields: dict[str, st.SearchStrategy[Any]]) -> st.SearchStrategy[Any]:
+    known = st.fixed_dictionaries({}, optional=fields)
+    extra = st.dictionaries(st.sampled_from(["colour", "Text"]), _text_or_not(), max_size=1)
+    merged = st.builds(lambda a, b: {**a, **b}, known, extra)
+    return st.one_of(known, merged, _text_or_not())
+
+
+CONTENT = _object_or_not({"text": _text_or_not(), "avatarId": _text_or_not()})
+OPTIONS = _object_or_not(
+    {n: _text_or_not() for n in ("voice", "language", "version", "webhookUrl")}
+)
+GENERATE_INPUTS = _object_or_not(
+    {
+        "type": _text_or_not(),
+        "provider": _text_or_not(),
+        "input": CONTENT,
+        "options": OPTIONS,
+        "webhookUrl": _text_or_not(),
+    }
+)
+PATHS = [
+    ("type",), ("provider",), ("input",), ("options",), ("webhookUrl",), ("colour",),
+    ("input", "text"), ("input", "avatarId"), ("input", "colour"),
+    ("options", "voice"), ("options", "language"), ("options", "version"),
+    ("options", "webhookUrl"),
+]  # fmt: skip
+_DELETE = object()
+
+
+def _changed(changes: list[tuple[tuple[str, ...], Any]]) -> dict[str, Any]:
+    """The documented input, with each (path, value) set (or deleted) where it still can be."""
+    value: dict[str, Any] = generate_input()
+    for path, new in changes:
+        where: Any = value
+        for name in path[:-1]:
+            where = where.get(name) if isinstance(where, dict) else None
+        if isinstance(where, dict):
+            if new is _DELETE:
+                where.pop(path[-1], None)
+            else:
+                where[path[-1]] = new
+    return value
+
+
+CHANGES = st.lists(
+    st.tuples(st.sampled_from(PATHS), st.one_of(st.just(_DELETE), _text_or_not())), max_size=3
+)
+VARIABLES = st.one_of(
+    st.builds(lambda changes: {"input": _changed(changes)}, CHANGES),
+    st.builds(lambda changes, n: {"input": _changed(changes), "other": n}, CHANGES, st.integers()),
+    st.builds(lambda value: {"input": value}, GENERATE_INPUTS),
+    st.none(),
+    st.just({}),
+)
+
+
+def _in_order(value: Any) -> Any:
+    """A value with each dict's key order made visible, to compare orders too."""
+    if isinstance(value, dict):
+        return [(key, _in_order(item)) for key, item in value.items()]
+    return value
+
+
+@given(variables=VARIABLES)
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+def test_the_coercion_plan_gives_what_graphql_core_gives_or_gives_up(
+    variables: dict[str, Any] | None,
+) -> None:
+    schema = executable_schema()
+    fast = plan(schema, parse(GENERATE), None)
+    assert fast is not None and fast.arguments is not None
+    by_plan = fast.arguments.coerce(variables)
+    definitions = fast.operation.variable_definitions
+    values = get_variable_values(schema, definitions, variables or {})
+    if isinstance(values, list):  # an error: the plan must have given up on it
+        assert by_plan is None
+        return
+    expected = get_argument_values(fast.field_def, fast.field_node, values)
+    if by_plan is not None:
+        assert _in_order(by_plan) == _in_order(expected)
+
+
+@given(variables=VARIABLES)
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_generated_variables_answer_the_same(pair: Pair, variables: dict[str, Any] | None) -> None:
+    same_answer(pair, {"query": GENERATE, "variables": variables})
+
+
+def test_variables_the_plan_gives_up_on_answer_as_the_executor_does(pair: Pair) -> None:
+    control(pair, "POST", "/reset")
+    created = same_answer(pair, {"query": GENERATE, "variables": {"input": generate_input()}})
+    job_id = created["data"]["generate"]["id"]
+    content = {"text": "Hi", "avatarId": "casual-1"}
+    cases: list[dict[str, Any]] = [
+        {"query": AVATAR, "variables": {"id": 12}},  # an ID given as a number: graphql-core's
+        {"query": AVATAR, "variables": {"id": None}},
+        {"query": AVATAR, "variables": None},
+        {"query": AVATAR, "variables": {"id": job_id, "unused": [1]}},
+        {"query": GENERATE, "variables": {"input": {**generate_input(), "input": {"text": "Hi"}}}},
+        {"query": GENERATE, "variables": {"input": {**generate_input(), "input": [content]}}},
+        {"query": GENERATE, "variables": {"input": {**generate_input(), "options": None}}},
+        {"query": GENERATE, "variables": {"input": {**generate_input(), "type": None}}},
+        {"query": GENERATE, "variables": {"input": {**generate_input(), "type": 1}}},
+        {"query": GENERATE_AVATAR, "variables": {"input": {"service": "hedra", **content,
+                                                           "voice": 3}}},
+    ]  # fmt: skip
+    for body in cases:
+        same_answer(pair, body)
+
+
+def test_selections_the_plan_writes_answer_as_the_executor_does(pair: Pair) -> None:
+    control(pair, "POST", "/reset")
+    variables = {"input": generate_input()}
+    created = same_answer(pair, {"query": GENERATE, "variables": variables})
+    job_id = created["data"]["generate"]["id"]
+    control(pair, "POST", "/clock/advance", json={"seconds": 60})
+    selections = [
+        "{ id id status id }",  # a field asked twice: answered once, where first asked
+        "{ status a: id b: id status }",
+        "{ __typename t: __typename id }",
+        "{ __typename }",
+        "{ url videoUrl duration creditCost completedAt error webhookUrl }",
+    ]
+    schema = executable_schema()
+    for selection in selections:
+        document = f"query Q($id: ID!) {{ poll: avatar(id: $id) {selection} }}"
+        assert plan(schema, parse(document), None) is not None, selection
+        same_answer(pair, {"query": document, "variables": {"id": job_id}})
+        document = f"mutation G($input: GenerateInput!) {{ generate(input: $input) {selection} }}"
+        if "url" in selection:
+            document = document.replace("videoUrl duration", "metadata type provider").replace(
+                " webhookUrl", " createdAt"
+            )
+        same_answer(pair, {"query": document, "variables": variables})

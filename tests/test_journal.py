@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from starlette.testclient import TestClient
 
 from mockserver import create_app
 from mockserver.core.journal import Filters, Journal
+from mockserver.core.journal_entry import Entry
 
 from conftest import Api, virtual_config
 
@@ -116,3 +118,32 @@ def test_a_limit_keeps_that_many_of_the_newest_and_zero_keeps_none() -> None:
     assert [entry.id for entry in journal.select(limit=2)] == [2, 3]
     assert [entry.id for entry in journal.select(limit=5)] == [1, 2, 3]
     assert journal.select(limit=0) == []
+
+
+def test_the_newest_few_are_read_without_building_every_entry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The dashboard asks for the newest 100 of 10,000 once a second: only those are built."""
+    journal = Journal()
+    for request_id in range(1, 1001):
+        journal.record(
+            at=float(request_id),
+            method="GET",
+            path="/v1/avatar/job-1",
+            operation="rest.get",
+            api_key="key",
+            status=200,
+            duration_ms=1.0,
+            request_id=request_id,
+        )
+    built = 0
+    build = Journal._entry
+
+    def counting(self: Journal, i: int) -> Entry:
+        nonlocal built
+        built += 1
+        return build(self, i)
+
+    monkeypatch.setattr(Journal, "_entry", counting)
+    assert [entry.id for entry in journal.select(limit=3)] == [998, 999, 1000]
+    assert built == 3

@@ -6,11 +6,13 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from mockserver.core.errors import ApiError
 from mockserver.web.answers import encode_json
-from mockserver.web.json_body import decode_json
+from mockserver.web.json_body import MAX_JSON_DEPTH, decode_json, parse_json
 
 JSON_VALUES = st.recursive(
     st.none()
@@ -51,3 +53,18 @@ JSONISH = st.text(alphabet=' \t\n\r{}[]",:0123456789.eE+-truefalsn\\\ufeffa', ma
 @given(JSONISH | JSON_VALUES.map(json.dumps).map(lambda text: f" \n{text}\t "))
 def test_decode_json_reads_and_refuses_what_json_loads_does(text: str) -> None:
     assert _outcome(decode_json, text) == _outcome(json.loads, text)
+
+
+def _nested(depth: int, inside: str = "0") -> bytes:
+    return ('{"a":' * (depth - 1) + "[" + inside + "]" + "}" * (depth - 1)).encode()
+
+
+def test_nesting_past_the_limit_is_refused_and_up_to_it_is_read() -> None:
+    assert parse_json(_nested(MAX_JSON_DEPTH)) is not None
+    with pytest.raises(ApiError, match="nested more than 32 levels"):
+        parse_json(_nested(MAX_JSON_DEPTH + 1))
+    # Brackets in strings count towards the shortcut's estimate, never towards the depth.
+    many = json.dumps("{[" * 100)
+    assert parse_json(_nested(MAX_JSON_DEPTH, many)) is not None
+    with pytest.raises(ApiError, match="nested more than"):
+        parse_json(_nested(MAX_JSON_DEPTH + 1, many))

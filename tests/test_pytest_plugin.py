@@ -349,3 +349,39 @@ def test_max_credits_must_be_a_whole_number(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*max_credits must be a whole number >= 0, got 'lots'*"])
+
+
+def test_the_audit_poll_floor_is_an_ini_option(pytester: pytest.Pytester) -> None:
+    """Polls 2 s apart are fine at the default floor (1 s) and a storm at a floor of 3 s."""
+    pytester.makepyfile(
+        """
+        import httpx
+
+        def test_polls(mock_doitong):
+            job = httpx.post(mock_doitong.rest_url, headers={"X-API-Key": mock_doitong.api_key},
+                json={"service": "hedra", "text": "Hi", "avatarId": "casual-1"}).json()
+            poll = f"{mock_doitong.rest_url}/{job['data']['avatar']['id']}"
+            for _ in range(2):
+                mock_doitong.advance(2)
+                httpx.get(poll, headers={"X-API-Key": mock_doitong.api_key})
+            print("KINDS", [finding.kind for finding in mock_doitong.audit()])
+        """
+    )
+    default = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-s")
+    default.assert_outcomes(passed=1)
+    assert "KINDS []" in default.stdout.str()
+    pytester.makeini("[pytest]\nmock_doitong_audit_poll_floor = 3\n")
+    strict = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-s")
+    strict.assert_outcomes(passed=1)
+    assert "KINDS ['polling-storm']" in strict.stdout.str()
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "nan"])
+def test_an_ini_option_of_seconds_that_is_no_number_is_a_usage_error(
+    pytester: pytest.Pytester, value: str
+) -> None:
+    pytester.makeini(f"[pytest]\nmock_doitong_audit_poll_floor = {value}\n")
+    pytester.makepyfile("def test_any(mock_doitong):\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    assert result.ret != 0
+    result.stderr.fnmatch_lines([f"*mock_doitong_audit_poll_floor must be seconds >= 0*{value}*"])

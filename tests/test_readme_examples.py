@@ -152,3 +152,25 @@ def test_the_careless_receiver_fails_the_check_as_the_readme_shows() -> None:
     verdicts = re.compile(r"^\s*(PASS|FAIL)\s+(\S+)\s+want (\S+)\s+got (\S+)", re.MULTILINE)
     assert verdicts.findall(str(report)) == verdicts.findall(shown)
     assert str(report).splitlines()[-1] == shown.strip().splitlines()[-1]
+
+
+def test_the_readme_verification_audit_and_ledger_example_passes(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_what_my_client_did=python_block("def test_what_the_test_spent"))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*mock-doitong: what this run would have spent*",
+            "3 tests used the mock: 3 jobs, 100 credits (150 debited, 50 refunded)",
+        ]
+    )
+
+
+def test_the_readme_audit_failure_is_what_the_plugin_prints(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_what_my_client_did=python_block("def test_what_the_test_spent"))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--mock-doitong-audit=fail")
+    result.assert_outcomes(passed=3, errors=1)
+    shown = fenced_block("text", "mock-doitong audit:").strip().splitlines()
+    result.stdout.fnmatch_lines([line.replace("[", "[[]") for line in shown])

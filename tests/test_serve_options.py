@@ -37,6 +37,8 @@ PUBLIC = {
     "--audit-poll-floor": "MOCK_DOITONG_AUDIT_POLL_FLOOR",
     "--max-jobs": "MOCK_DOITONG_MAX_JOBS",
     "--state": "MOCK_DOITONG_STATE",
+    "--session-ttl": "MOCK_DOITONG_SESSION_TTL",
+    "--max-sessions": "MOCK_DOITONG_MAX_SESSIONS",
     "--header-timeout": "MOCK_DOITONG_HEADER_TIMEOUT",
     "--body-timeout": "MOCK_DOITONG_BODY_TIMEOUT",
     "--shutdown-timeout": "MOCK_DOITONG_SHUTDOWN_TIMEOUT",

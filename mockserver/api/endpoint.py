@@ -35,9 +35,11 @@ from .admission import DropConnection, admit
 from .request import ApiRequest
 from .transport import AskT, Transport
 
-# Which runtime serves a request. The API plane reaches state only through the runtime this
-# gives it, request by request, so that one server can later hold several (picked by API key
-# or session) without any handler changing.
+# Which runtime serves a request: the default mock's or a session's, found by the request's key
+# (or its path, for a video link). The API plane reaches state only through the runtime this
+# gives it, request by request. It raises ApiError when the request names a session that is not
+# there (ended, or never made): answered in the transport's envelope, and journaled nowhere,
+# since no runtime is the request's.
 RuntimeFinder = Callable[[ApiRequest], MockRuntime]
 
 
@@ -52,7 +54,13 @@ class ApiEndpoint(Generic[AskT]):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = ApiRequest(scope, receive)
-        runtime = self.find_runtime(request)
+        try:
+            runtime = self.find_runtime(request)
+        except ApiError as error:
+            await send_response(self.transport.error_response(error, None), scope, receive, send)
+            return
+        if runtime.link_path:
+            request.link_path = runtime.link_path
         request.id = runtime.engine.new_request_id()
         at, started = runtime.clock.now(), time.perf_counter()
         response: Response | None = None

@@ -29,6 +29,7 @@ class ApiRequest:
         "id",
         "job_id",
         "latency_seconds",
+        "link_path",
         "operation",
         "receive",
         "received",
@@ -42,6 +43,8 @@ class ApiRequest:
         # first one wins, as it does in Starlette's `headers.get`.
         self._headers: dict[bytes, bytes] = dict(reversed(scope["headers"]))
         self._base_url: str | None = None
+        # Where the links in answers live under the host: a session's runtime has its own path.
+        self.link_path = ""
         # Filled in by the endpoint, for the journal: what was asked, and by which key.
         self.operation: str | None = None
         # Given by the endpoint once the request's runtime is known (Engine.new_request_id).
@@ -81,9 +84,10 @@ class ApiRequest:
 
     @property
     def base_url(self) -> str:
-        """Scheme and authority the client used, so links in answers reach this very server."""
+        """Scheme and authority the client used (and the runtime's link path), so links in
+        answers reach this very server and the runtime that made them."""
         if self._base_url is None:
-            self._base_url = base_url_of(self.scope, self.header(b"host"))
+            self._base_url = base_url_of(self.scope, self.header(b"host")) + self.link_path
         return self._base_url
 
 
@@ -93,3 +97,13 @@ def base_url_of(scope: Scope, host: str | None) -> str:
         server = scope.get("server") or ("localhost", 80)
         host = f"{server[0]}:{server[1]}"
     return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"
+
+
+def bearer_key(header: str | None) -> str | None:
+    """The key from `Authorization: Bearer <key>`; None when the header is absent or not Bearer."""
+    if not header:
+        return None
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return key.strip() or None

@@ -61,6 +61,9 @@ class MockControl:
 
     `api_key` is the key a test uses (the fixtures' `YOUR_API_KEY` unless told otherwise);
     `webhook_secret` is read from the mock, so it is always that key's current one.
+
+    `new_session(...)` starts an isolated session in the same server and returns a MockControl
+    bound to it: every method then drives that session only, and `api_key` is its key.
     """
 
     def __init__(
@@ -69,9 +72,14 @@ class MockControl:
         admin_token: str | None = None,
         timeout: float = 30.0,
         api_key: str = DEFAULT_API_KEY,
+        session_id: str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self.api_key = api_key
+        self.session_id = session_id
+        self._control = "/__mock" if session_id is None else f"/__mock/sessions/{session_id}"
+        self._admin_token = admin_token
+        self._timeout = timeout
         headers = {"X-Mock-Admin-Token": admin_token} if admin_token else {}
         # Certificates only matter for https, and loading them is a large part of a pytest
         # session's start, for a mock that is almost always plain http on loopback.
@@ -82,6 +90,85 @@ class MockControl:
 
     def close(self) -> None:
         self._http.close()
+
+    @property
+    def control_url(self) -> str:
+        """Where this client's control routes are: the default mock's, or its session's."""
+        return f"{self.url}{self._control}"
+
+    # -- sessions ----------------------------------------------------------------------------
+
+    def new_session(
+        self,
+        *,
+        scenario: str | None = None,
+        seed: int | None = None,
+        accounts: list[dict[str, Any]] | None = None,
+        clock: str | None = None,
+        job_seconds: float | None = None,
+    ) -> MockControl:
+        """Start an isolated session in this server (`clock` "virtual" or "real"; None: the
+        server's setting) and return a client bound to it, its `api_key` the session's
+        `YOUR_API_KEY`. End it with `end()`, or use it as a context manager."""
+        created = self.create_session(
+            scenario=scenario, seed=seed, accounts=accounts, clock=clock, job_seconds=job_seconds
+        )
+        return MockControl(
+            self.url,
+            admin_token=self._admin_token,
+            timeout=self._timeout,
+            api_key=created["apiKeys"][0]["apiKey"],
+            session_id=created["id"],
+        )
+
+    def create_session(
+        self,
+        *,
+        scenario: str | None = None,
+        seed: int | None = None,
+        accounts: list[dict[str, Any]] | None = None,
+        clock: str | None = None,
+        job_seconds: float | None = None,
+    ) -> dict[str, Any]:
+        """`POST /__mock/sessions`: the new session's `{id, apiKeys, controlUrl, expiresAt}`."""
+        given = {
+            "scenario": scenario,
+            "seed": seed,
+            "accounts": accounts,
+            "clock": clock,
+            "jobSeconds": job_seconds,
+        }
+        body = {name: value for name, value in given.items() if value is not None}
+        response = self._http.post("/__mock/sessions", json=body)
+        created: dict[str, Any] = self._checked(response, "POST", "/__mock/sessions")
+        return created
+
+    def sessions(self) -> list[dict[str, Any]]:
+        """The server's live sessions: `{id, apiKeys, controlUrl, expiresAt}` each."""
+        response = self._http.get("/__mock/sessions")
+        listed: list[dict[str, Any]] = self._checked(response, "GET", "/__mock/sessions")[
+            "sessions"
+        ]
+        return listed
+
+    def end(self) -> None:
+        """End this client's session (it must be bound to one) and close the client."""
+        if self.session_id is None:
+            raise ControlError("end() ends a session: this client drives the default mock")
+        try:
+            path = f"/__mock/sessions/{self.session_id}"
+            self._checked(self._http.delete(path), "DELETE", path)
+        finally:
+            self.close()
+
+    def __enter__(self) -> MockControl:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.session_id is not None:
+            self.end()
+        else:
+            self.close()
 
     @property
     def graphql_url(self) -> str:
@@ -98,13 +185,17 @@ class MockControl:
         return secret
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self._http.request(method, f"/__mock{path}", **kwargs)
+        full = f"{self._control}{path}"
+        return self._checked(self._http.request(method, full, **kwargs), method, full)
+
+    @staticmethod
+    def _checked(response: httpx.Response, method: str, path: str) -> Any:
         if response.status_code >= 400:
             try:
                 message = response.json()["errors"][0]["message"]
             except (ValueError, KeyError, IndexError):
                 message = response.text
-            raise ControlError(f"{method} /__mock{path}: {response.status_code} {message}")
+            raise ControlError(f"{method} {path}: {response.status_code} {message}")
         return response.json()
 
     # -- state and time ----------------------------------------------------------------------
@@ -421,7 +512,7 @@ class MockControl:
     @property
     def webhook_url(self) -> str:
         """Give this as `webhookUrl` and read what arrives with `received_webhooks()`."""
-        return f"{self.url}/__mock/inbox"
+        return f"{self.control_url}/inbox"
 
     # -- checking a webhook receiver ---------------------------------------------------------
 

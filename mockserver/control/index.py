@@ -47,6 +47,11 @@ WHAT_EACH_DOES = {
     ("DELETE", "/__mock/inbox"): "empty the receiver",
     ("POST", "/__mock/inbox"): "a webhook receiver: give its URL as webhookUrl",
     ("POST", "/__mock/inbox/{rest:path}"): "the receiver, under any path",
+    ("POST", "/__mock/sessions"): "start an isolated session {scenario?, seed?, accounts?, clock?,"
+    " jobSeconds?}: its keys and control URL; /__mock/sessions/{id}/... has every route above",
+    ("GET", "/__mock/sessions"): "the live sessions",
+    ("GET", "/__mock/sessions/{session_id}"): "one session: its keys, control URL, expiry",
+    ("DELETE", "/__mock/sessions/{session_id}"): "end a session now",
 }
 
 

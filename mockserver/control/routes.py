@@ -21,10 +21,12 @@ from ..core.errors import ApiError, bad_request, internal_error, shown, unauthor
 from ..core.inbox import Received
 from ..core.jobs import Job, JobStatus, job_record
 from ..core.scenarios import ScenarioNotFound, available_scenarios, load_scenario
+from ..core.session_keys import in_session, session_key
 from ..core.state_fields import StateError
 from ..core.webhooks import Delivery, DeliveryStatus
 from ..core.whole_numbers import finite_number
 from ..runtime.mock_runtime import MockRuntime
+from ..runtime.sessions import SESSIONS_PATH, Sessions
 from ..web.answers import error_response, json_response
 from ..web.bodies import read_body
 from ..web.json_body import parse_json
@@ -33,11 +35,15 @@ from .index import control_index
 from .newest import newest
 from .openapi import build_openapi
 from .query import ControlQuery, entry_id, journal_filters
+from .session_routes import SessionRoutes
 from .webhook_send import read_send
 
-Handler = Callable[[Request], Awaitable[Response]]
+# A control route's handler, given the runtime of the mock its path names.
+Handler = Callable[[Request, MockRuntime], Awaitable[Response]]
+PlainHandler = Callable[[Request], Awaitable[Response]]
 T = TypeVar("T")
 ADMIN_TOKEN_HEADER = "X-Mock-Admin-Token"
+CONTROL_PATH = "/__mock"
 
 
 JOB_STATUSES = tuple(status.value for status in JobStatus)
@@ -48,6 +54,15 @@ MAX_LIST_LIMIT = 1_000_000_000
 MAX_STATE_BYTES = 256 * 1024 * 1024
 
 
+def _plain(handler: PlainHandler) -> Handler:
+    """A handler that needs no runtime (the dashboard's files), as the guard calls handlers."""
+
+    async def handle(request: Request, runtime: MockRuntime) -> Response:
+        return await handler(request)
+
+    return handle
+
+
 def _found(value: T | None, what: str, key: str) -> T:
     """`value`, or the 404 that names what was not found."""
     if value is None:
@@ -56,63 +71,96 @@ def _found(value: T | None, what: str, key: str) -> T:
 
 
 class AdminEndpoints:
-    def __init__(self, runtime: MockRuntime) -> None:
-        self.runtime = runtime
+    """Every control route, written once against the runtime of the request: mounted at
+    `/__mock/...` for the default mock and at `/__mock/sessions/{id}/...` for each session, so
+    a session has every route, with the same shapes, for its own runtime only."""
+
+    def __init__(self, root: MockRuntime, sessions: Sessions) -> None:
+        self.root = root
+        self.sessions = sessions
         self._index: dict[str, Any] = {}
         self._dashboard = Dashboard()
+        self._sessions = SessionRoutes(sessions)
 
-    def routes(self) -> list[Route]:
-        table: list[tuple[str, Handler, str]] = [
-            ("/__mock/reset", self.reset, "POST"),
-            ("/__mock/state", self.state, "GET"),
-            ("/__mock/state", self.load_state, "PUT"),
-            ("/__mock/clock", self.clock, "GET"),
-            ("/__mock/clock/advance", self.advance, "POST"),
-            ("/__mock/accounts", self.accounts, "GET"),
-            ("/__mock/accounts/{api_key}", self.put_account, "PUT"),
-            ("/__mock/usage", self.usage, "GET"),
-            ("/__mock/jobs", self.jobs, "GET"),
-            ("/__mock/jobs/{job_id}", self.job, "GET"),
-            ("/__mock/jobs/{job_id}/complete", self.complete_job, "POST"),
-            ("/__mock/jobs/{job_id}/fail", self.fail_job, "POST"),
-            ("/__mock/faults", self.faults, "GET"),
-            ("/__mock/faults", self.add_fault, "POST"),
-            ("/__mock/faults", self.clear_faults, "DELETE"),
-            ("/__mock/requests", self.requests, "GET"),
-            ("/__mock/requests/{request_id}", self.request_entry, "GET"),
-            ("/__mock/audit", self.audit, "GET"),
-            ("/__mock/ledger", self.ledger, "GET"),
-            ("/__mock/webhooks", self.deliveries, "GET"),
-            ("/__mock/webhooks/send", self.send_webhook, "POST"),
-            ("/__mock/webhooks/{delivery_id}", self.delivery, "GET"),
-            ("/__mock/webhooks/{delivery_id}/replay", self.replay, "POST"),
-            ("/__mock/scenarios", self.scenarios, "GET"),
-            ("/__mock/scenarios/{name}", self.activate_scenario, "POST"),
-            ("/__mock/openapi.json", self.openapi, "GET"),
-            ("/__mock/inbox", self.inbox, "GET"),
-            ("/__mock/inbox", self.clear_inbox, "DELETE"),
+    def table(self) -> list[tuple[str, Handler, str]]:
+        """(path under a mock's control root, handler, method) of every route of one mock."""
+        return [
+            ("/reset", self.reset, "POST"),
+            ("/state", self.state, "GET"),
+            ("/state", self.load_state, "PUT"),
+            ("/clock", self.clock, "GET"),
+            ("/clock/advance", self.advance, "POST"),
+            ("/accounts", self.accounts, "GET"),
+            ("/accounts/{api_key}", self.put_account, "PUT"),
+            ("/usage", self.usage, "GET"),
+            ("/jobs", self.jobs, "GET"),
+            ("/jobs/{job_id}", self.job, "GET"),
+            ("/jobs/{job_id}/complete", self.complete_job, "POST"),
+            ("/jobs/{job_id}/fail", self.fail_job, "POST"),
+            ("/faults", self.faults, "GET"),
+            ("/faults", self.add_fault, "POST"),
+            ("/faults", self.clear_faults, "DELETE"),
+            ("/requests", self.requests, "GET"),
+            ("/requests/{request_id}", self.request_entry, "GET"),
+            ("/audit", self.audit, "GET"),
+            ("/ledger", self.ledger, "GET"),
+            ("/webhooks", self.deliveries, "GET"),
+            ("/webhooks/send", self.send_webhook, "POST"),
+            ("/webhooks/{delivery_id}", self.delivery, "GET"),
+            ("/webhooks/{delivery_id}/replay", self.replay, "POST"),
+            ("/scenarios", self.scenarios, "GET"),
+            ("/scenarios/{name}", self.activate_scenario, "POST"),
+            ("/openapi.json", self.openapi, "GET"),
+            ("/inbox", self.inbox, "GET"),
+            ("/inbox", self.clear_inbox, "DELETE"),
         ]
-        index = browsers_to_dashboard(self._guard(self.index))
-        routes = [Route("/__mock/", index, methods=["GET"])]
-        routes += [
-            Route(path, self._guard(handler), methods=[method]) for path, handler, method in table
+
+    def _mounted(self, prefix: str) -> list[Route]:
+        """One mock's routes under `prefix`: the table, and the inbox's receiver."""
+        routes = [
+            Route(prefix + path, self._guard(handler), methods=[method])
+            for path, handler, method in self.table()
         ]
-        # The dashboard's page and files hold no data: it asks for the token, then sends it.
-        routes += self._dashboard.routes(lambda handler: self._guard(handler, False))
         # The inbox takes webhooks, which carry no admin token: it is the one unguarded route.
         receive = self._guard(self.receive, token_required=False)
-        routes.append(Route("/__mock/inbox/{rest:path}", receive, methods=["POST"]))
-        routes.append(Route("/__mock/inbox", receive, methods=["POST"]))
-        self._index = control_index(routes)
+        routes.append(Route(prefix + "/inbox/{rest:path}", receive, methods=["POST"]))
+        routes.append(Route(prefix + "/inbox", receive, methods=["POST"]))
         return routes
 
-    def _guard(self, handler: Handler, token_required: bool = True) -> Handler:
+    def routes(self) -> list[Route]:
+        index = browsers_to_dashboard(self._guard(self.index))
+        root = [Route(f"{CONTROL_PATH}/", index, methods=["GET"]), *self._mounted(CONTROL_PATH)]
+        # The dashboard's page and files hold no data: it asks for the token, then sends it.
+        root += self._dashboard.routes(lambda handler: self._guard(_plain(handler), False))
+        managing = self._sessions.routes(self._guard)
+        self._index = control_index([*root, *managing])
+        session_root = f"{SESSIONS_PATH}/{{session_id}}"
+        in_session = [
+            Route(f"{session_root}/", self._guard(self.index), methods=["GET"]),
+            *self._mounted(session_root),
+        ]
+        return [*root, *managing, *in_session]
+
+    def _runtime_of(self, request: Request) -> MockRuntime:
+        """The default mock, or the live session the path names (404 if there is none)."""
+        session_id = request.path_params.get("session_id")
+        if session_id is None:
+            return self.root
+        session = self.sessions.get(session_id)
+        if session is None:
+            raise ApiError(
+                404, "NOT_FOUND", f"No session {shown(session_id)}: it ended or never existed"
+            )
+        return session.runtime
+
+    def _guard(self, handler: Handler, token_required: bool = True) -> PlainHandler:
         """The one wrapper of every control route, as api.endpoint is the API plane's: the admin
-        token, the clock's present, and every outcome in the envelope (a bug of ours reported)."""
-        runtime = self.runtime
-        token = runtime.config.admin_token if token_required else None
+        token, the request's runtime and its clock's present, and every outcome in the envelope
+        (a bug of ours reported)."""
+        token = self.root.config.admin_token if token_required else None
 
         async def guarded(request: Request) -> Response:
+            runtime = self.root
             try:
                 if token is not None:
                     presented = request.headers.get(ADMIN_TOKEN_HEADER, "")
@@ -120,8 +168,9 @@ class AdminEndpoints:
                         raise unauthorized(
                             f"The control plane needs the {ADMIN_TOKEN_HEADER} header"
                         )
+                runtime = self._runtime_of(request)
                 runtime.sync()  # so that what a route shows or changes is up to the clock
-                response = await handler(request)
+                response = await handler(request, runtime)
                 if runtime.durable is not None and request.method != "GET":
                     await runtime.durable.durable()  # a change is on disk before it is told
                 return response
@@ -140,76 +189,87 @@ class AdminEndpoints:
         return parse_json(body) if body.strip() else {}
 
     async def _raw_body(self, request: Request) -> bytes:
-        limit = self.runtime.config.max_body_bytes
+        limit = self.root.config.max_body_bytes
         return await read_body(request.receive, request.headers.get("content-length"), limit)
 
-    def _clock_state(self) -> dict[str, Any]:
-        now = self.runtime.clock.now()
-        return {"now": iso(now), "epoch": now, "mode": self.runtime.clock.mode.value}
+    @staticmethod
+    def _clock_state(runtime: MockRuntime) -> dict[str, Any]:
+        now = runtime.clock.now()
+        return {"now": iso(now), "epoch": now, "mode": runtime.clock.mode.value}
 
-    async def index(self, request: Request) -> Response:
+    async def index(self, request: Request, runtime: MockRuntime) -> Response:
         """What the control plane offers, for a client that asks for JSON (a browser is sent on
         to the dashboard)."""
         return json_response(self._index)
 
     # -- state and time ----------------------------------------------------------------------
 
-    async def reset(self, request: Request) -> Response:
+    async def reset(self, request: Request, runtime: MockRuntime) -> Response:
         """Back to the fixtures and the active scenario; `{"scenario": null}` drops the scenario."""
         body = await self._body(request)
         seed = body.get("seed") if isinstance(body, dict) else None
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise bad_request(f"seed must be a whole number, got {shown(seed)}", "seed")
         if isinstance(body, dict) and "scenario" in body:
-            self._activate(body["scenario"], seed)  # one reset, into the scenario, with the seed
+            # One reset, into the scenario, with the seed.
+            self._activate(runtime, body["scenario"], seed)
         else:
-            self.runtime.reset(seed)
-        return json_response({"reset": True, "clock": self._clock_state()})
+            runtime.reset(seed)
+        return json_response({"reset": True, "clock": self._clock_state(runtime)})
 
-    async def state(self, request: Request) -> Response:
+    async def state(self, request: Request, runtime: MockRuntime) -> Response:
         """The whole state as one JSON document, for `PUT /__mock/state` to load."""
-        return json_response(self.runtime.snapshot())
+        return json_response(runtime.snapshot())
 
-    async def load_state(self, request: Request) -> Response:
+    async def load_state(self, request: Request, runtime: MockRuntime) -> Response:
         """Hold what a document from `GET /__mock/state` says; a 400 naming the field if it
         is bad, and then nothing changed."""
-        limit = max(self.runtime.config.max_body_bytes, MAX_STATE_BYTES)
+        limit = max(runtime.config.max_body_bytes, MAX_STATE_BYTES)
         body = await read_body(request.receive, request.headers.get("content-length"), limit)
         try:
-            self.runtime.restore(parse_json(body))
+            runtime.restore(parse_json(body))
         except StateError as error:
             raise bad_request(error.message, error.field or None) from None
-        return json_response({"loaded": True, "clock": self._clock_state()})
+        return json_response({"loaded": True, "clock": self._clock_state(runtime)})
 
-    async def clock(self, request: Request) -> Response:
-        return json_response(self._clock_state())
+    async def clock(self, request: Request, runtime: MockRuntime) -> Response:
+        return json_response(self._clock_state(runtime))
 
-    async def advance(self, request: Request) -> Response:
+    async def advance(self, request: Request, runtime: MockRuntime) -> Response:
         body = await self._body(request)
         seconds = body.get("seconds") if isinstance(body, dict) else None
         number = finite_number(seconds)  # None for an int of hundreds of digits, too
         if number is None or number < 0:
             raise bad_request(f"seconds must be a number >= 0, got {shown(seconds)}", "seconds")
         try:
-            await self.runtime.advance(number)
+            await runtime.advance(number)
         except ClockLimitError as error:
             raise bad_request(f"seconds: {error}", "seconds") from None
-        return json_response(self._clock_state())
+        return json_response(self._clock_state(runtime))
 
     # -- accounts ----------------------------------------------------------------------------
 
-    async def accounts(self, request: Request) -> Response:
-        accounts = [a.as_json() for a in self.runtime.engine.list_accounts()]
+    async def accounts(self, request: Request, runtime: MockRuntime) -> Response:
+        accounts = [a.as_json() for a in runtime.engine.list_accounts()]
         return json_response({"accounts": accounts})
 
-    async def put_account(self, request: Request) -> Response:
+    async def put_account(self, request: Request, runtime: MockRuntime) -> Response:
         body = await self._body(request)
-        account = self.runtime.engine.put_account(request.path_params["api_key"], body)
+        api_key = request.path_params["api_key"]
+        session_id = runtime.session_id
+        if session_id is not None and not in_session(api_key, session_id):
+            # A key without the session's part would reach the default mock, not this account.
+            raise bad_request(
+                f"A key of this session ends in .{session_id}: use "
+                f"{shown(session_key(api_key, session_id))}",
+                "apiKey",
+            )
+        account = runtime.engine.put_account(api_key, body)
         return json_response(account.as_json())
 
-    async def usage(self, request: Request) -> Response:
+    async def usage(self, request: Request, runtime: MockRuntime) -> Response:
         """What each key has used of its limits now: the minute window, the day, running jobs."""
-        engine, now = self.runtime.engine, self.runtime.clock.now()
+        engine, now = runtime.engine, runtime.clock.now()
         usage = [
             {
                 "apiKey": account.api_key,
@@ -225,104 +285,107 @@ class AdminEndpoints:
 
     # -- jobs --------------------------------------------------------------------------------
 
-    async def jobs(self, request: Request) -> Response:
+    async def jobs(self, request: Request, runtime: MockRuntime) -> Response:
         """All jobs, oldest first; `?apiKey=` and `?status=` narrow the list, `?limit=` keeps
         the newest."""
         query = ControlQuery(request.query_params)
         api_key, status = query.text("apiKey"), query.choice("status", JOB_STATUSES)
         jobs = newest(
-            self.runtime.engine.jobs.values(),
+            runtime.engine.jobs.values(),
             lambda job: (
                 (api_key is None or job.api_key == api_key)
                 and (status is None or job.status == status)
             ),
             query.whole("limit", 1, MAX_LIST_LIMIT),
         )
-        return json_response({"jobs": [self._record(job) for job in jobs]})
+        return json_response({"jobs": [self._record(runtime, job) for job in jobs]})
 
-    def _record(self, job: Job) -> dict[str, Any]:
-        return job_record(job, self.runtime.engine.planned_failure(job.id))
+    @staticmethod
+    def _record(runtime: MockRuntime, job: Job) -> dict[str, Any]:
+        return job_record(job, runtime.engine.planned_failure(job.id))
 
-    def _find_job(self, request: Request) -> Job:
+    def _find_job(self, request: Request, runtime: MockRuntime) -> Job:
         job_id = request.path_params["job_id"]
-        return _found(self.runtime.engine.jobs.get(job_id), "job", job_id)
+        return _found(runtime.engine.jobs.get(job_id), "job", job_id)
 
-    async def job(self, request: Request) -> Response:
-        return json_response(self._record(self._find_job(request)))
+    async def job(self, request: Request, runtime: MockRuntime) -> Response:
+        return json_response(self._record(runtime, self._find_job(request, runtime)))
 
-    async def complete_job(self, request: Request) -> Response:
-        return await self._finish(request, JobStatus.COMPLETED, None)
+    async def complete_job(self, request: Request, runtime: MockRuntime) -> Response:
+        return await self._finish(request, runtime, JobStatus.COMPLETED, None)
 
-    async def fail_job(self, request: Request) -> Response:
+    async def fail_job(self, request: Request, runtime: MockRuntime) -> Response:
         body = await self._body(request)
         error = body.get("error", "Avatar generation failed") if isinstance(body, dict) else None
         if not isinstance(error, str):
             raise bad_request("error must be a string", "error")
-        return await self._finish(request, JobStatus.FAILED, error)
+        return await self._finish(request, runtime, JobStatus.FAILED, error)
 
-    async def _finish(self, request: Request, status: JobStatus, error: str | None) -> Response:
+    async def _finish(
+        self, request: Request, runtime: MockRuntime, status: JobStatus, error: str | None
+    ) -> Response:
         """End a processing job now; answers after its webhook has been attempted."""
-        job = self._find_job(request)
+        job = self._find_job(request, runtime)
         if job.finished:
             raise ApiError(409, "CONFLICT", f"Job {job.id!r} is already {job.status.value}")
-        self.runtime.engine.finish(job, status, at=self.runtime.clock.now(), error=error)
-        await self.runtime.advance(0)
-        return json_response(self._record(job))
+        runtime.engine.finish(job, status, at=runtime.clock.now(), error=error)
+        await runtime.advance(0)
+        return json_response(self._record(runtime, job))
 
     # -- faults, the journal and the ledger --------------------------------------------------
 
-    async def faults(self, request: Request) -> Response:
-        return json_response({"faults": [f.as_json() for f in self.runtime.engine.all_faults()]})
+    async def faults(self, request: Request, runtime: MockRuntime) -> Response:
+        return json_response({"faults": [f.as_json() for f in runtime.engine.all_faults()]})
 
-    async def add_fault(self, request: Request) -> Response:
-        fault = self.runtime.engine.add_fault(await self._body(request))
+    async def add_fault(self, request: Request, runtime: MockRuntime) -> Response:
+        fault = runtime.engine.add_fault(await self._body(request))
         return json_response(fault.as_json(), 201)
 
-    async def clear_faults(self, request: Request) -> Response:
-        self.runtime.engine.clear_faults()
+    async def clear_faults(self, request: Request, runtime: MockRuntime) -> Response:
+        runtime.engine.clear_faults()
         return json_response({"faults": []})
 
-    async def requests(self, request: Request) -> Response:
+    async def requests(self, request: Request, runtime: MockRuntime) -> Response:
         """The journal, oldest first; `?operation=`, `?apiKey=`, `?status=`, `?code=`,
         `?jobId=`, `?since=` (an entry id or an instant), `?contains=` and `?limit=` narrow it."""
         query = ControlQuery(request.query_params)
-        entries = self.runtime.engine.journal.select(
+        entries = runtime.engine.journal.select(
             journal_filters(query, HTTP_STATUSES), query.whole("limit", 1, MAX_LIST_LIMIT)
         )
         return json_response({"requests": [entry.as_json() for entry in entries]})
 
-    async def request_entry(self, request: Request) -> Response:
+    async def request_entry(self, request: Request, runtime: MockRuntime) -> Response:
         """One whole journal entry, by its id."""
         text = request.path_params["request_id"]
         request_id = entry_id(text)
-        entry = self.runtime.engine.journal.get(request_id) if request_id is not None else None
+        entry = runtime.engine.journal.get(request_id) if request_id is not None else None
         return json_response(_found(entry, "journal entry", text).as_json())
 
-    async def audit(self, request: Request) -> Response:
+    async def audit(self, request: Request, runtime: MockRuntime) -> Response:
         """What the client did that would hurt it on the real service; `?apiKey=` narrows it."""
         query = ControlQuery(request.query_params)
-        engine = self.runtime.engine
-        policy = AuditPolicy(poll_floor_seconds=self.runtime.config.audit_poll_floor_seconds)
+        engine = runtime.engine
+        policy = AuditPolicy(poll_floor_seconds=runtime.config.audit_poll_floor_seconds)
         found = audit_journal.audit(
             engine.journal, engine.jobs.values(), engine.webhooks, query.text("apiKey"), policy
         )
         return json_response({"findings": [finding.as_json() for finding in found]})
 
-    async def ledger(self, request: Request) -> Response:
+    async def ledger(self, request: Request, runtime: MockRuntime) -> Response:
         """Every debit and refund of credits, oldest first; `?apiKey=` narrows it."""
         api_key = ControlQuery(request.query_params).text("apiKey")
-        entries = self.runtime.engine.ledger_entries(api_key)
+        entries = runtime.engine.ledger_entries(api_key)
         return json_response({"entries": [entry.as_json() for entry in entries]})
 
     # -- webhooks ----------------------------------------------------------------------------
 
-    async def deliveries(self, request: Request) -> Response:
+    async def deliveries(self, request: Request, runtime: MockRuntime) -> Response:
         """Webhook deliveries, oldest first; `?jobId=` and `?status=` narrow the list, `?limit=`
         keeps the newest."""
         query = ControlQuery(request.query_params)
         job_id, status = query.text("jobId"), query.choice("status", DELIVERY_STATUSES)
         deliveries = newest(
-            self.runtime.engine.webhooks,
+            runtime.engine.webhooks,
             lambda d: (
                 (job_id is None or d.job_id == job_id) and (status is None or d.status == status)
             ),
@@ -330,76 +393,74 @@ class AdminEndpoints:
         )
         return json_response({"deliveries": [d.as_json() for d in deliveries]})
 
-    def _find_delivery(self, request: Request) -> Delivery:
+    def _find_delivery(self, request: Request, runtime: MockRuntime) -> Delivery:
         delivery_id = request.path_params["delivery_id"]
-        return _found(
-            self.runtime.engine.webhooks.get(delivery_id), "webhook delivery", delivery_id
-        )
+        return _found(runtime.engine.webhooks.get(delivery_id), "webhook delivery", delivery_id)
 
-    async def delivery(self, request: Request) -> Response:
-        return json_response(self._find_delivery(request).as_json())
+    async def delivery(self, request: Request, runtime: MockRuntime) -> Response:
+        return json_response(self._find_delivery(request, runtime).as_json())
 
-    async def replay(self, request: Request) -> Response:
-        delivery = self._find_delivery(request)
-        await self.runtime.replay(delivery)
+    async def replay(self, request: Request, runtime: MockRuntime) -> Response:
+        delivery = self._find_delivery(request, runtime)
+        await runtime.replay(delivery)
         return json_response(delivery.as_json())
 
-    async def send_webhook(self, request: Request) -> Response:
+    async def send_webhook(self, request: Request, runtime: MockRuntime) -> Response:
         """One signed delivery now, of an existing job's outcome or a made-up one, with a webhook
         fault if asked; answers with it after its one attempt (and a duplicate's copies due at
         once) is logged; a one-off is never retried."""
-        base_url = str(request.base_url).rstrip("/")
-        send = read_send(await self._body(request), self.runtime.engine, base_url)
-        delivery = await self.runtime.send(send.job, send.url, send.over, send.secret, send.fault)
+        base_url = str(request.base_url).rstrip("/") + runtime.link_path
+        send = read_send(await self._body(request), runtime.engine, base_url)
+        delivery = await runtime.send(send.job, send.url, send.over, send.secret, send.fault)
         return json_response(delivery.as_json())
 
-    async def openapi(self, request: Request) -> Response:
+    async def openapi(self, request: Request, runtime: MockRuntime) -> Response:
         """The REST routes' OpenAPI description, for schemathesis and friends."""
         server_url = str(request.base_url).rstrip("/")
-        return json_response(build_openapi(self.runtime.engine.fixtures.catalog, server_url))
+        return json_response(build_openapi(runtime.engine.fixtures.catalog, server_url))
 
     # -- the inbox ---------------------------------------------------------------------------
 
-    async def receive(self, request: Request) -> Response:
+    async def receive(self, request: Request, runtime: MockRuntime) -> Response:
         body = await self._raw_body(request)
         received = Received(
-            at=self.runtime.clock.now(),
+            at=runtime.clock.now(),
             path=request.url.path,
             headers=dict(request.headers.items()),
             body=body,
         )
-        self.runtime.engine.inbox.record(received)
+        runtime.engine.inbox.record(received)
         return json_response({"received": True})
 
-    async def inbox(self, request: Request) -> Response:
-        return json_response({"webhooks": [r.as_json() for r in self.runtime.engine.inbox]})
+    async def inbox(self, request: Request, runtime: MockRuntime) -> Response:
+        return json_response({"webhooks": [r.as_json() for r in runtime.engine.inbox]})
 
-    async def clear_inbox(self, request: Request) -> Response:
-        self.runtime.engine.inbox.clear()
+    async def clear_inbox(self, request: Request, runtime: MockRuntime) -> Response:
+        runtime.engine.inbox.clear()
         return json_response({"webhooks": []})
 
     # -- scenarios ---------------------------------------------------------------------------
 
-    async def scenarios(self, request: Request) -> Response:
-        active = self.runtime.engine.scenario
+    async def scenarios(self, request: Request, runtime: MockRuntime) -> Response:
+        active = runtime.engine.scenario
         return json_response(
             {
-                "scenarios": available_scenarios(self.runtime.engine.fixtures.scenarios_dir),
+                "scenarios": available_scenarios(runtime.engine.fixtures.scenarios_dir),
                 "active": active.as_json() if active else None,
             }
         )
 
-    async def activate_scenario(self, request: Request) -> Response:
+    async def activate_scenario(self, request: Request, runtime: MockRuntime) -> Response:
         """Reset to the fixtures with this scenario laid over them (and kept over later resets)."""
-        self._activate(request.path_params["name"])
-        active = self.runtime.engine.scenario
+        self._activate(runtime, request.path_params["name"])
+        active = runtime.engine.scenario
         return json_response({"active": active.as_json() if active else None})
 
-    def _activate(self, name: Any, seed: int | None = None) -> None:
+    def _activate(self, runtime: MockRuntime, name: Any, seed: int | None = None) -> None:
         """Reset into the bundled scenario `name` (None: none), restarting randomness from
         `seed` if given; a bad name changes nothing."""
         if name is None:
-            self.runtime.activate(None, seed)
+            runtime.activate(None, seed)
             return
         if not isinstance(name, str):
             raise bad_request(
@@ -407,9 +468,9 @@ class AdminEndpoints:
             )
         # Checked in full before anything changes: a bad file leaves the active scenario as it is.
         try:
-            scenario = load_scenario(name, self.runtime.engine.fixtures, bundled_only=True)
+            scenario = load_scenario(name, runtime.engine.fixtures, bundled_only=True)
         except ScenarioNotFound as error:
             raise ApiError(404, "NOT_FOUND", str(error)) from None
         except FixtureError as error:
             raise bad_request(str(error), "scenario") from None
-        self.runtime.activate(scenario, seed)
+        runtime.activate(scenario, seed)

@@ -314,5 +314,16 @@ class Journal:
     def select(self, filters: Filters = NO_FILTERS, limit: int | None = None) -> list[Entry]:
         """Entries matching every filter given, oldest first; `limit` keeps the newest ones
         (that many: 0 keeps none; None keeps them all)."""
-        found = [entry for entry in self.entries() if filters.match(entry)]
-        return found if limit is None else found[max(len(found) - limit, 0) :]
+        if limit is None:
+            return [entry for entry in self.entries() if filters.match(entry)]
+        # The newest few are what a dashboard asks for once a second: build entries from the
+        # newest end and stop at `limit`, rather than building every entry to keep a handful.
+        newest: list[Entry] = []
+        for i in reversed(self._order()):
+            if len(newest) >= limit:
+                break
+            entry = self._entry(i)
+            if filters.match(entry):
+                newest.append(entry)
+        newest.reverse()
+        return newest

@@ -91,7 +91,10 @@ def path_kind(path: str) -> PathKind:
             segments.append(segment)
     if not segments or segments[0] != "__mock":
         return PathKind.OTHER
-    return PathKind.INBOX if segments[1:2] == ["inbox"] else PathKind.CONTROL
+    inbox = segments[1:2] == ["inbox"]
+    # A session's inbox, /__mock/sessions/{id}/inbox..., is a receiver as the root's is.
+    inbox = inbox or (segments[1:2] == ["sessions"] and segments[3:4] == ["inbox"])
+    return PathKind.INBOX if inbox else PathKind.CONTROL
 
 
 def _not_a_url(url: str, field: str) -> ApiError:

@@ -18,12 +18,12 @@ from ariadne.explorer import ExplorerGraphiQL
 from graphql import ExecutionResult, GraphQLError, execute_sync
 from starlette.responses import Response
 
-from ..api.request import ApiRequest
+from ..api.request import ApiRequest, bearer_key
 from ..api.transport import Ask
 from ..core.engine import Admission
 from ..core.errors import ApiError, bad_request, internal_error
 from ..runtime.mock_runtime import MockRuntime
-from ..web.answers import json_response
+from ..web.answers import encoded_json_response, json_response
 from ..web.json_body import parse_json
 from . import fast_path
 from .documents import DocumentCache, OperationShape, Prepared, may_be_introspection
@@ -138,7 +138,7 @@ class GraphQLExecutor:
     def ask(self, request: ApiRequest, runtime: MockRuntime, body: bytes | None) -> GraphQLAsk:
         """The operation, read only when that is free (its document is kept), when the key is
         valid, or when the document may need no key (it could be introspection only)."""
-        api_key = _bearer(request.header(b"authorization"))
+        api_key = bearer_key(request.header(b"authorization"))
         if body is None:  # unreadable: the endpoint answers why, after admission
             return GraphQLAsk(None, api_key)
         payload = account = None
@@ -175,7 +175,7 @@ class GraphQLExecutor:
         assert payload is not None  # without one, `ask.error` was answered instead
         if admission is None:  # introspection only: no key, so no context for resolvers
             assert operation is not None
-            result = self._execute(runtime, request, operation, None, payload)
+            result = self._run_executor(runtime, request, operation, None, payload)
             return _result_response(request, result, {})
         if operation is None:
             # Only if the key became valid while a scripted delay held admission.
@@ -187,9 +187,11 @@ class GraphQLExecutor:
         context = RequestContext(
             runtime.engine, admission, request.base_url, request.header(b"idempotency-key")
         )
-        result = self._execute(runtime, request, operation, context, payload)
+        answer = self._execute(runtime, request, operation, context, payload)
         request.job_id = context.job_id
-        return _result_response(request, result, admission.headers)
+        if isinstance(answer, bytes):  # the fast path's answer, free of errors
+            return encoded_json_response(answer, 200, admission.headers)
+        return _result_response(request, answer, admission.headers)
 
     def _operation(self, payload: Payload, parse: bool) -> Operation | None:
         """The operation, if its document is kept or `parse`; raises ApiError if unreadable."""
@@ -202,42 +204,49 @@ class GraphQLExecutor:
         runtime: MockRuntime,
         request: ApiRequest,
         operation: Operation,
+        context: RequestContext,
+        payload: Payload,
+    ) -> ExecutionResult | bytes:
+        """The fast path's answer (its bytes, or its errors), or the full executor's result."""
+        fast = None
+        if runtime.config.graphql_fast_path:
+            fast = operation.prepared.fast_plan(self.schema, operation.name)
+        if fast is None:
+            return self._run_executor(runtime, request, operation, context, payload)
+        result = fast_path.execute(fast, self.schema, payload.variables, context)
+        if not isinstance(result, bytes):
+            self._report_bugs(runtime, request, result)
+        return result
+
+    def _run_executor(
+        self,
+        runtime: MockRuntime,
+        request: ApiRequest,
+        operation: Operation,
         context: RequestContext | None,
         payload: Payload,
     ) -> ExecutionResult:
-        variables = payload.variables
-        fast = None
-        if context is not None and runtime.config.graphql_fast_path:
-            fast = operation.prepared.fast_plan(self.schema, operation.name)
-        if fast is not None:
-            result = fast_path.execute(fast, self.schema, variables, context)
-        else:
-            result = execute_sync(
-                self.schema,
-                operation.prepared.document,
-                variable_values=variables,
-                operation_name=operation.name,
-                context_value=context,
-            )
+        result = execute_sync(
+            self.schema,
+            operation.prepared.document,
+            variable_values=payload.variables,
+            operation_name=operation.name,
+            context_value=context,
+        )
+        self._report_bugs(runtime, request, result)
+        return result
+
+    def _report_bugs(
+        self, runtime: MockRuntime, request: ApiRequest, result: ExecutionResult
+    ) -> None:
         # graphql-core catches every exception a resolver raises and puts it in the result,
         # so a bug of ours never reaches the API endpoint's report: it is reported here.
         for error in result.errors or ():
             bug = error.original_error
             if _is_bug(bug):  # reported as REST's are, so the test that caused it fails
                 runtime.report_bug(f"{request.method} {request.path}", bug)
-        return result
 
 
 def _validation_entry(error: GraphQLError) -> dict[str, Any]:
     field = (error.extensions or {}).get("field")
     return bad_request_entry(error.message, field if isinstance(field, str) else None)
-
-
-def _bearer(header: str | None) -> str | None:
-    """The key from `Authorization: Bearer <key>`; None when the header is absent or not Bearer."""
-    if not header:
-        return None
-    scheme, _, key = header.partition(" ")
-    if scheme.lower() != "bearer":
-        return None
-    return key.strip() or None

@@ -1,12 +1,14 @@
 """A short cut through graphql-core's executor for the shape every documented operation has.
 
 Each documented operation is one root field whose selection is a list of scalar fields. For such a
-document the executor's general machinery (field collection, value completion, the incremental
-publisher) costs more than the whole rest of a request. The plan here does only what that shape
-needs, and uses graphql-core's own functions for variables, arguments, scalar serialisation and
-error location, so answers and errors read exactly the same. Any other document (fragments,
+document the executor's general machinery (variable coercion by type, field collection, value
+completion, the incremental publisher) costs more than the whole rest of a request. The plan here
+is made once per operation and does only what that shape needs: the root field's arguments from
+its variables (graphql.coercion, which leaves any value it does not expect to graphql-core), the
+resolver, and the answer written from a template of its text (graphql.answer_template). Errors
+use graphql-core's own functions, so they read exactly the same. Any other document (fragments,
 directives, several root fields, nested selections, introspection) goes to `execute_sync`; the
-tests run both paths side by side to keep them identical.
+tests run both paths side by side to keep them identical, byte for byte.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from graphql import (
     DocumentNode,
     ExecutionResult,
     FieldNode,
+    GraphQLError,
     GraphQLField,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -28,6 +31,9 @@ from graphql import (
     located_error,
 )
 from graphql.execution.values import get_argument_values, get_variable_values
+
+from .answer_template import AnswerTemplate, Selected, answer_template
+from .coercion import ArgumentPlan, argument_plan
 
 MAX_COERCION_ERRORS = 50  # what graphql-core's executor allows too
 
@@ -44,13 +50,44 @@ class FastPlan:
     field_node: FieldNode
     field_def: GraphQLField
     response_key: str
-    type_name: str
-    # (response key, field name, its scalar type; None for __typename)
-    selections: tuple[tuple[str, str, GraphQLScalarType | None], ...]
+    # The resolver's arguments from the variables without graphql-core, where the operation
+    # allows (see graphql.coercion).
+    arguments: ArgumentPlan | None
+    answer: AnswerTemplate
 
 
 def _unwrap(type_: Any) -> Any:
     return type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+
+
+def _selection(node: FieldNode, object_type: GraphQLObjectType) -> tuple[Selected, ...] | None:
+    """The scalar fields the root field selects, in the order the executor answers them;
+    None when a selection needs the executor (a fragment, a directive, arguments, a nested
+    selection)."""
+    chosen: dict[str, Selected] = {}
+    assert node.selection_set is not None
+    for sub in node.selection_set.selections:
+        if not isinstance(sub, FieldNode) or sub.directives or sub.arguments or sub.selection_set:
+            return None
+        name = sub.name.value
+        key = sub.alias.value if sub.alias else name
+        if key in chosen:
+            # Asked again under the same key: validation has made sure it is the same field
+            # (no arguments here), which the executor answers once, where first asked.
+            continue
+        if name == "__typename":
+            chosen[key] = Selected(key, name, None)
+            continue
+        sub_def = object_type.fields.get(name)
+        scalar = _unwrap(sub_def.type) if sub_def else None
+        if (
+            sub_def is None
+            or sub_def.resolve is not None
+            or not isinstance(scalar, GraphQLScalarType)
+        ):
+            return None
+        chosen[key] = Selected(key, name, scalar, isinstance(sub_def.type, GraphQLNonNull))
+    return tuple(chosen.values())
 
 
 def plan(
@@ -82,36 +119,29 @@ def plan(
         or not isinstance(object_type, GraphQLObjectType)
     ):
         return None
-    chosen: list[tuple[str, str, GraphQLScalarType | None]] = []
-    for sub in node.selection_set.selections:
-        if not isinstance(sub, FieldNode) or sub.directives or sub.arguments or sub.selection_set:
-            return None
-        name = sub.name.value
-        key = sub.alias.value if sub.alias else name
-        if any(key == seen for seen, _, _ in chosen):
-            return None  # field merging: leave it to the executor
-        if name == "__typename":
-            chosen.append((key, name, None))
-            continue
-        sub_def = object_type.fields.get(name)
-        scalar = _unwrap(sub_def.type) if sub_def else None
-        if not isinstance(scalar, GraphQLScalarType):
-            return None
-        chosen.append((key, name, scalar))
+    selection = _selection(node, object_type)
+    if selection is None:
+        return None
+    response_key = node.alias.value if node.alias else node.name.value
     return FastPlan(
         operation=operation,
         field_node=node,
         field_def=field_def,
-        response_key=node.alias.value if node.alias else node.name.value,
-        type_name=object_type.name,
-        selections=tuple(chosen),
+        response_key=response_key,
+        arguments=argument_plan(schema, operation, field_def, node),
+        answer=answer_template(response_key, object_type.name, selection),
     )
 
 
-def execute(
-    fast: FastPlan, schema: GraphQLSchema, variables: dict[str, Any] | None, context: Any
-) -> ExecutionResult:
-    """Run the plan: coerce, resolve the root field, project its scalars."""
+def _arguments(
+    fast: FastPlan, schema: GraphQLSchema, variables: dict[str, Any] | None
+) -> dict[str, Any] | list[GraphQLError]:
+    """The resolver's arguments: by the plan where it takes the variables, else by
+    graphql-core (which also says what is wrong with them)."""
+    if fast.arguments is not None:
+        arguments = fast.arguments.coerce(variables)
+        if arguments is not None:
+            return arguments
     values = get_variable_values(
         schema,
         fast.operation.variable_definitions or (),
@@ -119,19 +149,22 @@ def execute(
         max_errors=MAX_COERCION_ERRORS,
     )
     if isinstance(values, list):
-        return ExecutionResult(None, values)
+        return values
+    return get_argument_values(fast.field_def, fast.field_node, values)
+
+
+def execute(
+    fast: FastPlan, schema: GraphQLSchema, variables: dict[str, Any] | None, context: Any
+) -> ExecutionResult | bytes:
+    """Run the plan: coerce, resolve the root field, fill in the answer. The answer's bytes
+    when it holds no error, else the result to answer as the executor's."""
     path = [fast.response_key]
     try:
-        args = get_argument_values(fast.field_def, fast.field_node, values)
+        args = _arguments(fast, schema, variables)
+        if isinstance(args, list):
+            return ExecutionResult(None, args)
         assert fast.field_def.resolve is not None
         source = fast.field_def.resolve(None, _Info(context), **args)
     except Exception as error:  # the executor turns resolver errors into located errors too
         return ExecutionResult(None, [located_error(error, [fast.field_node], path)])
-    data: dict[str, Any] = {}
-    for key, name, scalar in fast.selections:
-        if scalar is None:
-            data[key] = fast.type_name
-            continue
-        value = source[name]
-        data[key] = None if value is None else scalar.serialize(value)
-    return ExecutionResult({fast.response_key: data}, None)
+    return fast.answer.fill(source)

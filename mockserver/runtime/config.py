@@ -44,6 +44,8 @@ class MockConfig:
     max_jobs: int = DEFAULT_MAX_JOBS  # the oldest finished jobs beyond this are forgotten
     scenario: str | None = None  # a name in fixtures/scenarios or a path to a JSON file
     admin_token: str | None = None  # when set, the control plane requires X-Mock-Admin-Token
+    session_ttl_seconds: float = 3600.0  # a session unused this long (real time) is ended
+    max_sessions: int = 1000  # sessions alive at once; one more is refused with a 429
     graphql_fast_path: bool = True  # off: every document through graphql-core's executor (tests)
 
     def lead_seconds(self) -> float:

@@ -4,6 +4,10 @@ With a real clock a background task runs what falls due; with a frozen clock onl
 moves time, and it runs everything that fell due, webhook attempts included, before it returns.
 Every API request goes through `sync` too, so a job that is read is never stale; only while a
 burst of thousands falling due at once is worked off, batch by batch, can one lag behind.
+
+Stopped, it cuts its webhook attempts at once, unless told to finish them
+(`finishes_webhooks_when_stopped`, as `serve` does): then it starts no new one and gives those in
+flight the webhook timeout to end and be recorded.
 """
 
 from __future__ import annotations
@@ -17,19 +21,20 @@ from collections.abc import Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..core import state_document
-from ..core.catalog import load_fixtures
+from ..core.catalog import Fixtures, load_fixtures
 from ..core.clock import Clock, ClockMode
 from ..core.engine import NOTHING_DUE, DueWork, Engine
 from ..core.jobs import Job
 from ..core.randomness import Randomness
 from ..core.scenarios import Scenario, load_scenario
+from ..core.session_keys import scenario_in_session
 from ..core.stores import memory_stores
 from ..core.webhook_faults import DUPLICATE, WebhookFault
 from ..core.webhook_policy import WebhookPolicy
-from ..core.webhooks import Delivery, RetryPolicy, payload_with
+from ..core.webhooks import Attempt, Delivery, RetryPolicy, payload_with
 from .config import MockConfig
 from .local_addresses import is_local_address
-from .webhook_sender import WebhookSender
+from .webhook_sender import SendingStopped, WebhookSender
 
 if TYPE_CHECKING:
     from .durable_state import DurableState
@@ -43,12 +48,31 @@ MAX_TICK_SECONDS = 0.25
 # ticker that woke for each would take a share of every request. Requests sync as they come in,
 # so no client ever reads a job that is this late; only an idle mock's webhooks wait this long.
 MIN_TICK_SECONDS = 0.005
+# Waiting for the attempts in flight when stopping, beyond the webhook timeout that ends each of
+# them: the time to record one that timed out at the last moment.
+RECORDING_MARGIN_SECONDS = 1.0
 
 
 class MockRuntime:
-    def __init__(self, config: MockConfig) -> None:
+    """One mock: the default one of a server, or one of its sessions (runtime.sessions).
+
+    A session's runtime is given the server's loaded `fixtures` (their accounts already under
+    the session's keys), its `session_id`, by which every scenario's keys are renamed into it,
+    and `link_path`, the path under which its jobs' video links are served.
+    """
+
+    def __init__(
+        self,
+        config: MockConfig,
+        *,
+        fixtures: Fixtures | None = None,
+        session_id: str | None = None,
+        link_path: str = "",
+    ) -> None:
         config.check_fits_the_clock()
         self.config = config
+        self.session_id = session_id
+        self.link_path = link_path
         self.clock = Clock(config.clock, config.clock_start)
         policy = RetryPolicy(
             max_attempts=config.webhook_attempts,
@@ -62,7 +86,7 @@ class MockRuntime:
             own_names=(socket.gethostname(),),
         )
         self.engine = Engine(
-            load_fixtures(config.fixtures_dir),
+            fixtures or load_fixtures(config.fixtures_dir),
             self.clock,
             randomness=Randomness(config.seed),
             job_seconds=config.job_seconds,
@@ -75,17 +99,21 @@ class MockRuntime:
             max_jobs=config.max_jobs,
             webhook_policy=self.webhook_policy,
         )
-        if config.scenario is not None:
-            self.engine.activate(load_scenario(config.scenario, self.engine.fixtures))
         self.sender = WebhookSender(self.clock, policy, self.webhook_policy)
         self._tasks: set[asyncio.Task[None]] = set()
         self._ticker: asyncio.Task[None] | None = None
         self._catching_up: asyncio.Task[None] | None = None
         self._advancing = asyncio.Lock()
+        # A server in a test's thread stops at once (the test's receivers are gone by then);
+        # `serve` sets this, so that stopping the process loses no attempt already sent.
+        self.finishes_webhooks_when_stopped = False
+        self._stopping = False
         # Tracebacks of errors inside the mock, for the pytest plugin to report in the test.
         self.errors: list[str] = []
         # Where changes are committed before they are answered (`serve --state`); None: memory.
         self.durable: DurableState | None = None
+        if config.scenario is not None:
+            self.activate(load_scenario(config.scenario, self.engine.fixtures))
 
     def listening_on(self, endpoints: list[tuple[str, int]]) -> None:
         """Where the server accepts connections: webhooks to those are webhooks to the mock."""
@@ -153,7 +181,9 @@ class MockRuntime:
             chaos = delivery.chaos
             fault = None if chaos is None else chaos.fault_of(number, replay=False)
             attempt = await self.sender.attempt(delivery, number, fault=fault)
-            self.engine.record_attempt(delivery, attempt)
+            self._record(delivery, number, attempt)
+        except SendingStopped:
+            return  # never sent: the delivery stays pending
         except Exception as error:  # a bug in the mock: the task has no one else to tell
             self.report_bug(f"webhook delivery {delivery.id}", error)
 
@@ -167,7 +197,9 @@ class MockRuntime:
         for delivery in copies:
             try:
                 attempt = await self.sender.attempt(delivery, 1, fault=DUPLICATE)
-                self.engine.record_attempt(delivery, attempt)
+                self._record(delivery, 1, attempt)
+            except SendingStopped:
+                return
             except Exception as error:  # a bug in the mock: the task has no one else to tell
                 self.report_bug(f"webhook copy of {delivery.id}", error)
 
@@ -177,7 +209,7 @@ class MockRuntime:
         chaos = delivery.chaos
         fault = None if chaos is None else chaos.fault_of(number, replay=True)
         attempt = await self.sender.attempt(delivery, number, replay=True, fault=fault)
-        self.engine.record_attempt(delivery, attempt)
+        self._record(delivery, number, attempt)
 
     async def send(
         self,
@@ -201,10 +233,22 @@ class MockRuntime:
         chaos = delivery.chaos
         changed = None if chaos is None else chaos.fault_of(1, replay=False)
         attempt = await self.sender.attempt(delivery, 1, fault=changed)
-        self.engine.record_attempt(delivery, attempt)
+        self._record(delivery, 1, attempt)
         if fault is not None:
             await self.advance(0)  # what the fault made due now: a duplicate's copies at once
         return delivery
+
+    def _record(self, delivery: Delivery, number: int, attempt: Attempt) -> None:
+        self.engine.record_attempt(delivery, attempt)
+        if self._stopping:  # the one trace of it a stopping process leaves
+            outcome = attempt.error if attempt.status is None else f"HTTP {attempt.status}"
+            logger.info(
+                "stopping: webhook %s attempt %d to %s: %s; recorded",
+                delivery.id,
+                number,
+                delivery.url,
+                outcome,
+            )
 
     def report_bug(self, where: str, error: BaseException) -> None:
         """A bug in the mock: logged with its trace, and kept for the test that caused it."""
@@ -249,6 +293,8 @@ class MockRuntime:
         """Reset with `scenario` laid over the fixtures, now and at every later reset."""
         for task in self._tasks:
             task.cancel()
+        if scenario is not None and self.session_id is not None:
+            scenario = scenario_in_session(scenario, self.session_id)
         self.engine.activate(scenario, seed)
 
     def snapshot(self) -> dict[str, Any]:
@@ -268,10 +314,14 @@ class MockRuntime:
         self.activate(None if name is None else load_scenario(name, fixtures), seed)
 
     async def start(self) -> None:
+        self._stopping = False
+        self.sender.start_sending()
         if self.clock.mode is ClockMode.REAL:
             self._ticker = asyncio.create_task(self._tick_forever())
 
     async def stop(self) -> None:
+        if self.finishes_webhooks_when_stopped:
+            await self._finish_attempts_in_flight()
         tasks = [*self._tasks, *([self._ticker] if self._ticker else [])]
         for task in tasks:
             task.cancel()
@@ -282,6 +332,25 @@ class MockRuntime:
         await self.sender.close()
         if self.durable is not None:
             await self.durable.close()
+
+    async def _finish_attempts_in_flight(self) -> None:
+        """Start no new webhook attempt, and wait for those posting now to end and be recorded.
+
+        Each ends within the webhook timeout, which it has had running since it began; what was
+        only due or waiting for a slot is not sent, and stays pending."""
+        self._stopping = True
+        self.sender.stop_sending()
+        for task in (self._ticker, self._catching_up):
+            if task is not None:
+                task.cancel()
+        in_flight, tasks = self.sender.in_flight, list(self._tasks)
+        if not in_flight or not tasks:  # none, or only a control route's, which is not ours
+            return
+        timeout = self.config.webhook_timeout_seconds
+        logger.info(
+            "stopping: waiting up to %g s for %d webhook attempt(s) in flight", timeout, in_flight
+        )
+        await asyncio.wait(tasks, timeout=timeout + RECORDING_MARGIN_SECONDS)
 
     async def _tick_forever(self) -> None:
         while True:

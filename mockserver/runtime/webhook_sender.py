@@ -6,6 +6,9 @@ them from `advance` (frozen clock), so a slow or dead receiver delays nobody els
 Before each attempt the host is resolved and every address it resolves to is put to the webhook
 policy; the POST then goes to the address that was checked (the URL's name still in `Host` and in
 TLS), so a name that resolves elsewhere a moment later cannot slip past the check.
+
+A mock that is stopping calls `stop_sending`: attempts already posting carry on to their answer
+or their timeout, and any attempt asked for after that is refused with SendingStopped, unsent.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..core.clock import Clock
+from ..core.errors import ApiError
 from ..core.webhook_policy import IPAddress, WebhookPolicy, path_kind, plain_address
 from ..core.webhooks import Attempt, Delivery, RetryPolicy
 
@@ -28,6 +32,17 @@ if TYPE_CHECKING:
 MAX_IN_FLIGHT = 64
 
 
+class SendingStopped(ApiError):
+    """An attempt asked for once the mock is stopping: it was not sent, and is not recorded.
+
+    An ApiError, so a control route that would have sent one answers it as a 503, not a bug."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            503, "SERVICE_UNAVAILABLE", "The mock is stopping: it starts no more webhook attempts"
+        )
+
+
 class WebhookSender:
     def __init__(
         self, clock: Clock, policy: RetryPolicy, destinations: WebhookPolicy | None = None
@@ -37,6 +52,15 @@ class WebhookSender:
         self.destinations = destinations or WebhookPolicy()
         self._client: httpx.AsyncClient | None = None
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self._sending = True
+        self.in_flight = 0  # attempts posting now
+
+    def stop_sending(self) -> None:
+        """Start no more attempts; those posting now carry on to their answer or timeout."""
+        self._sending = False
+
+    def start_sending(self) -> None:
+        self._sending = True
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
@@ -62,16 +86,22 @@ class WebhookSender:
         self, delivery: Delivery, number: int, replay: bool = False, fault: str | None = None
     ) -> Attempt:
         """POST the delivery once, as the webhook fault `fault` changes it if one does; the
-        outcome, never an exception."""
+        outcome, never an exception but SendingStopped."""
         headers = delivery.headers(number)
         body = delivery.body
         if fault is not None and delivery.chaos is not None:
             body = delivery.chaos.request(fault, headers, body)
         async with self._slots:
-            at = self.clock.now()
-            started = time.perf_counter()
-            status, error = await self._post(delivery.url, headers, body)
-            elapsed_ms = (time.perf_counter() - started) * 1000
+            if not self._sending:  # asked for, or waiting for a slot, when the mock began to stop
+                raise SendingStopped()
+            self.in_flight += 1
+            try:
+                at = self.clock.now()
+                started = time.perf_counter()
+                status, error = await self._post(delivery.url, headers, body)
+                elapsed_ms = (time.perf_counter() - started) * 1000
+            finally:
+                self.in_flight -= 1
         return Attempt(
             at=at, duration_ms=elapsed_ms, status=status, error=error, replay=replay, fault=fault
         )

@@ -101,9 +101,10 @@ def test_select_is_filtering_every_entry_whatever_the_ring_holds() -> None:
                 assert found == (wanted[-limit:] if limit else wanted), (count, limit)
 
 
-def test_a_limit_keeps_that_many_of_the_newest_and_zero_keeps_none() -> None:
+def polls(count: int) -> Journal:
+    """A journal of `count` polls, request ids 1 to `count`."""
     journal = Journal()
-    for request_id in range(1, 4):
+    for request_id in range(1, count + 1):
         journal.record(
             at=float(request_id),
             method="GET",
@@ -114,6 +115,11 @@ def test_a_limit_keeps_that_many_of_the_newest_and_zero_keeps_none() -> None:
             duration_ms=1.0,
             request_id=request_id,
         )
+    return journal
+
+
+def test_a_limit_keeps_that_many_of_the_newest_and_zero_keeps_none() -> None:
+    journal = polls(3)
     assert [entry.id for entry in journal.select(limit=None)] == [1, 2, 3]
     assert [entry.id for entry in journal.select(limit=2)] == [2, 3]
     assert [entry.id for entry in journal.select(limit=5)] == [1, 2, 3]
@@ -124,18 +130,7 @@ def test_the_newest_few_are_read_without_building_every_entry(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The dashboard asks for the newest 100 of 10,000 once a second: only those are built."""
-    journal = Journal()
-    for request_id in range(1, 1001):
-        journal.record(
-            at=float(request_id),
-            method="GET",
-            path="/v1/avatar/job-1",
-            operation="rest.get",
-            api_key="key",
-            status=200,
-            duration_ms=1.0,
-            request_id=request_id,
-        )
+    journal = polls(1000)
     built = 0
     build = Journal._entry
 

@@ -26,6 +26,7 @@ from ..core.catalog import Avatar
 from ..core.clock import iso
 from ..core.jobs import Job, JobStatus, avatar_view
 from ..web.answers import encode_json, encode_json_string
+from .finished_answers import FinishedAnswers
 
 View = Callable[[Job, str], dict[str, Any]]
 Source = Callable[[Job], object]
@@ -156,11 +157,13 @@ def _template_text(view: dict[str, Any], gaps: list[str]) -> str | None:
 
 class AvatarAnswer:
     """Encodes a job's REST answer: a processing job's from the template when one is proven,
-    any other job's (and every job's when none is) in full."""
+    a finished one's in full once and then as kept (FinishedAnswers), and every job's in full
+    when no template is proven."""
 
     def __init__(self, view: View = avatar_view) -> None:
         self._view = view
         self._template = derive_template(view)
+        self._finished = FinishedAnswers()
 
     @property
     def templated(self) -> bool:
@@ -169,6 +172,11 @@ class AvatarAnswer:
 
     def encode(self, job: Job, base_url: str) -> bytes:
         template = self._template
-        if template is not None and job.status is JobStatus.PROCESSING:
-            return template.fill(job)
+        if job.status is JobStatus.PROCESSING:
+            return (
+                full_answer(self._view, job, base_url) if template is None else template.fill(job)
+            )
+        return self._finished.answer(job, base_url, self._encode_in_full)
+
+    def _encode_in_full(self, job: Job, base_url: str) -> bytes:
         return full_answer(self._view, job, base_url)

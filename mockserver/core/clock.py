@@ -38,6 +38,7 @@ class Clock:
         if start is not None and not EARLIEST <= start <= LATEST:
             raise ClockLimitError(f"the clock must start between {iso(EARLIEST)} and {iso(LATEST)}")
         self.mode = mode
+        self._virtual = mode is ClockMode.VIRTUAL  # asked on every request: a bool is cheapest
         self._start = start
         self._offset = 0.0
         self._frozen = 0.0
@@ -53,7 +54,7 @@ class Clock:
 
     def now(self) -> float:
         """Seconds since the Unix epoch, on the mock's time line."""
-        if self.mode is ClockMode.VIRTUAL:
+        if self._virtual:
             return self._frozen
         return time.time() + self._offset
 

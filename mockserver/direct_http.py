@@ -8,6 +8,12 @@ whole and the application is called at once, inside the protocol's callback: it 
 end without ever waiting (the common case), and its answer goes out in one write. A request
 that does wait (a scripted latency, a dropped connection) continues in a task, like any.
 
+That write waits for the end of the event loop's turn (AnswerBatch): when many connections'
+requests arrive together, the mock's work on all of them runs back to back and then all of
+their answers are written, rather than each answer's system call coming between one request's
+work and the next's (uvicorn's own tasks batch the same way). The request counts as answered
+only once written, so a connection's next request, pipelined or not, is read after it.
+
 Only plain requests take this way: a known route and method, no query, a body announced by
 Content-Length and within uvicorn's read buffer, no `Expect: 100-continue`, no request of the
 connection still unanswered, and a client that reads its answers (its socket's buffer is not
@@ -42,6 +48,28 @@ class _Done:
 _DONE = _Done()
 
 
+class AnswerBatch:
+    """Whole answers of kept-alive connections, written together at the end of the loop's turn.
+
+    One per server (see `protocol_class`): each server has its own event loop.
+    """
+
+    __slots__ = ("_waiting",)
+
+    def __init__(self) -> None:
+        self._waiting: list[Exchange] = []
+
+    def add(self, exchange: Exchange, loop: Any) -> None:
+        if not self._waiting:
+            loop.call_soon(self.write_all)
+        self._waiting.append(exchange)
+
+    def write_all(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        for exchange in waiting:
+            exchange.write_queued()
+
+
 class Exchange:
     """One direct request: its ASGI receive and send, and the cycle attributes uvicorn reads.
 
@@ -53,6 +81,7 @@ class Exchange:
     __slots__ = (
         "_head",
         "_length",
+        "_queued",
         "_status",
         "body",
         "disconnected",
@@ -80,6 +109,7 @@ class Exchange:
         self._head: list[bytes] = []
         self._length: int | None = None
         self._status = 0
+        self._queued: bytes | None = None  # a whole answer waiting for the batch's write
 
     async def receive(self) -> dict[str, Any]:
         if self.response_complete or self.disconnected:
@@ -88,7 +118,9 @@ class Exchange:
         return {"type": "http.request", "body": body, "more_body": False}
 
     async def send(self, message: dict[str, Any]) -> None:
-        if self.disconnected or self.response_complete or self.transport.is_closing():
+        if self.disconnected or self.response_complete or self._queued is not None:
+            return
+        if self.transport.is_closing():
             return
         if not self.response_started:
             self.response_started = True
@@ -102,6 +134,10 @@ class Exchange:
                 head.append(b"content-length: %d\r\n" % len(body))
             head.append(b"\r\n")
             head.append(body)
+            if self.keep_alive and not more:
+                self._queued = b"".join(head)
+                self.protocol.answers.add(self, self.protocol.loop)
+                return
             self.transport.write(b"".join(head))
         elif body:
             self.transport.write(body)
@@ -125,6 +161,14 @@ class Exchange:
             head.append(b"connection: close\r\n")
         self._head = head
 
+    def write_queued(self) -> None:
+        """Write the queued answer (unless the client has gone meanwhile) and complete it."""
+        answer, self._queued = self._queued, None
+        if answer is None or self.disconnected or self.transport.is_closing():
+            return
+        self.transport.write(answer)
+        self._complete()
+
     def _complete(self) -> None:
         self.response_complete = True
         protocol = self.protocol
@@ -136,7 +180,7 @@ class Exchange:
 
     def ended(self) -> None:
         """The application returned: an answer it never finished leaves nothing to wait for."""
-        if not self.response_complete:
+        if not self.response_complete and self._queued is None:
             self.disconnected = True
             self.transport.close()
 
@@ -186,6 +230,7 @@ class DirectProtocol(ReadDeadlines):
 
     # Set by `protocol_class`.
     direct_routes: DirectRoutes | None = None
+    answers = AnswerBatch()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -289,5 +334,6 @@ def protocol_class(
             "header_seconds": header_seconds,
             "body_seconds": body_seconds,
             "direct_routes": staticmethod(direct_routes) if direct_routes else None,
+            "answers": AnswerBatch(),
         },
     )

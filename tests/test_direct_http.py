@@ -239,3 +239,38 @@ def test_a_client_that_pipelines_creates_and_never_reads_is_bounded() -> None:
         queued, buffered = server.call(held)
     assert queued < 20_000, f"{queued} requests queued after {sent} bytes"
     assert buffered < 4 * 1024 * 1024, f"{buffered} bytes of answers buffered"
+
+
+def test_answers_written_together_each_reach_their_own_connection() -> None:
+    """Requests that arrive together are answered in one batch of writes (AnswerBatch): each
+    connection still gets its own answer, whole, and may go on asking on the same connection;
+    a client gone before its answer was written loses only that answer."""
+    unlimited = b"X-API-Key: test_unlimited_key\r\n"  # sixteen jobs at once, within its limits
+    with served() as server:
+        clients = [connect(server.url) for _ in range(16)]
+        gone = connect(server.url)
+        try:
+            for client in clients:
+                client.sendall(request("POST", "/v1/avatar", CREATE, unlimited))
+            gone.sendall(request("POST", "/v1/avatar", CREATE, unlimited))
+            gone.close()
+            buffers = [bytearray() for _ in clients]
+            first = [
+                read_answer(client, buffer) for client, buffer in zip(clients, buffers, strict=True)
+            ]
+            ids = [
+                json.loads(answer.split(b"\r\n\r\n", 1)[1])["data"]["avatar"]["id"]
+                for answer in first
+            ]
+            for client, job_id in zip(clients, ids, strict=True):
+                client.sendall(request("GET", f"/v1/avatar/{job_id}", headers=unlimited))
+            polled = [
+                read_answer(client, buffer) for client, buffer in zip(clients, buffers, strict=True)
+            ]
+        finally:
+            for client in clients:
+                client.close()
+    assert all(answer.startswith(b"HTTP/1.1 200 ") for answer in first + polled)
+    assert len(set(ids)) == len(clients)
+    for job_id, answer in zip(ids, polled, strict=True):
+        assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["data"]["avatar"]["id"] == job_id

@@ -38,47 +38,55 @@ class Scheduler:
     At equal times the queue goes first, and that is the order they were scheduled in: a heap
     entry due at T went there while the queue held something later than T, and the queue can
     only take a new entry at T once that later one is gone, which takes the heap's T with it.
+
+    The queue is three columns (at, kind, ref), and a Due is made only when it is taken off:
+    the queue holds every pending job, and a tuple for each would cost more than the three
+    references.
     """
 
     def __init__(self) -> None:
-        self._queue: deque[Due] = deque()
+        self._at: deque[float] = deque()
+        self._kind: deque[str] = deque()
+        self._ref: deque[str] = deque()
         self._heap: list[_HeapEntry] = []
         self._order = itertools.count()
 
     def __len__(self) -> int:
-        return len(self._queue) + len(self._heap)
+        return len(self._at) + len(self._heap)
 
     def clear(self) -> None:
-        self._queue.clear()
+        self._at.clear()
+        self._kind.clear()
+        self._ref.clear()
         self._heap.clear()
 
     def schedule(self, at: float, kind: str, ref: str) -> None:
-        if not self._queue or at >= self._queue[-1].at:
-            self._queue.append(Due(at, kind, ref))
+        queued = self._at
+        if not queued or at >= queued[-1]:
+            queued.append(at)
+            self._kind.append(kind)
+            self._ref.append(ref)
         else:
             heapq.heappush(self._heap, (at, next(self._order), kind, ref))
 
     def schedule_all(self, events: Iterable[Due]) -> None:
-        """`schedule` each of `events`, earliest first: a run in order joins the queue whole."""
+        """`schedule` each of `events`, earliest first."""
         for event in events:
-            if self._queue and event.at < self._queue[-1].at:
-                self.schedule(*event)
-            else:
-                self._queue.append(event)
+            self.schedule(*event)
 
     def next_at(self) -> float | None:
-        queue, heap = self._queue, self._heap
-        if queue and heap:
-            return min(queue[0].at, heap[0][0])
-        return queue[0].at if queue else heap[0][0] if heap else None
+        queued, heap = self._at, self._heap
+        if queued and heap:
+            return min(queued[0], heap[0][0])
+        return queued[0] if queued else heap[0][0] if heap else None
 
     def pop_due(self, now: float, limit: int | None = None) -> list[Due]:
         """Everything due at or before `now`, earliest first; the first `limit` of it if given."""
         due: list[Due] = []
-        queue, heap = self._queue, self._heap
+        queued, heap = self._at, self._heap
         while True:
-            if queue and queue[0].at <= now and (not heap or queue[0].at <= heap[0][0]):
-                due.append(queue.popleft())
+            if queued and queued[0] <= now and (not heap or queued[0] <= heap[0][0]):
+                due.append(Due(queued.popleft(), self._kind.popleft(), self._ref.popleft()))
             elif heap and heap[0][0] <= now:
                 at, _, kind, ref = heapq.heappop(heap)
                 due.append(Due(at, kind, ref))

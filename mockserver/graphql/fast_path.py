@@ -14,6 +14,7 @@ tests run both paths side by side to keep them identical, byte for byte.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, NamedTuple
 
 from graphql import (
@@ -183,7 +184,8 @@ def execute(
     when it holds no error, else the result to answer as the executor's.
 
     With `known` (these variables came in a body read before), its arguments are coerced once
-    and kept there, and the resolver may keep what it checks of them (`context.known`)."""
+    and kept there, the resolver may keep what it checks of them (`context.known`), and the
+    answer about a finished job is kept there too."""
     path = [fast.response_key]
     try:
         args = _known_arguments(fast, schema, variables, known)
@@ -195,4 +197,6 @@ def execute(
         source = fast.field_def.resolve(None, _Info(context), **args)
     except Exception as error:  # the executor turns resolver errors into located errors too
         return ExecutionResult(None, [located_error(error, [fast.field_node], path)])
+    if known is not None and context.job is not None:  # a poll's answer may be kept
+        return known.answer(context.job, context.base_url, partial(fast.answer.fill, source))
     return fast.answer.fill(source)

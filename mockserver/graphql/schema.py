@@ -14,7 +14,7 @@ from graphql import GraphQLResolveInfo, GraphQLSchema
 from ..core import job_request
 from ..core.engine import Admission, Engine
 from ..core.job_request import JobRequest
-from ..core.jobs import avatar_view, generation_view
+from ..core.jobs import Job, avatar_view, generation_view
 
 if TYPE_CHECKING:
     from .known_bodies import KnownBody
@@ -32,6 +32,9 @@ class RequestContext:
     base_url: str
     idempotency_key: str | None
     job_id: str | None = None
+    # The job the resolver answers about, when there is one: the fast path keeps a finished
+    # one's answer (graphql.known_bodies).
+    job: Job | None = None
     # The body these arguments came in, when it was read before (graphql.known_bodies): the
     # create they ask for is checked once for it.
     known: KnownBody | None = None
@@ -60,7 +63,7 @@ json_scalar = ScalarType("JSON")
 def resolve_avatar(_: Any, info: Info, id: str) -> dict[str, Any]:
     context: RequestContext = info.context
     context.job_id = id  # asked for, found or not
-    job = context.engine.get_job(context.admission.account, id)
+    job = context.job = context.engine.get_job(context.admission.account, id)
     return avatar_view(job, context.base_url)
 
 
@@ -68,7 +71,7 @@ def resolve_avatar(_: Any, info: Info, id: str) -> dict[str, Any]:
 def resolve_generation(_: Any, info: Info, id: str) -> dict[str, Any]:
     context: RequestContext = info.context
     context.job_id = id  # asked for, found or not
-    job = context.engine.get_job(context.admission.account, id)
+    job = context.job = context.engine.get_job(context.admission.account, id)
     return generation_view(job, context.base_url)
 
 

@@ -22,6 +22,7 @@ from mockserver import create_app
 from mockserver.core.catalog import Catalog
 from mockserver.core.errors import ApiError, bad_request
 from mockserver.core.job_request import JobRequest
+from mockserver.core.jobs import JobStatus
 from mockserver.graphql.executor import GraphQLExecutor
 from mockserver.graphql.known_bodies import KnownBodies
 
@@ -241,3 +242,77 @@ def test_a_create_is_checked_once_per_catalog_and_a_refused_one_every_time() -> 
     assert entry.job_request(catalog_a, check("again")) == "a"  # kept
     assert entry.job_request(catalog_b, check("b")) == "b"  # another catalog: checked anew
     assert checks == ["refused", "refused", "a", "b"]
+
+
+def test_a_finished_jobs_poll_answers_from_where_it_is_asked_and_for_whose_key(
+    pair: Pair,
+) -> None:
+    control(pair, "POST", "/reset")
+    created = same_every_time(pair, {"query": GENERATE, "variables": {"input": generate_input()}})
+    job_id = created[0]["data"]["generate"]["id"]
+    control(pair, "POST", "/clock/advance", json={"seconds": 60})
+    poll = json.dumps({"query": AVATAR, "variables": {"id": job_id}}).encode()
+    same_every_time(pair, poll)
+    for host in ("elsewhere.test:8080", "mock.test"):  # the links follow the Host header
+        answers = []
+        for client in pair:
+            headers = {"Authorization": f"Bearer {KEY}", "Host": host}
+            answers.append(client.post("/graphql", content=poll, headers=headers).content)
+        assert answers[0] == answers[1] and host.encode() in answers[0]
+    same_every_time(pair, poll, key="test_pro_key")  # another key's: not found
+    same_every_time(pair, poll)
+    same_records(pair)
+
+
+def test_a_finished_jobs_poll_is_answered_anew_for_a_restored_copy(pair: Pair) -> None:
+    control(pair, "POST", "/reset")
+    created = same_every_time(pair, {"query": GENERATE, "variables": {"input": generate_input()}})
+    job_id = created[0]["data"]["generate"]["id"]
+    control(pair, "POST", "/clock/advance", json={"seconds": 60})
+    poll = {"query": GENERATION, "variables": {"id": job_id}}
+    (before, *_) = same_every_time(pair, poll)
+    for client in pair:  # the state round trip replaces every job by a copy
+        state = client.get("/__mock/state").json()
+        for job in state["jobs"]:
+            if job["id"] == job_id:
+                job["error"] = "restored with an error"
+        assert client.put("/__mock/state", json=state).status_code == 200
+    (after, *_) = same_every_time(pair, poll)
+    assert after != before
+    same_records(pair)
+
+
+class _Job:
+    """What KnownBody.answer reads of a job."""
+
+    def __init__(self, status: JobStatus, error: str | None = None) -> None:
+        self.status, self.completed_at, self.error = status, 5.0, error
+
+
+def test_only_a_finished_jobs_answer_is_kept_and_only_for_that_job_as_it_was() -> None:
+    known = KnownBodies()
+    placeholder: Any = object()
+    known.add(b"poll", placeholder, placeholder)
+    entry = known.get(b"poll")
+    assert entry is not None
+    fills: list[bytes] = []
+
+    def fill(text: bytes) -> Any:
+        def run() -> bytes:
+            fills.append(text)
+            return text
+
+        return run
+
+    running: Any = _Job(JobStatus.PROCESSING)
+    assert entry.answer(running, "http://a", fill(b"1")) == b"1"
+    assert entry.answer(running, "http://a", fill(b"2")) == b"2"  # never kept while running
+    done: Any = _Job(JobStatus.COMPLETED)
+    assert entry.answer(done, "http://a", fill(b"3")) == b"3"
+    assert entry.answer(done, "http://a", fill(b"again")) == b"3"  # kept
+    assert entry.answer(done, "http://b", fill(b"4")) == b"4"  # another base URL
+    copy: Any = _Job(JobStatus.COMPLETED)
+    assert entry.answer(copy, "http://b", fill(b"5")) == b"5"  # another job object
+    copy.error = "changed by hand"
+    assert entry.answer(copy, "http://b", fill(b"6")) == b"6"
+    assert fills == [b"1", b"2", b"3", b"4", b"5", b"6"]

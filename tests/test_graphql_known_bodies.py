@@ -47,8 +47,10 @@ def executor(client: TestClient) -> GraphQLExecutor:
     return loaded
 
 
-def send(client: TestClient, body: bytes, key: str | None) -> tuple[int, dict[str, str], bytes]:
-    headers = {"Content-Type": "application/json"}
+def send(
+    client: TestClient, body: bytes, key: str | None, extra: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    headers = {"Content-Type": "application/json", **(extra or {})}
     if key is not None:
         headers["Authorization"] = f"Bearer {key}"
     answer = client.post("/graphql", content=body, headers=headers)
@@ -56,15 +58,19 @@ def send(client: TestClient, body: bytes, key: str | None) -> tuple[int, dict[st
 
 
 def same_every_time(
-    pair: Pair, body: dict[str, Any] | bytes, key: str | None = KEY, times: int = TIMES
+    pair: Pair,
+    body: dict[str, Any] | bytes,
+    key: str | None = KEY,
+    times: int = TIMES,
+    headers: dict[str, str] | None = None,
 ) -> list[Any]:
     """Send the same bytes `times` times to both mocks; each answer must match."""
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     kept, anew = pair
     answers = []
     for _ in range(times):
-        answer = send(kept, raw, key)
-        assert answer == send(anew, raw, key), raw
+        answer = send(kept, raw, key, headers)
+        assert answer == send(anew, raw, key, headers), raw
         answers.append(json.loads(answer[2]))
     return answers
 
@@ -158,6 +164,21 @@ def test_a_kept_body_is_admitted_anew_for_each_request(pair: Pair) -> None:
     same_every_time(pair, body, key="poor")  # 402: the credits are spent
     same_every_time(pair, body, key="test_free_key", times=12)  # into the rate limit
     same_every_time(pair, body | {"operationName": "Generate"})
+    same_records(pair)
+
+
+def test_a_kept_body_with_an_idempotency_key_replays_and_conflicts_as_one_read_anew(
+    pair: Pair,
+) -> None:
+    control(pair, "POST", "/reset")
+    once = {"Idempotency-Key": "same-create"}
+    body = {"query": GENERATE, "variables": {"input": generate_input()}}
+    replays = same_every_time(pair, body, headers=once)
+    assert len({answer["data"]["generate"]["id"] for answer in replays}) == 1
+    other = {"query": GENERATE, "variables": {"input": generate_input(text="Something else")}}
+    (conflict, *_) = same_every_time(pair, other, headers=once)
+    assert "errors" in conflict
+    same_every_time(pair, other, headers={"Idempotency-Key": "another-create"})
     same_records(pair)
 
 

@@ -13,10 +13,12 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import hypothesis_graphql
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
-from test_graphql_fast_path import VARIABLES, VENDOR_GENERATE
+from test_graphql_fast_path import SCHEMA_SDL, VARIABLES, VENDOR_GENERATE
 
 from mockserver import create_app
 from mockserver.core.catalog import Catalog
@@ -216,6 +218,22 @@ def test_generated_variables_answer_the_same_every_time(
     pair: Pair, variables: dict[str, Any] | None
 ) -> None:
     same_every_time(pair, {"query": GENERATE, "variables": variables}, times=2)
+
+
+@given(
+    document=st.one_of(
+        hypothesis_graphql.queries(SCHEMA_SDL), hypothesis_graphql.mutations(SCHEMA_SDL)
+    )
+)
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_generated_documents_answer_the_same_every_time(pair: Pair, document: str) -> None:
+    same_every_time(pair, {"query": document}, times=2)
 
 
 def test_kept_bodies_are_bounded_in_count_size_and_bytes() -> None:

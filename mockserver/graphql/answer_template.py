@@ -4,16 +4,28 @@ graphql-core completes each field of the answer and the answer writer then encod
 tree; for one object of scalars both come to a fixed text with a value in each gap. So the text
 `{"data":{"<root key>":{"<key>":...}}}` is made once per selection, with `__typename` written in,
 and each request encodes only its values: each coerced as the executor coerces it (the scalar's
-`coerce_output_value`) and encoded as the answer writer encodes it.
+`coerce_output_value`) and encoded as the answer writer encodes it; a value of a built-in scalar
+that the coercion would return unchanged (a str for String, an int of 32 bits for Int) is
+written directly, as the writer would write it, without the two calls.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import GraphQLID, GraphQLScalarType, GraphQLString
+from graphql import (
+    GRAPHQL_MAX_INT,
+    GRAPHQL_MIN_INT,
+    GraphQLBoolean,
+    GraphQLFloat,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLScalarType,
+    GraphQLString,
+)
 
 from ..web.answers import encode_json, encode_json_string
 
@@ -35,11 +47,33 @@ class NullForNonNull(TypeError):
     """A resolver's value lacks a field the schema says is never null: a bug of the mock."""
 
 
+def _finite_float(value: Any) -> bool:
+    return type(value) is float and math.isfinite(value)
+
+
+def _int32(value: Any) -> bool:
+    return type(value) is int and GRAPHQL_MIN_INT <= value <= GRAPHQL_MAX_INT
+
+
+# For each built-in scalar, the values its output coercion returns unchanged, and how the answer
+# writer encodes such a value: so those skip both calls and are written directly. Any other
+# value (an int for a Float, a string for an Int, NaN, one out of range) goes the long way, to
+# the coercion's value or its error. tests/test_graphql_answer_template.py holds both ways to
+# the same text.
+_DIRECT: dict[GraphQLScalarType, tuple[Callable[[Any], bool], Encode]] = {
+    GraphQLString: (lambda value: type(value) is str, encode_json_string),
+    GraphQLID: (lambda value: type(value) is str, encode_json_string),
+    GraphQLInt: (_int32, int.__repr__),
+    GraphQLFloat: (_finite_float, float.__repr__),
+    GraphQLBoolean: (lambda value: type(value) is bool, lambda value: "true" if value else "false"),
+}
+
+
 def _encoder(field: Selected) -> Encode:
     scalar = field.scalar
     assert scalar is not None
     coerce = scalar.coerce_output_value
-    text_scalar = scalar is GraphQLString or scalar is GraphQLID
+    direct, write = _DIRECT.get(scalar, (lambda value: False, encode_json))
     where = field.name
 
     def encode(value: Any) -> str:
@@ -47,8 +81,8 @@ def _encoder(field: Selected) -> Encode:
             if field.non_null:
                 raise NullForNonNull(f"null for the non-null field {where}")
             return "null"
-        if text_scalar and type(value) is str:  # what both coercions return a str as
-            return encode_json_string(value)
+        if direct(value):
+            return write(value)
         return encode_json(coerce(value))
 
     return encode

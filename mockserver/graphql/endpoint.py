@@ -50,7 +50,12 @@ class GraphQLEndpoint:
         return self._loading
 
     async def _loaded(self) -> GraphQLExecutor:
-        executor = self._executor = await self.warm_up()
+        # Each request waits on a future of its own (the shield's), never on the shared one:
+        # the API routes start requests outside any task (direct_http), and a future that
+        # several of those hand to their tasks loses asyncio's mark of being waited on (most
+        # of them then answered a 500); and a request cancelled while it waits does not cancel
+        # the loading for every other.
+        executor = self._executor = await asyncio.shield(self.warm_up())
         return executor
 
     async def ask(

@@ -28,6 +28,7 @@ from ..web.json_body import parse_json
 from . import fast_path
 from .documents import DocumentCache, OperationShape, Prepared, may_be_introspection
 from .errors import bad_request_entry
+from .known_bodies import KnownBodies, KnownBody
 from .schema import RequestContext, executable_schema
 
 
@@ -118,6 +119,7 @@ class GraphQLAsk(Ask):
 
     payload: Payload | None = None  # None only with `error` set, or no readable body
     chosen: Operation | None = None  # None while its document is unread (see `ask`)
+    known: KnownBody | None = None  # what its bytes read as, when they read as before
     graphql: ClassVar[bool] = True
 
     @property
@@ -133,6 +135,7 @@ class GraphQLExecutor:
     def __init__(self) -> None:
         self.schema = executable_schema()
         self.documents = DocumentCache(self.schema)
+        self.bodies = KnownBodies()
         self.explorer_html = ExplorerGraphiQL(title="mock-doitong").html(None)
 
     def ask(self, request: ApiRequest, runtime: MockRuntime, body: bytes | None) -> GraphQLAsk:
@@ -141,6 +144,10 @@ class GraphQLExecutor:
         api_key = bearer_key(request.header(b"authorization"))
         if body is None:  # unreadable: the endpoint answers why, after admission
             return GraphQLAsk(None, api_key)
+        fast = runtime.config.graphql_fast_path  # off: every body read anew too (tests)
+        known = self.bodies.get(body) if fast else None
+        if known is not None:
+            return self._ask_known(runtime, api_key, known)
         payload = account = None
         try:
             payload = read_payload(parse_json(body))
@@ -161,8 +168,26 @@ class GraphQLExecutor:
             # 401 whatever its body holds. GraphQL reads its body before admission (to know
             # the operation), which is why it catches here, unlike the other transports.
             return GraphQLAsk(None, api_key, account, error=error, payload=payload)
+        if fast and not operation.prepared.errors:
+            self.bodies.add(body, payload, operation)
         root_field = operation.shape.root_field
         return GraphQLAsk(root_field, api_key, account, payload=payload, chosen=operation)
+
+    def _ask_known(self, runtime: MockRuntime, api_key: str | None, known: KnownBody) -> GraphQLAsk:
+        """`ask` for bytes that read well before: the same steps from the key on, on what they
+        read as then."""
+        payload, operation = known.payload, known.operation
+        root_field = operation.shape.root_field
+        if operation.runs_without_key:
+            return GraphQLAsk(
+                root_field, None, admit=False, payload=payload, chosen=operation, known=known
+            )
+        account = runtime.engine.find_account(api_key)
+        if account is None:  # as above: without a valid key, the operation is not known
+            return GraphQLAsk(None, api_key, payload=payload)
+        return GraphQLAsk(
+            root_field, api_key, account, payload=payload, chosen=operation, known=known
+        )
 
     def act(
         self,
@@ -187,7 +212,7 @@ class GraphQLExecutor:
         context = RequestContext(
             runtime.engine, admission, request.base_url, request.header(b"idempotency-key")
         )
-        answer = self._execute(runtime, request, operation, context, payload)
+        answer = self._execute(runtime, request, operation, context, payload, known=ask.known)
         request.job_id = context.job_id
         if isinstance(answer, bytes):  # the fast path's answer, free of errors
             return encoded_json_response(answer, 200, admission.headers)
@@ -206,14 +231,18 @@ class GraphQLExecutor:
         operation: Operation,
         context: RequestContext,
         payload: Payload,
+        *,
+        known: KnownBody | None,
     ) -> ExecutionResult | bytes:
-        """The fast path's answer (its bytes, or its errors), or the full executor's result."""
+        """The fast path's answer (its bytes, or its errors), or the full executor's result.
+        `known`: what the body read as before, when it did, for the fast path to keep what it
+        works out of it."""
         fast = None
         if runtime.config.graphql_fast_path:
             fast = operation.prepared.fast_plan(self.schema, operation.name)
         if fast is None:
             return self._run_executor(runtime, request, operation, context, payload)
-        result = fast_path.execute(fast, self.schema, payload.variables, context)
+        result = fast_path.execute(fast, self.schema, payload.variables, context, known)
         if not isinstance(result, bytes):
             self._report_bugs(runtime, request, result)
         return result

@@ -14,6 +14,7 @@ tests run both paths side by side to keep them identical, byte for byte.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, NamedTuple
 
 from graphql import (
@@ -34,6 +35,7 @@ from graphql.execution.values import get_argument_values, get_variable_values
 
 from .answer_template import AnswerTemplate, Selected, answer_template
 from .coercion import ArgumentPlan, argument_plan
+from .known_bodies import KnownBody
 
 MAX_COERCION_ERRORS = 50  # what graphql-core's executor allows too
 
@@ -153,18 +155,48 @@ def _arguments(
     return get_argument_values(fast.field_def, fast.field_node, values)
 
 
+def _known_arguments(
+    fast: FastPlan,
+    schema: GraphQLSchema,
+    variables: dict[str, Any] | None,
+    known: KnownBody | None,
+) -> dict[str, Any] | list[GraphQLError]:
+    """The arguments, kept in `known` once coerced without error (they depend on its bytes
+    alone)."""
+    if known is None:
+        return _arguments(fast, schema, variables)
+    if known.arguments is None:
+        arguments = _arguments(fast, schema, variables)
+        if isinstance(arguments, list):
+            return arguments
+        known.arguments = arguments
+    return known.arguments
+
+
 def execute(
-    fast: FastPlan, schema: GraphQLSchema, variables: dict[str, Any] | None, context: Any
+    fast: FastPlan,
+    schema: GraphQLSchema,
+    variables: dict[str, Any] | None,
+    context: Any,
+    known: KnownBody | None = None,
 ) -> ExecutionResult | bytes:
     """Run the plan: coerce, resolve the root field, fill in the answer. The answer's bytes
-    when it holds no error, else the result to answer as the executor's."""
+    when it holds no error, else the result to answer as the executor's.
+
+    With `known` (these variables came in a body read before), its arguments are coerced once
+    and kept there, the resolver may keep what it checks of them (`context.known`), and the
+    answer about a finished job is kept there too."""
     path = [fast.response_key]
     try:
-        args = _arguments(fast, schema, variables)
+        args = _known_arguments(fast, schema, variables, known)
         if isinstance(args, list):
             return ExecutionResult(None, args)
+        if known is not None:
+            context.known = known
         assert fast.field_def.resolve is not None
         source = fast.field_def.resolve(None, _Info(context), **args)
     except Exception as error:  # the executor turns resolver errors into located errors too
         return ExecutionResult(None, [located_error(error, [fast.field_node], path)])
+    if known is not None and context.job is not None:  # a poll's answer may be kept
+        return known.answer(context.job, context.base_url, partial(fast.answer.fill, source))
     return fast.answer.fill(source)

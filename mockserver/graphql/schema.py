@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ariadne import MutationType, QueryType, ScalarType, make_executable_schema
 from graphql import GraphQLResolveInfo, GraphQLSchema
 
 from ..core import job_request
 from ..core.engine import Admission, Engine
-from ..core.jobs import avatar_view, generation_view
+from ..core.job_request import JobRequest
+from ..core.jobs import Job, avatar_view, generation_view
+
+if TYPE_CHECKING:
+    from .known_bodies import KnownBody
 
 Info = GraphQLResolveInfo[Any]
 
@@ -27,6 +32,19 @@ class RequestContext:
     base_url: str
     idempotency_key: str | None
     job_id: str | None = None
+    # The job the resolver answers about, when there is one: the fast path keeps a finished
+    # one's answer (graphql.known_bodies).
+    job: Job | None = None
+    # The body these arguments came in, when it was read before (graphql.known_bodies): the
+    # create they ask for is checked once for it.
+    known: KnownBody | None = None
+
+    def checked(self, check: Callable[[], JobRequest]) -> JobRequest:
+        """The create the resolver's arguments ask for: `check()`, or what it gave before
+        for the same body and catalog."""
+        if self.known is None:
+            return check()
+        return self.known.job_request(self.engine.fixtures.catalog, check)
 
 
 def sdl() -> str:
@@ -45,7 +63,7 @@ json_scalar = ScalarType("JSON")
 def resolve_avatar(_: Any, info: Info, id: str) -> dict[str, Any]:
     context: RequestContext = info.context
     context.job_id = id  # asked for, found or not
-    job = context.engine.get_job(context.admission.account, id)
+    job = context.job = context.engine.get_job(context.admission.account, id)
     return avatar_view(job, context.base_url)
 
 
@@ -53,14 +71,15 @@ def resolve_avatar(_: Any, info: Info, id: str) -> dict[str, Any]:
 def resolve_generation(_: Any, info: Info, id: str) -> dict[str, Any]:
     context: RequestContext = info.context
     context.job_id = id  # asked for, found or not
-    job = context.engine.get_job(context.admission.account, id)
+    job = context.job = context.engine.get_job(context.admission.account, id)
     return generation_view(job, context.base_url)
 
 
 @mutation.field("generate")
 def resolve_generate(_: Any, info: Info, input: dict[str, Any]) -> dict[str, Any]:
     context: RequestContext = info.context
-    request = job_request.from_generate(context.engine.fixtures.catalog, input)
+    catalog = context.engine.fixtures.catalog
+    request = context.checked(partial(job_request.from_generate, catalog, input))
     job = context.engine.create_job(
         context.admission, request, context.idempotency_key, context.base_url
     )
@@ -72,7 +91,8 @@ def resolve_generate(_: Any, info: Info, input: dict[str, Any]) -> dict[str, Any
 def resolve_generate_avatar(_: Any, info: Info, input: dict[str, Any]) -> dict[str, Any]:
     context: RequestContext = info.context
     catalog = context.engine.fixtures.catalog
-    request = job_request.from_avatar_input(catalog, input, "input", "generateAvatar")
+    check = partial(job_request.from_avatar_input, catalog, input, "input", "generateAvatar")
+    request = context.checked(check)
     job = context.engine.create_job(
         context.admission, request, context.idempotency_key, context.base_url
     )

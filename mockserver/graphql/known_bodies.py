@@ -1,0 +1,128 @@
+"""GraphQL request bodies already read, found again by their exact bytes.
+
+A client sends the same document with the same variables again and again (a test suite's
+creates, a poll of one job). Reading such a body (decoding its JSON, checking its fields, finding
+its operation), coercing its variables and checking the create it asks for cost more, together,
+than all the rest of a generate. Each of them depends on the body's bytes alone (and the check
+of the create on the catalog too), so a body that read well is kept with what it gave:
+
+- its payload and operation, which `GraphQLExecutor.ask` would find again for the same bytes;
+- the root field's arguments, filled in when the fast path first coerces them;
+- the create request checked from them, filled in when the resolver first checks it (kept with
+  the catalog it was checked against: another runtime may come with another one);
+- the answer last given for a finished job (a poll's), with what it was made from: a finished
+  job's answer never changes (the engine ends a job once, and nothing touches it afterwards), so
+  it answers again only for the same job object, asked from the same base URL, with the same
+  status, completion time and error; a job replaced by a snapshot's copy, or asked for by another
+  key, is answered anew.
+
+Only what succeeded is kept: a body with any error reads again, and raises again, every time.
+Nothing request-specific is kept (the key, the account, admission, the journal's entry): those
+are worked out for each request exactly as without this cache, and the resolver runs each time.
+The differential tests in tests/test_graphql_known_bodies.py send each body to a mock with this
+cache and to one without, and compare every answer, header and journal entry.
+
+Bounded in entries, in the bytes of one body and of all bodies together; the oldest entry goes
+first. All the bodies together hold half the query text the document cache may hold, so the
+documents an entry keeps alive after the document cache let them go are bounded as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..core.catalog import Catalog
+from ..core.job_request import JobRequest
+from ..core.jobs import Job, JobStatus
+
+if TYPE_CHECKING:
+    from .executor import Operation, Payload
+
+DEFAULT_ENTRIES = 128
+DEFAULT_MAX_BODY = 4096  # bytes: longer bodies are read every time and cost no memory here
+DEFAULT_MAX_BYTES = 128 * 1024  # of all bodies together: half of documents.CACHE_CHARS
+
+# A finished job's answer and what it was made from: the job, the base URL, its status,
+# completion time and error.
+_Finished = tuple[Job, str, JobStatus, float | None, str | None, bytes]
+
+
+@dataclass(slots=True, eq=False)
+class KnownBody:
+    """What one body read as, and what its operation gave so far (filled in once, when first
+    computed without error; shared by every request that sends these bytes)."""
+
+    payload: Payload
+    operation: Operation
+    arguments: dict[str, Any] | None = None
+    _checked: tuple[Catalog, JobRequest] | None = field(default=None, repr=False)
+    _finished: _Finished | None = field(default=None, repr=False)
+
+    def job_request(self, catalog: Catalog, check: Callable[[], JobRequest]) -> JobRequest:
+        """The create these arguments ask for, checked against `catalog` once; `check` raises
+        (ApiError) every time for a create that fails its check."""
+        checked = self._checked
+        if checked is not None and checked[0] is catalog:
+            return checked[1]
+        request = check()
+        self._checked = (catalog, request)
+        return request
+
+    def answer(self, job: Job, base_url: str, fill: Callable[[], bytes]) -> bytes:
+        """`fill()`, the answer about `job`; for a finished job, the same bytes as last time
+        when it is still the job that answer was made from."""
+        if job.status is JobStatus.PROCESSING:
+            return fill()
+        kept = self._finished
+        if (
+            kept is not None
+            and kept[0] is job
+            and kept[1] == base_url
+            and kept[2] is job.status
+            and kept[3] == job.completed_at
+            and kept[4] == job.error
+        ):
+            return kept[5]
+        answer = fill()
+        self._finished = (job, base_url, job.status, job.completed_at, job.error, answer)
+        return answer
+
+
+class KnownBodies:
+    """Body bytes -> KnownBody, for bodies that read well, oldest out first."""
+
+    def __init__(
+        self,
+        entries: int = DEFAULT_ENTRIES,
+        max_body: int = DEFAULT_MAX_BODY,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
+        self._entries = entries
+        self._max_body = max_body
+        self._max_bytes = max_bytes
+        self._bytes = 0
+        self._known: dict[bytes, KnownBody] = {}
+
+    def __len__(self) -> int:
+        return len(self._known)
+
+    @property
+    def size(self) -> int:
+        """Bytes of body held, all entries together."""
+        return self._bytes
+
+    def get(self, body: bytes) -> KnownBody | None:
+        return self._known.get(body)
+
+    def add(self, body: bytes, payload: Payload, operation: Operation) -> None:
+        """Keep what `body` read as, unless it is too long to keep."""
+        if len(body) > self._max_body or body in self._known:
+            return
+        self._known[body] = KnownBody(payload, operation)
+        self._bytes += len(body)
+        while len(self._known) > self._entries or self._bytes > self._max_bytes:
+            oldest = next(iter(self._known))
+            del self._known[oldest]
+            self._bytes -= len(oldest)

@@ -185,11 +185,25 @@ class Exchange:
             self.transport.close()
 
 
+def taken(pending: Any) -> Any:
+    """`pending`, what a coroutine started outside a task waits for, taken over as a task
+    takes it: a future's mark that its awaiter blocks on it cleared (see _Resumed)."""
+    if getattr(pending, "_asyncio_future_blocking", False):
+        pending._asyncio_future_blocking = False
+    return pending
+
+
 class _Resumed:
     """Awaiting this, a task carries on a coroutine that was started outside any task.
 
     The coroutine gave up control once, with `pending` (what it waits for, the way asyncio's
     futures and sleeps hand it to the task that runs them); from here the task drives it.
+
+    A future yielded so carries asyncio's mark that its awaiter blocks on it, which a task
+    clears as it takes the future over; while the mark is set, another `await` of the same
+    future fails. Coroutines started outside a task may all wait on one future (the GraphQL
+    executor still loading), so the one that started it clears the mark as a task would
+    (`taken`), and it is set again here, as its own `await` set it, for the task that goes on.
     """
 
     __slots__ = ("coroutine", "pending")
@@ -200,6 +214,8 @@ class _Resumed:
 
     def __await__(self) -> Generator[Any, Any, None]:
         coroutine, pending = self.coroutine, self.pending
+        if getattr(pending, "_asyncio_future_blocking", None) is False:
+            pending._asyncio_future_blocking = True  # as `taken` found it
         while True:
             try:
                 sent = yield pending
@@ -298,7 +314,7 @@ class DirectProtocol(ReadDeadlines):
     def _answer(self, exchange: Exchange) -> None:
         coroutine = self.app(exchange.scope, exchange.receive, exchange.send)
         try:
-            pending = coroutine.send(None)
+            pending = taken(coroutine.send(None))
         except StopIteration:
             exchange.ended()
             return

@@ -6,7 +6,9 @@ compared, one whose application hides its direct routes, so uvicorn's own path a
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import re
 import socket
 import time
@@ -20,7 +22,7 @@ from starlette.types import Receive, Scope, Send
 from mockserver import ServerThread, create_app
 from mockserver.app import MockApp
 from mockserver.core.journal import DROPPED
-from mockserver.direct_http import Exchange
+from mockserver.direct_http import Exchange, _carry_on, taken
 
 from conftest import virtual_config
 
@@ -274,3 +276,39 @@ def test_answers_written_together_each_reach_their_own_connection() -> None:
     assert len(set(ids)) == len(clients)
     for job_id, answer in zip(ids, polled, strict=True):
         assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["data"]["avatar"]["id"] == job_id
+
+
+def test_requests_started_outside_a_task_may_all_wait_on_one_future() -> None:
+    """The direct path starts a request's coroutine outside any task and hands what it waits
+    for to a task (direct_http._carry_on): several waiting on one future all carry on."""
+
+    class Ended:
+        def __init__(self) -> None:
+            self.count = 0
+
+        def ended(self) -> None:
+            self.count += 1
+
+    async def run() -> list[str]:
+        shared: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        answers: list[str] = []
+
+        async def request(number: int) -> None:
+            answers.append(f"{number}: {await shared}")
+
+        ended = Ended()
+        tasks = []
+        for number in range(3):
+            coroutine = request(number)
+            pending = taken(coroutine.send(None))  # as DirectProtocol._answer starts it
+            assert pending is shared
+            tasks.append(
+                asyncio.ensure_future(_carry_on(coroutine, pending, ended, logging.getLogger()))
+            )  # type: ignore[arg-type]
+        await asyncio.sleep(0)
+        shared.set_result("loaded")
+        await asyncio.wait_for(asyncio.gather(*tasks), 10)
+        assert ended.count == 3
+        return answers
+
+    assert sorted(asyncio.run(run())) == ["0: loaded", "1: loaded", "2: loaded"]

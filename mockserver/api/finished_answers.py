@@ -12,12 +12,37 @@ forgotten id made anew or a job changed by hand is encoded again, never answered
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 from ..core.jobs import Job, JobStatus
 
 DEFAULT_LIMIT = 1024
 
-_Kept = tuple[Job, str, JobStatus, float | None, str | None, bytes]
+
+class KeptAnswer(NamedTuple):
+    """A finished job's answer, with what it was made from (the job object itself, the base
+    URL it was asked from and the fields that finishing sets)."""
+
+    job: Job
+    base_url: str
+    status: JobStatus
+    completed_at: float | None
+    error: str | None
+    answer: bytes
+
+    @classmethod
+    def of(cls, job: Job, base_url: str, answer: bytes) -> KeptAnswer:
+        return cls(job, base_url, job.status, job.completed_at, job.error, answer)
+
+    def answers(self, job: Job, base_url: str) -> bool:
+        """Whether this is still the answer to `job` asked from `base_url`."""
+        return (
+            self.job is job
+            and self.base_url == base_url
+            and self.status is job.status
+            and self.completed_at == job.completed_at
+            and self.error == job.error
+        )
 
 
 class FinishedAnswers:
@@ -27,7 +52,7 @@ class FinishedAnswers:
 
     def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
         self.limit = limit
-        self._kept: dict[str, _Kept] = {}
+        self._kept: dict[str, KeptAnswer] = {}
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -35,17 +60,10 @@ class FinishedAnswers:
     def answer(self, job: Job, base_url: str, encode: Callable[[Job, str], bytes]) -> bytes:
         """`encode(job, base_url)`, or the same bytes kept from the last time it was asked."""
         kept = self._kept.get(job.id)
-        if (
-            kept is not None
-            and kept[0] is job
-            and kept[1] == base_url
-            and kept[2] is job.status
-            and kept[3] == job.completed_at
-            and kept[4] == job.error
-        ):
-            return kept[5]
+        if kept is not None and kept.answers(job, base_url):
+            return kept.answer
         answer = encode(job, base_url)
         if kept is None and len(self._kept) >= self.limit:
             del self._kept[next(iter(self._kept))]
-        self._kept[job.id] = (job, base_url, job.status, job.completed_at, job.error, answer)
+        self._kept[job.id] = KeptAnswer.of(job, base_url, answer)
         return answer

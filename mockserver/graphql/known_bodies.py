@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..api.finished_answers import KeptAnswer
 from ..core.catalog import Catalog
 from ..core.job_request import JobRequest
 from ..core.jobs import Job, JobStatus
@@ -44,10 +45,6 @@ DEFAULT_ENTRIES = 128
 DEFAULT_MAX_BODY = 4096  # bytes: longer bodies are read every time and cost no memory here
 DEFAULT_MAX_BYTES = 128 * 1024  # of all bodies together: half of documents.CACHE_CHARS
 
-# A finished job's answer and what it was made from: the job, the base URL, its status,
-# completion time and error.
-_Finished = tuple[Job, str, JobStatus, float | None, str | None, bytes]
-
 
 @dataclass(slots=True, eq=False)
 class KnownBody:
@@ -58,7 +55,7 @@ class KnownBody:
     operation: Operation
     arguments: dict[str, Any] | None = None
     _checked: tuple[Catalog, JobRequest] | None = field(default=None, repr=False)
-    _finished: _Finished | None = field(default=None, repr=False)
+    _finished: KeptAnswer | None = field(default=None, repr=False)
 
     def job_request(self, catalog: Catalog, check: Callable[[], JobRequest]) -> JobRequest:
         """The create these arguments ask for, checked against `catalog` once; `check` raises
@@ -76,17 +73,10 @@ class KnownBody:
         if job.status is JobStatus.PROCESSING:
             return fill()
         kept = self._finished
-        if (
-            kept is not None
-            and kept[0] is job
-            and kept[1] == base_url
-            and kept[2] is job.status
-            and kept[3] == job.completed_at
-            and kept[4] == job.error
-        ):
-            return kept[5]
+        if kept is not None and kept.answers(job, base_url):
+            return kept.answer
         answer = fill()
-        self._finished = (job, base_url, job.status, job.completed_at, job.error, answer)
+        self._finished = KeptAnswer.of(job, base_url, answer)
         return answer
 
 

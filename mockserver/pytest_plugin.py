@@ -111,6 +111,11 @@ class MockDoitong(MockControl):
         return self._app
 
 
+# The handle of this process's server, once started: later tests take it from here, which
+# costs less than asking pytest for the session fixture again.
+HANDLE = pytest.StashKey[MockDoitong]()
+
+
 def _option(config: pytest.Config, name: str) -> str | None:
     value = config.getoption(f"--mock-doitong-{name}")
     if value is not None:
@@ -149,11 +154,15 @@ def _runtime(app: Starlette) -> MockRuntime:
 
 
 @pytest.fixture(scope="session")
-def _mock_doitong_handle(mock_doitong_server: ServerThread) -> Iterator[MockDoitong]:
+def _mock_doitong_handle(
+    pytestconfig: pytest.Config, mock_doitong_server: ServerThread
+) -> Iterator[MockDoitong]:
     app = mock_doitong_server.app
     assert isinstance(app, Starlette)
     handle = MockDoitong(mock_doitong_server.url, app, mock_doitong_server)
+    pytestconfig.stash[HANDLE] = handle
     yield handle
+    del pytestconfig.stash[HANDLE]
     handle.close()
 
 
@@ -164,15 +173,17 @@ def mock_doitong(request: pytest.FixtureRequest) -> Iterator[MockDoitong]:
     if url:
         yield from _in_a_session(request, url)
         return
-    mock_doitong_server: ServerThread = request.getfixturevalue("mock_doitong_server")
-    _mock_doitong_handle: MockDoitong = request.getfixturevalue("_mock_doitong_handle")
-    if not mock_doitong_server.alive:
-        pytest.fail(f"the mock-doitong server has stopped: {mock_doitong_server.error!r}")
-    handle = _mock_doitong_handle
+    handle = request.config.stash.get(HANDLE, None)
+    if handle is None:
+        handle = request.getfixturevalue("_mock_doitong_handle")
+    server = handle.server
+    assert server is not None
+    if not server.alive:
+        pytest.fail(f"the mock-doitong server has stopped: {server.error!r}")
     runtime = _runtime(handle.app)
     marker = request.node.get_closest_marker(MARKER)
     audit = _audit_mode(marker, request.config)
-    _prepare(handle, mock_doitong_server, marker, request.config)
+    _prepare(handle, server, marker, request.config)
     yield handle
     if runtime.errors:
         errors = "\n".join(runtime.errors)

@@ -11,9 +11,10 @@ and suites can share one `mock-doitong serve`.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from starlette.applications import Starlette
@@ -22,13 +23,16 @@ from .app import create_app
 from .control.client import DEFAULT_API_KEY, ControlError, MockControl
 from .core.catalog import FixtureError
 from .core.clock import ClockMode
+from .core.scenarios import load_scenario
 from .core.session_keys import session_key
 from .core.spend import Spend, total_spend
+from .deferred_reset import DeferredReset
 from .runtime.config import MockConfig, field_default
 from .runtime.mock_runtime import MockRuntime
 from .server import ServerThread
 from .session_spend import SessionSpend, spend_text
 
+T = TypeVar("T")
 MARKER = "mock_doitong"
 MARKER_OPTIONS = frozenset(
     {"plan", "credits", "scenario", "seed", "api_key", "audit", "max_credits"}
@@ -93,11 +97,18 @@ class MockDoitong(MockControl):
     """The fixture's handle: where the mock is, whose key to use, and the control plane."""
 
     def __init__(
-        self, url: str, app: Starlette | None, server: ServerThread | None = None, **control: Any
+        self,
+        url: str,
+        app: Starlette | None,
+        server: ServerThread | None = None,
+        front: DeferredReset | None = None,
+        **control: Any,
     ) -> None:
         super().__init__(url, **control)
         self._app = app
         self.server = server  # the one this plugin started; None with --mock-doitong-url
+        self._front = front  # what the server serves: `app`, with the test's reset run first
+        self._reset: Future[None] | None = None  # this test's, once it is left to the server
 
     @property
     def app(self) -> Starlette:
@@ -108,7 +119,26 @@ class MockDoitong(MockControl):
             raise RuntimeError(
                 "with --mock-doitong-url the mock runs elsewhere: it has no app here"
             )
+        if self._reset is not None and not self._reset.done():  # not on the last test's state
+            _on_the_loop(self, lambda: None)
         return self._app
+
+
+# The handle of this process's server, once started: later tests take it from here, which
+# costs less than asking pytest for the session fixture again.
+HANDLE = pytest.StashKey[MockDoitong]()
+
+
+def _on_the_loop(handle: MockDoitong, function: Callable[[], T]) -> T:
+    """`function` run on the server's loop, after the reset left for it (see DeferredReset)."""
+    server, front = handle.server, handle._front
+    assert server is not None and front is not None
+
+    def after_the_reset() -> T:
+        front.run_pending()
+        return function()
+
+    return server.call(after_the_reset)
 
 
 def _option(config: pytest.Config, name: str) -> str | None:
@@ -136,10 +166,16 @@ def mock_doitong_server(pytestconfig: pytest.Config) -> Iterator[ServerThread]:
         audit_poll_floor_seconds=_seconds_ini(pytestconfig, "mock_doitong_audit_poll_floor"),
     )
     app = create_app(config, warm_up_graphql=False)
-    server = ServerThread(app).start()
+    front = DeferredReset(app)
+    server = ServerThread(front).start()
     yield server
     if server.alive:  # the last test's spend: each earlier one's was added before its reset
-        server.call(lambda: _add_spend(pytestconfig, _runtime(app)))
+
+        def last_spend() -> None:
+            front.run_pending()
+            _add_spend(pytestconfig, _runtime(app))
+
+        server.call(last_spend)
     server.stop()
 
 
@@ -149,11 +185,15 @@ def _runtime(app: Starlette) -> MockRuntime:
 
 
 @pytest.fixture(scope="session")
-def _mock_doitong_handle(mock_doitong_server: ServerThread) -> Iterator[MockDoitong]:
-    app = mock_doitong_server.app
-    assert isinstance(app, Starlette)
-    handle = MockDoitong(mock_doitong_server.url, app, mock_doitong_server)
+def _mock_doitong_handle(
+    pytestconfig: pytest.Config, mock_doitong_server: ServerThread
+) -> Iterator[MockDoitong]:
+    front = mock_doitong_server.app
+    assert isinstance(front, DeferredReset)
+    handle = MockDoitong(mock_doitong_server.url, front.app, mock_doitong_server, front)
+    pytestconfig.stash[HANDLE] = handle
     yield handle
+    del pytestconfig.stash[HANDLE]
     handle.close()
 
 
@@ -164,20 +204,26 @@ def mock_doitong(request: pytest.FixtureRequest) -> Iterator[MockDoitong]:
     if url:
         yield from _in_a_session(request, url)
         return
-    mock_doitong_server: ServerThread = request.getfixturevalue("mock_doitong_server")
-    _mock_doitong_handle: MockDoitong = request.getfixturevalue("_mock_doitong_handle")
-    if not mock_doitong_server.alive:
-        pytest.fail(f"the mock-doitong server has stopped: {mock_doitong_server.error!r}")
-    handle = _mock_doitong_handle
-    runtime = _runtime(handle.app)
+    handle = request.config.stash.get(HANDLE, None)
+    if handle is None:
+        handle = request.getfixturevalue("_mock_doitong_handle")
+    server, front = handle.server, handle._front
+    assert server is not None and front is not None
+    if not server.alive:
+        pytest.fail(f"the mock-doitong server has stopped: {server.error!r}")
+    runtime = _runtime(front.app)
     marker = request.node.get_closest_marker(MARKER)
     audit = _audit_mode(marker, request.config)
-    _prepare(handle, mock_doitong_server, marker, request.config)
+    reset = _prepare(handle, front, marker, request.config)
     yield handle
-    if runtime.errors:
-        errors = "\n".join(runtime.errors)
-        runtime.errors.clear()
-        pytest.fail(f"errors inside mock-doitong during this test:\n{errors}", pytrace=False)
+    # A reset not run yet means that nothing this test sent has reached the mock, so any error
+    # there belongs to the test before; once it has run, the errors are this test's.
+    if reset.done():
+        reset.result()  # a reset that failed is a bug in the mock: this test reports it
+        if runtime.errors:
+            errors = "\n".join(runtime.errors)
+            runtime.errors.clear()
+            pytest.fail(f"errors inside mock-doitong during this test:\n{errors}", pytrace=False)
     if audit == "fail":
         _fail_on_findings(handle)
 
@@ -256,32 +302,37 @@ def _seconds_ini(config: pytest.Config, name: str) -> float:
 
 
 def _prepare(
-    handle: MockDoitong, server: ServerThread, marker: pytest.Mark | None, config: pytest.Config
-) -> None:
-    """Reset the mock, then apply the test's marker.
+    handle: MockDoitong, front: DeferredReset, marker: pytest.Mark | None, config: pytest.Config
+) -> Future[None]:
+    """Have the mock reset, then apply the test's marker; the reset's future.
 
-    The reset runs on the server's own loop, not over HTTP: it is the per-test cost of the
-    fixture, so it spares every test a round trip through the control plane.
+    The reset runs on the server's own loop, not over HTTP, and the test does not wait for it:
+    it is the per-test cost of the fixture, and waiting would add a thread's wake-up to it.
+    The loop runs it before the first request the test sends (`DeferredReset`); `app` and the
+    plugin's own calls on the loop run it first too, so no test sees the state of the one before.
     """
     options = _marker_options(marker)
     handle.api_key = options.get("api_key") or DEFAULT_API_KEY
     seed = options.get("seed")
     seed = int(seed) if seed is not None else _seed(config)
-    runtime = _runtime(handle.app)
+    runtime = _runtime(front.app)
     _check_max_credits(options.get("max_credits"))
     config.stash[SESSION_SPEND].tests += 1
-
-    def reset() -> None:
-        _add_spend(config, runtime)  # what the test before this one spent, before it is gone
-        runtime.errors.clear()
-        runtime.activate_by_name(options.get("scenario"), seed)
-
-    try:
-        server.call(reset)
+    name = options.get("scenario")
+    try:  # here, not on the loop, so that a bad name fails this test's setup
+        scenario = None if name is None else load_scenario(name, runtime.engine.fixtures)
     except FixtureError as error:
         pytest.fail(f"@pytest.mark.{MARKER}: {error}", pytrace=False)
+
+    def reset() -> None:
+        _add_spend(config, runtime)  # what the tests before this one spent, before it is gone
+        runtime.errors.clear()
+        runtime.activate(scenario, seed)
+
+    handle._reset = reset_done = front.defer(reset)
     if options.get("plan") is not None or options.get("credits") is not None:
         handle.set_account(plan=options.get("plan"), credits=options.get("credits"))
+    return reset_done
 
 
 # -- what the run would have spent -----------------------------------------------------------
@@ -346,11 +397,10 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     limit = marker.kwargs.get("max_credits") if marker else None
     fixtures: dict[str, Any] = getattr(item, "funcargs", {})
     handle = fixtures.get("mock_doitong")
-    server = handle.server if isinstance(handle, MockDoitong) else None
-    if limit is None or not isinstance(handle, MockDoitong) or server is None:
+    front = handle._front if isinstance(handle, MockDoitong) else None
+    if limit is None or not isinstance(handle, MockDoitong) or front is None:
         return result
-    runtime = _runtime(handle.app)
-    by_key = server.call(runtime.engine.spend)
+    by_key = _on_the_loop(handle, _runtime(front.app).engine.spend)
     spent = total_spend(by_key.values()).spent
     if spent > limit:
         pytest.fail(_over_budget(limit, spent, by_key), pytrace=False)

@@ -382,6 +382,14 @@ def pytest_runtest_setup(item):
     TIMES[item.name] = TIMES.get(item.name, 0.0) + time.perf_counter() - began
 
 @pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    if not item.name.startswith("test_asks"):  # only those whose bodies count
+        yield
+        return
+    began = time.perf_counter(); yield
+    TIMES[item.name] = TIMES.get(item.name, 0.0) + time.perf_counter() - began
+
+@pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item):
     began = time.perf_counter(); yield
     TIMES[item.name] = TIMES.get(item.name, 0.0) + time.perf_counter() - began
@@ -392,12 +400,29 @@ def pytest_sessionfinish(session):
 """
 
 
+# A test that asks the mock something: through the fixture (a fresh mock each time), and the
+# same question to the session's server, which nothing resets. The fixture resets the mock
+# before a test's first request, so only such a test shows all it costs.
+ASKING_TESTS = """
+import httpx
+CLIENT = httpx.Client()
+
+def clock(url):
+    assert CLIENT.get(url + "/__mock/clock").status_code == 200
+"""
+
+
 def fixture_costs(count: int = 500) -> list[Row]:
-    """Setup plus teardown of tests with the fixture against plain ones, timed inside pytest."""
-    tests = []
+    """Setup plus teardown of tests with the fixture against plain ones, timed inside pytest;
+    and the whole of a test that sends one request, through the fixture against without it."""
+    tests = [ASKING_TESTS]
     for n in range(count):
         tests.append(f"def test_plain_{n}():\n    pass\n")
         tests.append(f"def test_mock_{n}(mock_doitong):\n    pass\n")
+        tests.append(
+            f"def test_asks_plain_{n}(mock_doitong_server):\n    clock(mock_doitong_server.url)\n"
+        )
+        tests.append(f"def test_asks_mock_{n}(mock_doitong):\n    clock(mock_doitong.url)\n")
     with tempfile.TemporaryDirectory() as folder:
         directory = Path(folder)
         (directory / "conftest.py").write_text(TIMING_CONFTEST)
@@ -410,9 +435,14 @@ def fixture_costs(count: int = 500) -> list[Row]:
     mocked = statistics.median(times[f"test_mock_{n}"] for n in range(1, count))
     per_test = mocked - plain
     session = times["test_mock_0"] - mocked  # the first test also starts the session's server
+    asks_plain = statistics.median(times[f"test_asks_plain_{n}"] for n in range(1, count))
+    asks_mock = statistics.median(times[f"test_asks_mock_{n}"] for n in range(1, count))
+    asking = asks_mock - asks_plain
     return [
         Row("pytest fixture: per-test overhead", f"{per_test * 1000:.2f} ms", "-",
             per_test * 1000, "<= 0.2 ms", per_test <= 0.0002),
+        Row("... of a test that sends a request (the reset runs before it)",
+            f"{asking * 1000:.2f} ms", "-", asking * 1000, "<= 0.2 ms", asking <= 0.0002),
         Row("pytest fixture: session start", f"{session * 1000:.0f} ms", "-",
             session * 1000, "< 100 ms", session < 0.1),
     ]  # fmt: skip

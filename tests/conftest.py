@@ -5,6 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+# httpx imports httpcore only when it first makes a transport, and maps httpcore's errors to its
+# own by the classes it saw then. A pytester test takes that first import out of sys.modules again
+# when it ends, so httpcore is imported here, before any test: a second copy of its classes would
+# let its raw errors through every httpx client made after such a test.
+import httpcore  # noqa: F401
 import httpx
 import pytest
 from starlette.testclient import TestClient

@@ -7,14 +7,13 @@ that turn joins it, and the commit runs on a thread of its own while the loop go
 Requests that arrive while a commit is being written wait for the next one, which covers them
 all: one write per batch, however many requests are in it.
 
-The commit's rows are encoded on the event loop (they read live objects); only the database
-write is on the writer thread.
+The commit's rows are encoded on the event loop (they read live objects), in the directory's
+own compact form (state_rows); only the database write is on the writer thread.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
@@ -25,18 +24,15 @@ from ..core import state_document
 from ..core.engine import Engine
 from ..core.jobs import Job
 from ..core.state_fields import StateError
-from ..core.state_records import delivery_document, entry_document
+from ..core.state_records import delivery_document
 from ..core.webhooks import Delivery
 from .state_dir import Batch, Loaded, StateDir, StateDirError, table_rows
+from .state_rows import RestRow, encode, entry_row, job_row
 
 if TYPE_CHECKING:
     from .mock_runtime import MockRuntime
 
 logger = logging.getLogger("mockserver")
-
-
-def _dumps(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"))
 
 
 class DurableState:
@@ -51,6 +47,7 @@ class DurableState:
         self._job_rows: dict[str, tuple[int, int]] = {}
         self._delivery_rows: dict[str, int] = {}
         self._next_job_row = self._next_delivery_row = self._journal_base = 0
+        self._rest = RestRow()
         if loaded is not None:
             self._adopt(loaded)
         self._journal_seen = memory.journal.recorded if loaded is not None else 0
@@ -163,7 +160,8 @@ class DurableState:
     def _batch(self) -> Batch:
         engine = self.engine
         journal = self._memory.journal
-        batch = Batch(_dumps(state_document.snapshot_rest(engine)))
+        memory = self._memory
+        batch = Batch(self._rest.text(state_document.rest_but_inbox(engine), memory.inbox))
         if self._everything:
             self._renumber()
             batch.everything = True
@@ -174,19 +172,20 @@ class DurableState:
             jobs, deliveries = list(self._jobs.values()), list(self._deliveries.values())
         self._everything = False
         self._jobs, self._deliveries = {}, {}
+        job_rows, planned, digests = self._job_rows, engine.planned_failure, memory.idempotency
         batch.rows["jobs"] = [
-            (row, _dumps(state_document.job_of(engine, job, request_id)))
+            (row, job_row(job, request_id, planned(job.id), digests.of_job(job.id)))
             for job in jobs
-            for row, request_id in (self._job_rows[job.id],)
+            for row, request_id in (job_rows[job.id],)
         ]
         batch.rows["deliveries"] = [
-            (self._delivery_rows[delivery.id], _dumps(delivery_document(delivery)))
+            (self._delivery_rows[delivery.id], encode(delivery_document(delivery)))
             for delivery in deliveries
         ]
         oldest_kept = journal.recorded - len(journal)
         first = max(self._journal_seen, oldest_kept)
         batch.rows["journal"] = [
-            (self._journal_base + sequence, _dumps(entry_document(entry)))
+            (self._journal_base + sequence, entry_row(entry))
             for sequence, entry in enumerate(journal.recorded_since(self._journal_seen), first)
         ]
         self._journal_seen = journal.recorded

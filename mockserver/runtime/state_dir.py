@@ -3,8 +3,9 @@
 The database holds a state document (core.state_document) cut in four: the long lists (jobs,
 deliveries, journal) a row per item, so a batch of changes writes only the items it changed,
 and the rest (accounts, faults, counters, the clock's position...) as one small document
-rewritten with every batch. Loading puts the pieces back together as the document a snapshot
-would be, and loads that, so the directory and `PUT /__mock/state` read alike.
+rewritten with every batch, each in the compact form of state_rows. Loading puts the pieces
+back together as the document a snapshot would be, and loads that, so the directory and `PUT
+/__mock/state` read alike.
 
 A directory belongs to one process at a time (an `flock` on DIR/lock). A file that is not this
 mock's database, or one of a format version this mock cannot read, stops `serve` with a message
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.state_document import FORMAT, VERSION
+from .state_rows import entry_record, job_record, rest_document
 
 DATABASE = "state.sqlite3"
 LOCK = "lock"
@@ -156,13 +158,15 @@ class StateDir:
         if rest is None:
             return None
         try:
-            document: dict[str, Any] = json.loads(rest[0])
+            document = rest_document(rest[0])
             rows: dict[str, list[int]] = {}
             for table in _TABLES:
                 numbers, records = self._rows(table)
                 rows[table] = numbers
                 # One decode of the whole list: far faster than one per row.
                 document[table] = json.loads("[" + ",".join(records) + "]")
+            document["jobs"] = [job_record(row) for row in document["jobs"]]
+            document["journal"] = [entry_record(row) for row in document["journal"]]
         except (ValueError, TypeError) as error:
             raise StateDirError(
                 f"{self.file} holds a damaged state ({error}); it was left as it is"

@@ -4,8 +4,14 @@ The engine and the delivery log name the jobs and deliveries they change (core.c
 keeps them until the next commit. A request that changed anything awaits `durable()`: the first
 one asks for a commit at the end of the event loop's turn, so every request the loop handles in
 that turn joins it, and the commit runs on a thread of its own while the loop goes on accepting.
-Requests that arrive while a commit is being written wait for the next one, which covers them
-all: one write per batch, however many requests are in it.
+One write per batch, however many requests are in it.
+
+Two batches are in flight at most: one being written and the next, encoded already, queued
+behind it, so the writer goes from one to the next without waiting for the event loop to hear
+of the first. Requests that arrive meanwhile wait for the batch after, which covers them all.
+A batch written after one that failed would leave the directory holding the later changes
+without the earlier ones, so the writer refuses every batch after a failure until one that
+rewrites everything.
 
 The commit's rows are encoded on the event loop (they read live objects), in the directory's
 own compact form (state_rows); only the database write is on the writer thread.
@@ -33,6 +39,7 @@ if TYPE_CHECKING:
     from .mock_runtime import MockRuntime
 
 logger = logging.getLogger("mockserver")
+_IN_FLIGHT = 2  # batches: one being written, the next queued behind it
 
 
 class DurableState:
@@ -61,8 +68,9 @@ class DurableState:
         # protocol (direct_http) hands its future to a task only later, and asyncio lets
         # only one awaiter at a time mark a future as being waited for.
         self._waiting: list[asyncio.Future[None]] = []
-        self._writing: asyncio.Future[None] | None = None
+        self._in_flight = 0  # batches handed to the writer and not yet heard of
         self._asked = False
+        self._failed = False  # the last batch the writer took failed (the writer's own)
         engine.changes = self
         memory.webhooks.changes = self
 
@@ -123,9 +131,9 @@ class DurableState:
         return waiting
 
     def _ask(self) -> None:
-        """A commit at the end of this turn of the loop, unless one is asked for or running
-        (then the next one follows it)."""
-        if self._asked or self._writing is not None:
+        """A commit at the end of this turn of the loop, unless one is asked for already or
+        two are in flight (then the next one follows the first of them)."""
+        if self._asked or self._in_flight >= _IN_FLIGHT:
             return
         try:
             loop = asyncio.get_running_loop()
@@ -144,11 +152,21 @@ class DurableState:
             _tell(waiting, error)
             return
         loop = asyncio.get_running_loop()
-        self._writing = writing = loop.run_in_executor(self._writer, self.directory.write, batch)
+        self._in_flight += 1
+        writing = loop.run_in_executor(self._writer, self._write, batch)
         writing.add_done_callback(lambda done: self._written(done, waiting))
 
+    def _write(self, batch: Batch) -> None:
+        """On the writer thread: one batch, unless one before it failed and this one does not
+        rewrite everything."""
+        if self._failed and not batch.everything:
+            raise StateDirError("not saved: the commit before it failed")
+        self._failed = True
+        self.directory.write(batch)
+        self._failed = False
+
     def _written(self, done: asyncio.Future[None], waiting: list[asyncio.Future[None]]) -> None:
-        self._writing = None
+        self._in_flight -= 1
         error = done.exception()
         if error is not None:
             logger.error("could not save the state to %s", self.directory.file, exc_info=error)

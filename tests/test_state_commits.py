@@ -1,5 +1,6 @@
-"""Group commits: at most two batches in flight, and none written after one that failed until
-one rewrites everything."""
+"""Group commits: a batch of requests written on the loop's thread, a whole state on the writer's
+with at most one more queued behind it, and none written after one that failed until one
+rewrites everything."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from mockserver.runtime.state_dir import Batch
 KEY = "test_unlimited_key"
 WAIT = 10  # seconds: a bound on every wait, never reached when things work
 CONFIG = MockConfig(clock=ClockMode.VIRTUAL, seed=5, job_seconds=30)
+MAIN = threading.main_thread()  # where asyncio.run runs the loop
 
 
 class HeldWriter:
@@ -31,12 +33,14 @@ class HeldWriter:
     def __init__(self, durable: DurableState, failing: int = 0) -> None:
         self._write = durable.directory.write
         self.batches: list[Batch] = []
+        self.threads: list[str] = []  # where each batch was written
         self.released = threading.Event()
         self.failing = failing
         durable.directory.write = self.write  # type: ignore[method-assign]
 
     def write(self, batch: Batch) -> None:
         self.batches.append(batch)
+        self.threads.append("loop" if threading.current_thread() is MAIN else "writer")
         assert self.released.wait(WAIT)
         if len(self.batches) <= self.failing:
             raise sqlite3.OperationalError("disk I/O error")
@@ -75,7 +79,38 @@ def reloaded(path: Path) -> dict[str, object]:
         durable.directory.close()
 
 
-def test_two_batches_are_in_flight_at_most_and_the_rest_wait_for_the_next(
+def test_a_batch_of_requests_is_written_on_the_loop_and_a_whole_state_on_the_writer_thread(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> tuple[list[str], list[bool]]:
+        runtime = MockRuntime(CONFIG)
+        durable = keep_state(runtime, tmp_path)
+        writer = HeldWriter(durable)
+        writer.released.set()
+        create(runtime)
+        await durable.durable()  # a new directory's first commit: everything
+        for _ in range(2):
+            create(runtime)
+            await durable.durable()
+        runtime.engine.reset()
+        await durable.durable()
+        for _ in range(1_001):  # more rows than a batch of requests would hold
+            create(runtime)
+        await durable.durable()
+        await durable.close()
+        return writer.threads, [batch.everything for batch in writer.batches]
+
+    threads, everything = asyncio.run(scenario())
+    assert list(zip(threads, everything, strict=True))[:5] == [
+        ("writer", True),
+        ("loop", False),
+        ("loop", False),
+        ("writer", True),
+        ("writer", False),
+    ]
+
+
+def test_two_batches_are_on_the_writer_thread_at_most_and_the_rest_wait_for_the_next(
     tmp_path: Path,
 ) -> None:
     async def scenario() -> tuple[list[int], list[str]]:
@@ -93,8 +128,9 @@ def test_two_batches_are_in_flight_at_most_and_the_rest_wait_for_the_next(
         return [len(batch.rows["jobs"]) for batch in writer.batches], results
 
     jobs_per_batch, results = asyncio.run(scenario())
-    # The first batch was held, one more queued behind it; the other three requests waited
-    # and went in one batch once the first was written.
+    # The first batch (everything, in a new directory) was held on the writer thread, one more
+    # queued behind it; the other three requests waited and went in one batch once the first
+    # was written.
     assert jobs_per_batch[:3] == [1, 1, 3]
     assert results == ["saved"] * 5
     assert len(reloaded(tmp_path)["jobs"]) == 5  # type: ignore[arg-type]

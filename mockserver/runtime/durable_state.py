@@ -3,18 +3,20 @@
 The engine and the delivery log name the jobs and deliveries they change (core.changes); this
 keeps them until the next commit. A request that changed anything awaits `durable()`: the first
 one asks for a commit at the end of the event loop's turn, so every request the loop handles in
-that turn joins it, and the commit runs on a thread of its own while the loop goes on accepting.
-One write per batch, however many requests are in it.
+that turn joins it. One write per batch, however many requests are in it.
 
-Two batches are in flight at most: one being written and the next, encoded already, queued
-behind it, so the writer goes from one to the next without waiting for the event loop to hear
-of the first. Requests that arrive meanwhile wait for the batch after, which covers them all.
-A batch written after one that failed would leave the directory holding the later changes
-without the earlier ones, so the writer refuses every batch after a failure until one that
-rewrites everything.
+A batch of requests' changes is written there and then, on the event loop's thread: SQLite lets
+go of the interpreter's lock while it waits for the disk, and a thread of its own would have to
+be woken, and scheduled on a core the server shares with its clients, twice per batch.
+Requests that arrive during the write are read once it is done, and go in the next batch
+together. A large batch (the whole state rewritten after a reset or a snapshot loaded) goes to
+a writer thread instead, so that the loop goes on answering meanwhile, and at most one more
+batch is queued behind it there. A batch written after one that failed would leave the
+directory holding the later changes without the earlier ones, so every batch after a failure
+is refused until one that rewrites everything.
 
 The commit's rows are encoded on the event loop (they read live objects), in the directory's
-own compact form (state_rows); only the database write is on the writer thread.
+own compact form (state_rows).
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ if TYPE_CHECKING:
     from .mock_runtime import MockRuntime
 
 logger = logging.getLogger("mockserver")
-_IN_FLIGHT = 2  # batches: one being written, the next queued behind it
+_IN_FLIGHT = 2  # batches on the writer thread: one being written, the next queued behind it
+# Rows: a batch of up to this many is written on the loop's thread; a larger one on the writer's.
+_INLINE_ROWS = 1_000
 
 
 class DurableState:
@@ -151,14 +155,23 @@ class DurableState:
             self._everything = True
             _tell(waiting, error)
             return
+        if self._in_flight == 0 and not batch.everything and batch.size() <= _INLINE_ROWS:
+            try:
+                self._write(batch)
+            except Exception as error:
+                self._failed_with(error)
+                _tell(waiting, error)
+            else:
+                _tell(waiting, None)
+            return
         loop = asyncio.get_running_loop()
-        self._in_flight += 1
+        self._in_flight += 1  # the loop's own writes wait until the thread's are done
         writing = loop.run_in_executor(self._writer, self._write, batch)
         writing.add_done_callback(lambda done: self._written(done, waiting))
 
     def _write(self, batch: Batch) -> None:
-        """On the writer thread: one batch, unless one before it failed and this one does not
-        rewrite everything."""
+        """One batch, unless one before it failed and this one does not rewrite everything;
+        on the loop's thread or the writer's, never on both at once."""
         if self._failed and not batch.everything:
             raise StateDirError("not saved: the commit before it failed")
         self._failed = True
@@ -169,11 +182,14 @@ class DurableState:
         self._in_flight -= 1
         error = done.exception()
         if error is not None:
-            logger.error("could not save the state to %s", self.directory.file, exc_info=error)
-            self._everything = True  # what that batch held is not on disk: the next has all
+            self._failed_with(error)
         _tell(waiting, error)
         if self._waiting or self._jobs or self._deliveries or self._everything:
             self._ask()
+
+    def _failed_with(self, error: BaseException) -> None:
+        logger.error("could not save the state to %s", self.directory.file, exc_info=error)
+        self._everything = True  # what that batch held is not on disk: the next has all
 
     def _batch(self) -> Batch:
         engine = self.engine

@@ -60,6 +60,10 @@ class Batch:
     gone: dict[str, list[int]] = field(default_factory=dict)
     journal_before: int = 0  # journal rows below this number have left the journal
 
+    def size(self) -> int:
+        """Rows to write or delete."""
+        return sum(map(len, self.rows.values())) + sum(map(len, self.gone.values()))
+
 
 class StateDir:
     """An open, locked state directory; `write` is for one thread at a time."""

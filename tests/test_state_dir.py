@@ -16,11 +16,10 @@ import pytest
 from receiver import Receiver
 
 from mockserver.core.jobs import JobStatus
-from mockserver.core.state_document import VERSION
 from mockserver.runtime.config import MockConfig
 from mockserver.runtime.durable_state import DurableState, keep_state
 from mockserver.runtime.mock_runtime import MockRuntime
-from mockserver.runtime.state_dir import DATABASE, StateDir
+from mockserver.runtime.state_dir import DATABASE, DIRECTORY_VERSION, StateDir
 
 from serve_process import EXECUTABLE, ServeProcess
 
@@ -170,7 +169,7 @@ def set_version(state: Path, version: int) -> None:
 
 @pytest.mark.parametrize(
     ("version", "says"),
-    [(VERSION + 1, "newer than this mock-doitong reads"), (0, "format version 0 is older")],
+    [(DIRECTORY_VERSION + 1, "newer than this mock-doitong reads"), (0, "version 0 is older")],
 )
 def test_a_directory_of_another_version_is_refused_saying_which_and_what_to_do(
     tmp_path: Path, version: int, says: str

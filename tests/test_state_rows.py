@@ -17,8 +17,9 @@ from mockserver.core import state_document
 from mockserver.core.engine import Engine
 from mockserver.core.state_records import entry_document
 from mockserver.runtime.config import MockConfig
+from mockserver.runtime.durable_state import DurableState, keep_state
 from mockserver.runtime.mock_runtime import MockRuntime
-from mockserver.runtime.state_dir import DATABASE, StateDir, StateDirError
+from mockserver.runtime.state_dir import DATABASE, DIRECTORY_VERSION, StateDir, StateDirError
 from mockserver.runtime.state_rows import (
     RestRow,
     encode,
@@ -130,8 +131,6 @@ def test_a_random_position_that_is_no_list_of_words_stops_the_load_naming_the_fi
 ) -> None:
     runtime = MockRuntime(MockConfig(seed=1))
     directory = StateDir(tmp_path)
-    from mockserver.runtime.durable_state import DurableState  # noqa: PLC0415
-
     directory.write(DurableState(runtime.engine, directory, None)._batch())
     directory.close()
     with sqlite3.connect(tmp_path / DATABASE) as db:
@@ -154,21 +153,27 @@ def object_rows(tmp_path: Path, document: dict[str, Any]) -> None:
                 [(seq, json.dumps(record)) for seq, record in enumerate(document[table])],
             )
         db.execute("INSERT INTO meta VALUES ('rest', ?)", (json.dumps(rest),))
+        db.execute("UPDATE meta SET value = '1' WHERE name = 'version'")
 
 
 state_document_lists = ("jobs", "deliveries", "journal")
 
 
-def test_a_directory_of_object_rows_written_before_loads_as_the_same_state(
+def test_a_directory_of_version_1_loads_as_the_same_state_and_is_version_2_once_written(
     api: Api, tmp_path: Path
 ) -> None:
+    """Version 1 held every row as an object; they read as they are."""
     engine = eventful(api)
     document = state_document.snapshot(engine)
     object_rows(tmp_path, document)
-    directory = StateDir(tmp_path)
+    runtime = MockRuntime(virtual_config(**JOURNAL))
+    durable = keep_state(runtime, tmp_path)
     try:
-        loaded = directory.load()
+        assert state_document.snapshot(runtime.engine) == document
+        directory = durable.directory
+        directory.write(durable._batch())
     finally:
-        directory.close()
-    assert loaded is not None
-    assert loaded.document == document
+        durable.directory.close()
+    with sqlite3.connect(tmp_path / DATABASE) as db:
+        version = db.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()[0]
+    assert version == str(DIRECTORY_VERSION) == "2"

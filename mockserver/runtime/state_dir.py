@@ -26,6 +26,12 @@ from typing import Any
 from ..core.state_document import FORMAT, VERSION
 from .state_rows import entry_record, job_record, rest_document
 
+# The directory's own format version, and the state document's version each one holds. 1: every
+# row a JSON object; 2: rows as state_rows writes them. A directory of version 1 reads as it is
+# (its rows are rewritten as they change), and a mock-doitong that reads only version 1 refuses
+# a directory of version 2 saying to upgrade.
+DIRECTORY_VERSION = 2
+_DOCUMENT_VERSIONS = {1: 1, 2: VERSION}
 DATABASE = "state.sqlite3"
 LOCK = "lock"
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -135,7 +141,8 @@ class StateDir:
             for statement in _SCHEMA:
                 db.execute(statement)
             db.executemany(
-                "INSERT INTO meta VALUES (?, ?)", [("format", FORMAT), ("version", str(VERSION))]
+                "INSERT INTO meta VALUES (?, ?)",
+                [("format", FORMAT), ("version", str(DIRECTORY_VERSION))],
             )
             db.execute("COMMIT")
             return
@@ -146,13 +153,16 @@ class StateDir:
                 "was left as it is: move it away, or give --state another directory"
             )
         version = meta.get("version", "")
-        if not version.isdigit() or int(version) > VERSION:
+        if not version.isdigit() or int(version) > DIRECTORY_VERSION:
             raise StateDirError(
                 f"{self.file} is in format version {version}, newer than this mock-doitong "
-                f"reads ({VERSION}): upgrade mock-doitong, or give --state another directory"
+                f"reads ({DIRECTORY_VERSION}): upgrade mock-doitong, or give --state another "
+                "directory"
             )
-        if int(version) < VERSION:  # read through the document's migrations, then rewritten
-            self.older_version = int(version)
+        # A version before the first holds no known document: the document's check says so.
+        document_version = _DOCUMENT_VERSIONS.get(int(version), int(version))
+        if document_version < VERSION:  # read through the document's migrations, rewritten
+            self.older_version = document_version
 
     older_version: int | None = None
 
@@ -197,7 +207,9 @@ class StateDir:
                 db.executemany(f"DELETE FROM {table} WHERE seq = ?", [(seq,) for seq in gone])
             db.execute("DELETE FROM journal WHERE seq < ?", (batch.journal_before,))
             db.execute("INSERT OR REPLACE INTO meta VALUES ('rest', ?)", (batch.rest,))
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(VERSION),))
+            db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(DIRECTORY_VERSION),)
+            )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")

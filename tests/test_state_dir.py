@@ -210,8 +210,9 @@ def test_a_directory_round_trips_through_a_snapshot_into_another_directory(
     assert timeless(again) == timeless(document)
 
 
-def test_start_up_with_100000_stored_jobs_stays_under_a_few_seconds(tmp_path: Path) -> None:
-    """The README gives the figure measured; this bound is loose for a loaded machine."""
+def test_start_up_with_100000_stored_jobs_takes_under_a_second_of_cpu(tmp_path: Path) -> None:
+    """The README gives the figure measured. The bound is on the process's CPU time, which
+    other work on a loaded machine stretches far less than the time on the clock."""
     config = MockConfig(clock=MockConfig.clock.__class__("virtual"), seed=1, job_seconds=5)
     runtime = MockRuntime(config)
     engine = runtime.engine
@@ -228,12 +229,13 @@ def test_start_up_with_100000_stored_jobs_stays_under_a_few_seconds(tmp_path: Pa
     durable = DurableState(engine, directory, None)
     directory.write(durable._batch())
     directory.close()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     loaded = MockRuntime(config)
     keep_state(loaded, tmp_path)
-    took = time.perf_counter() - started
+    took, cpu = time.perf_counter() - started, time.process_time() - cpu
     assert len(loaded.engine.jobs) == 100_000
     assert all(job.status is JobStatus.PROCESSING for job in loaded.engine.jobs.values())
+    assert cpu < 1, f"start-up took {cpu:.2f} s of CPU"
     assert took < 5, f"start-up took {took:.2f} s"
     assert loaded.durable is not None
     loaded.durable.directory.close()

@@ -5,6 +5,7 @@ rewrites everything."""
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import threading
 from collections.abc import Awaitable
@@ -18,7 +19,7 @@ from mockserver.core.job_request import from_avatar_input
 from mockserver.runtime.config import MockConfig
 from mockserver.runtime.durable_state import DurableState, keep_state
 from mockserver.runtime.mock_runtime import MockRuntime
-from mockserver.runtime.state_dir import Batch
+from mockserver.runtime.state_dir import DATABASE, Batch
 
 KEY = "test_unlimited_key"
 WAIT = 10  # seconds: a bound on every wait, never reached when things work
@@ -185,3 +186,41 @@ def test_closing_waits_for_every_batch_in_flight_and_leaves_all_saved(
     results = asyncio.run(scenario())
     assert results == ["OperationalError" if failing else "saved", "saved"]
     assert len(reloaded(tmp_path)["jobs"]) == 2  # type: ignore[arg-type]
+
+
+def test_the_directory_holds_the_journals_entries_and_no_more_as_they_leave_and_after_a_reset(
+    tmp_path: Path,
+) -> None:
+    config = MockConfig(clock=ClockMode.VIRTUAL, seed=5, job_seconds=30, journal_size=5)
+
+    def stored() -> list[int]:
+        with sqlite3.connect(tmp_path / DATABASE) as db:
+            return [row[0] for row in db.execute("SELECT record FROM journal ORDER BY seq")]
+
+    def record(runtime: MockRuntime, request_id: int) -> None:
+        runtime.engine.journal.record(
+            at=runtime.clock.now(), method="GET", path="/v1/avatar/x", operation="rest.get",
+            api_key=KEY, status=404, duration_ms=0.1, job_id=None, headers=b"", body=b"",
+            request_id=request_id,
+        )  # fmt: skip
+
+    async def scenario() -> list[list[int]]:
+        runtime = MockRuntime(config)
+        durable = keep_state(runtime, tmp_path)
+        seen = []
+        for request_id in range(1, 13):  # more than the journal keeps, a commit each
+            record(runtime, request_id)
+            await durable.durable()
+        seen.append([json.loads(row)[0] for row in stored()])
+        runtime.engine.reset()
+        await durable.durable()
+        for request_id in range(100, 112):  # as many again: the same rows leave
+            record(runtime, request_id)
+            await durable.durable()
+        seen.append([json.loads(row)[0] for row in stored()])
+        await durable.close()
+        return seen
+
+    full, after_reset = asyncio.run(scenario())
+    assert full == [8, 9, 10, 11, 12]
+    assert after_reset == [107, 108, 109, 110, 111]

@@ -165,6 +165,9 @@ class StateDir:
             self.older_version = document_version
 
     older_version: int | None = None
+    # The journal's rows below this are gone already (a batch that rewrites everything writes
+    # only the entries kept): most batches, before the journal is full, delete none.
+    _journal_before = -1
 
     def load(self) -> Loaded | None:
         """The stored state, or None for a directory that holds none yet."""
@@ -194,7 +197,7 @@ class StateDir:
         return [row[0] for row in found], [row[1] for row in found]
 
     def write(self, batch: Batch) -> None:
-        """Commit one batch (on the writer thread): durable when this returns."""
+        """Commit one batch, on one thread at a time: durable when this returns."""
         db = self._db
         db.execute("BEGIN")
         try:
@@ -202,15 +205,19 @@ class StateDir:
                 for table in _TABLES:
                     db.execute(f"DELETE FROM {table}")
             for table, rows in batch.rows.items():
-                db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", rows)
+                if rows:
+                    db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", rows)
             for table, gone in batch.gone.items():
-                db.executemany(f"DELETE FROM {table} WHERE seq = ?", [(seq,) for seq in gone])
-            db.execute("DELETE FROM journal WHERE seq < ?", (batch.journal_before,))
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('rest', ?)", (batch.rest,))
+                if gone:
+                    db.executemany(f"DELETE FROM {table} WHERE seq = ?", [(seq,) for seq in gone])
+            if batch.journal_before > self._journal_before:
+                db.execute("DELETE FROM journal WHERE seq < ?", (batch.journal_before,))
             db.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(DIRECTORY_VERSION),)
+                "INSERT OR REPLACE INTO meta VALUES ('rest', ?), ('version', ?)",
+                (batch.rest, str(DIRECTORY_VERSION)),
             )
             db.execute("COMMIT")
+            self._journal_before = batch.journal_before
         except BaseException:
             db.execute("ROLLBACK")
             raise

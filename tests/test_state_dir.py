@@ -211,8 +211,8 @@ def test_a_directory_round_trips_through_a_snapshot_into_another_directory(
 
 
 def test_start_up_with_100000_stored_jobs_takes_under_a_second_of_cpu(tmp_path: Path) -> None:
-    """The README gives the figure measured. The bound is on the process's CPU time, which
-    other work on a loaded machine stretches far less than the time on the clock."""
+    """The README gives the figure measured. The bound is on this thread's CPU time, which
+    other work on a loaded machine (or in this process) stretches far less than the clock's."""
     config = MockConfig(clock=MockConfig.clock.__class__("virtual"), seed=1, job_seconds=5)
     runtime = MockRuntime(config)
     engine = runtime.engine
@@ -229,10 +229,10 @@ def test_start_up_with_100000_stored_jobs_takes_under_a_second_of_cpu(tmp_path: 
     durable = DurableState(engine, directory, None)
     directory.write(durable._batch())
     directory.close()
-    started, cpu = time.perf_counter(), time.process_time()
+    started, cpu = time.perf_counter(), time.thread_time()
     loaded = MockRuntime(config)
     keep_state(loaded, tmp_path)
-    took, cpu = time.perf_counter() - started, time.process_time() - cpu
+    took, cpu = time.perf_counter() - started, time.thread_time() - cpu
     assert len(loaded.engine.jobs) == 100_000
     assert all(job.status is JobStatus.PROCESSING for job in loaded.engine.jobs.values())
     assert cpu < 1, f"start-up took {cpu:.2f} s of CPU"

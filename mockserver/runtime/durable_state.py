@@ -75,7 +75,7 @@ class DurableState:
         self._waiting: list[asyncio.Future[None]] = []
         self._in_flight = 0  # batches handed to the writer and not yet heard of
         self._asked = False
-        self._failed = False  # the last batch the writer took failed (the writer's own)
+        self._failed = False  # the last batch written failed: only everything may follow
         engine.changes = self
         memory.webhooks.changes = self
 
@@ -137,7 +137,7 @@ class DurableState:
 
     def _ask(self) -> None:
         """A commit at the end of this turn of the loop, unless one is asked for already or
-        two are in flight (then the next one follows the first of them)."""
+        two are on the writer thread (then the next one follows the first of them)."""
         if self._asked or self._in_flight >= _IN_FLIGHT:
             return
         try:

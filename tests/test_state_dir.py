@@ -16,11 +16,10 @@ import pytest
 from receiver import Receiver
 
 from mockserver.core.jobs import JobStatus
-from mockserver.core.state_document import VERSION
 from mockserver.runtime.config import MockConfig
 from mockserver.runtime.durable_state import DurableState, keep_state
 from mockserver.runtime.mock_runtime import MockRuntime
-from mockserver.runtime.state_dir import DATABASE, StateDir
+from mockserver.runtime.state_dir import DATABASE, DIRECTORY_VERSION, StateDir
 
 from serve_process import EXECUTABLE, ServeProcess
 
@@ -170,7 +169,7 @@ def set_version(state: Path, version: int) -> None:
 
 @pytest.mark.parametrize(
     ("version", "says"),
-    [(VERSION + 1, "newer than this mock-doitong reads"), (0, "format version 0 is older")],
+    [(DIRECTORY_VERSION + 1, "newer than this mock-doitong reads"), (0, "version 0 is older")],
 )
 def test_a_directory_of_another_version_is_refused_saying_which_and_what_to_do(
     tmp_path: Path, version: int, says: str
@@ -211,8 +210,9 @@ def test_a_directory_round_trips_through_a_snapshot_into_another_directory(
     assert timeless(again) == timeless(document)
 
 
-def test_start_up_with_100000_stored_jobs_stays_under_a_few_seconds(tmp_path: Path) -> None:
-    """The README gives the figure measured; this bound is loose for a loaded machine."""
+def test_start_up_with_100000_stored_jobs_takes_under_a_second_of_cpu(tmp_path: Path) -> None:
+    """The README gives the figure measured. The bound is on this thread's CPU time, which
+    other work on a loaded machine (or in this process) stretches far less than the clock's."""
     config = MockConfig(clock=MockConfig.clock.__class__("virtual"), seed=1, job_seconds=5)
     runtime = MockRuntime(config)
     engine = runtime.engine
@@ -229,12 +229,13 @@ def test_start_up_with_100000_stored_jobs_stays_under_a_few_seconds(tmp_path: Pa
     durable = DurableState(engine, directory, None)
     directory.write(durable._batch())
     directory.close()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.thread_time()
     loaded = MockRuntime(config)
     keep_state(loaded, tmp_path)
-    took = time.perf_counter() - started
+    took, cpu = time.perf_counter() - started, time.thread_time() - cpu
     assert len(loaded.engine.jobs) == 100_000
     assert all(job.status is JobStatus.PROCESSING for job in loaded.engine.jobs.values())
+    assert cpu < 1, f"start-up took {cpu:.2f} s of CPU"
     assert took < 5, f"start-up took {took:.2f} s"
     assert loaded.durable is not None
     loaded.durable.directory.close()

@@ -42,12 +42,16 @@ class Received:
 class Inbox:
     def __init__(self, capacity: int = CAPACITY) -> None:
         self._received: deque[Received] = deque(maxlen=capacity)
+        # Counts every change, so a durable store re-encodes the inbox only after one.
+        self.changes = 0
 
     def __iter__(self) -> Iterator[Received]:
         return iter(list(self._received))
 
     def record(self, received: Received) -> None:
         self._received.append(received)
+        self.changes += 1
 
     def clear(self) -> None:
         self._received.clear()
+        self.changes += 1

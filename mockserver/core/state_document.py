@@ -115,6 +115,12 @@ def job_of(engine: Engine, job: Job, request_id: int) -> dict[str, Any]:
 
 def snapshot_rest(engine: Engine) -> dict[str, Any]:
     """A snapshot without its three long lists (jobs, deliveries, journal): what is small."""
+    inbox = memory_of(engine).inbox
+    return {**rest_but_inbox(engine), "inbox": [received_document(item) for item in inbox]}
+
+
+def rest_but_inbox(engine: Engine) -> dict[str, Any]:
+    """`snapshot_rest` without its last part, the inbox, which changes far less often."""
     memory = memory_of(engine)
     now, offset = engine.clock.position()
     scenario = engine.scenario
@@ -135,7 +141,6 @@ def snapshot_rest(engine: Engine) -> dict[str, Any]:
         "faults": [fault.as_json() for fault in engine.all_faults()],
         "deliveriesGivenUp": memory.webhooks.given_up,
         "ledger": ledger_document(memory.ledger.history(), engine.jobs),
-        "inbox": [received_document(received) for received in memory.inbox],
     }
 
 

@@ -3,18 +3,26 @@
 The engine and the delivery log name the jobs and deliveries they change (core.changes); this
 keeps them until the next commit. A request that changed anything awaits `durable()`: the first
 one asks for a commit at the end of the event loop's turn, so every request the loop handles in
-that turn joins it, and the commit runs on a thread of its own while the loop goes on accepting.
-Requests that arrive while a commit is being written wait for the next one, which covers them
-all: one write per batch, however many requests are in it.
+that turn joins it. One write per batch, however many requests are in it.
 
-The commit's rows are encoded on the event loop (they read live objects); only the database
-write is on the writer thread.
+A batch of requests' changes is written there and then, on the event loop's thread: SQLite lets
+go of the interpreter's lock while it waits for the disk, and a thread of its own would have to
+be woken, and scheduled on a core the server shares with its clients, twice per batch.
+Requests that arrive during the write are read once it is done, and go in the next batch
+together. A large batch (the whole state rewritten after a reset or a snapshot loaded) goes to
+a writer thread instead, so that the loop goes on answering meanwhile, and at most one more
+batch is queued behind it there. A batch written after one that failed would leave the
+directory holding the later changes without the earlier ones, so every batch after a failure
+is refused until one that rewrites everything.
+
+The commit's rows are encoded on the event loop (they read live objects), in the directory's
+own compact form (state_rows).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import gc
 import logging
 from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
@@ -25,18 +33,18 @@ from ..core import state_document
 from ..core.engine import Engine
 from ..core.jobs import Job
 from ..core.state_fields import StateError
-from ..core.state_records import delivery_document, entry_document
+from ..core.state_records import delivery_document
 from ..core.webhooks import Delivery
 from .state_dir import Batch, Loaded, StateDir, StateDirError, table_rows
+from .state_rows import RestRow, encode, entry_row, job_row
 
 if TYPE_CHECKING:
     from .mock_runtime import MockRuntime
 
 logger = logging.getLogger("mockserver")
-
-
-def _dumps(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"))
+_IN_FLIGHT = 2  # batches on the writer thread: one being written, the next queued behind it
+# Rows: a batch of up to this many is written on the loop's thread; a larger one on the writer's.
+_INLINE_ROWS = 1_000
 
 
 class DurableState:
@@ -51,6 +59,7 @@ class DurableState:
         self._job_rows: dict[str, tuple[int, int]] = {}
         self._delivery_rows: dict[str, int] = {}
         self._next_job_row = self._next_delivery_row = self._journal_base = 0
+        self._rest = RestRow()
         if loaded is not None:
             self._adopt(loaded)
         self._journal_seen = memory.journal.recorded if loaded is not None else 0
@@ -64,8 +73,9 @@ class DurableState:
         # protocol (direct_http) hands its future to a task only later, and asyncio lets
         # only one awaiter at a time mark a future as being waited for.
         self._waiting: list[asyncio.Future[None]] = []
-        self._writing: asyncio.Future[None] | None = None
+        self._in_flight = 0  # batches handed to the writer and not yet heard of
         self._asked = False
+        self._failed = False  # the last batch written failed: only everything may follow
         engine.changes = self
         memory.webhooks.changes = self
 
@@ -126,9 +136,9 @@ class DurableState:
         return waiting
 
     def _ask(self) -> None:
-        """A commit at the end of this turn of the loop, unless one is asked for or running
-        (then the next one follows it)."""
-        if self._asked or self._writing is not None:
+        """A commit at the end of this turn of the loop, unless one is asked for already or
+        two are on the writer thread (then the next one follows the first of them)."""
+        if self._asked or self._in_flight >= _IN_FLIGHT:
             return
         try:
             loop = asyncio.get_running_loop()
@@ -146,24 +156,47 @@ class DurableState:
             self._everything = True
             _tell(waiting, error)
             return
+        if self._in_flight == 0 and not batch.everything and batch.size() <= _INLINE_ROWS:
+            try:
+                self._write(batch)
+            except Exception as error:
+                self._failed_with(error)
+                _tell(waiting, error)
+            else:
+                _tell(waiting, None)
+            return
         loop = asyncio.get_running_loop()
-        self._writing = writing = loop.run_in_executor(self._writer, self.directory.write, batch)
+        self._in_flight += 1  # the loop's own writes wait until the thread's are done
+        writing = loop.run_in_executor(self._writer, self._write, batch)
         writing.add_done_callback(lambda done: self._written(done, waiting))
 
+    def _write(self, batch: Batch) -> None:
+        """One batch, unless one before it failed and this one does not rewrite everything;
+        on the loop's thread or the writer's, never on both at once."""
+        if self._failed and not batch.everything:
+            raise StateDirError("not saved: the commit before it failed")
+        self._failed = True
+        self.directory.write(batch)
+        self._failed = False
+
     def _written(self, done: asyncio.Future[None], waiting: list[asyncio.Future[None]]) -> None:
-        self._writing = None
+        self._in_flight -= 1
         error = done.exception()
         if error is not None:
-            logger.error("could not save the state to %s", self.directory.file, exc_info=error)
-            self._everything = True  # what that batch held is not on disk: the next has all
+            self._failed_with(error)
         _tell(waiting, error)
         if self._waiting or self._jobs or self._deliveries or self._everything:
             self._ask()
 
+    def _failed_with(self, error: BaseException) -> None:
+        logger.error("could not save the state to %s", self.directory.file, exc_info=error)
+        self._everything = True  # what that batch held is not on disk: the next has all
+
     def _batch(self) -> Batch:
         engine = self.engine
         journal = self._memory.journal
-        batch = Batch(_dumps(state_document.snapshot_rest(engine)))
+        memory = self._memory
+        batch = Batch(self._rest.text(state_document.rest_but_inbox(engine), memory.inbox))
         if self._everything:
             self._renumber()
             batch.everything = True
@@ -174,19 +207,20 @@ class DurableState:
             jobs, deliveries = list(self._jobs.values()), list(self._deliveries.values())
         self._everything = False
         self._jobs, self._deliveries = {}, {}
+        job_rows, planned, digests = self._job_rows, engine.planned_failure, memory.idempotency
         batch.rows["jobs"] = [
-            (row, _dumps(state_document.job_of(engine, job, request_id)))
+            (row, job_row(job, request_id, planned(job.id), digests.of_job(job.id)))
             for job in jobs
-            for row, request_id in (self._job_rows[job.id],)
+            for row, request_id in (job_rows[job.id],)
         ]
         batch.rows["deliveries"] = [
-            (self._delivery_rows[delivery.id], _dumps(delivery_document(delivery)))
+            (self._delivery_rows[delivery.id], encode(delivery_document(delivery)))
             for delivery in deliveries
         ]
         oldest_kept = journal.recorded - len(journal)
         first = max(self._journal_seen, oldest_kept)
         batch.rows["journal"] = [
-            (self._journal_base + sequence, _dumps(entry_document(entry)))
+            (self._journal_base + sequence, entry_row(entry))
             for sequence, entry in enumerate(journal.recorded_since(self._journal_seen), first)
         ]
         self._journal_seen = journal.recorded
@@ -233,6 +267,11 @@ def keep_state(runtime: MockRuntime, path: Path) -> DurableState:
     """Load what `path` holds into `runtime` (if anything), and commit its changes there from
     now on; StateDirError, naming the file, if the directory cannot be used."""
     directory = StateDir(path)
+    collecting = gc.isenabled()
+    # Loading makes hundreds of thousands of objects (a document, then the jobs) and keeps
+    # them: the collector's passes over them, which its thresholds would start many times,
+    # could free nothing and would take a third of the time.
+    gc.disable()
     try:
         loaded = directory.load()
         if loaded is not None:
@@ -246,5 +285,8 @@ def keep_state(runtime: MockRuntime, path: Path) -> DurableState:
     except BaseException:
         directory.close()
         raise
+    finally:
+        if collecting:
+            gc.enable()
     runtime.durable = durable
     return durable

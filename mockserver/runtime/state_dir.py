@@ -3,8 +3,9 @@
 The database holds a state document (core.state_document) cut in four: the long lists (jobs,
 deliveries, journal) a row per item, so a batch of changes writes only the items it changed,
 and the rest (accounts, faults, counters, the clock's position...) as one small document
-rewritten with every batch. Loading puts the pieces back together as the document a snapshot
-would be, and loads that, so the directory and `PUT /__mock/state` read alike.
+rewritten with every batch, each in the compact form of state_rows. Loading puts the pieces
+back together as the document a snapshot would be, and loads that, so the directory and `PUT
+/__mock/state` read alike.
 
 A directory belongs to one process at a time (an `flock` on DIR/lock). A file that is not this
 mock's database, or one of a format version this mock cannot read, stops `serve` with a message
@@ -23,7 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from ..core.state_document import FORMAT, VERSION
+from .state_rows import entry_record, job_record, rest_document
 
+# The directory's own format version, and the state document's version each one holds. 1: every
+# row a JSON object; 2: rows as state_rows writes them. A directory of version 1 reads as it is
+# (its rows are rewritten as they change), and a mock-doitong that reads only version 1 refuses
+# a directory of version 2 saying to upgrade.
+DIRECTORY_VERSION = 2
+_DOCUMENT_VERSIONS = {1: 1, 2: VERSION}
 DATABASE = "state.sqlite3"
 LOCK = "lock"
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -57,6 +65,10 @@ class Batch:
     rows: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     gone: dict[str, list[int]] = field(default_factory=dict)
     journal_before: int = 0  # journal rows below this number have left the journal
+
+    def size(self) -> int:
+        """Rows to write or delete."""
+        return sum(map(len, self.rows.values())) + sum(map(len, self.gone.values()))
 
 
 class StateDir:
@@ -129,7 +141,8 @@ class StateDir:
             for statement in _SCHEMA:
                 db.execute(statement)
             db.executemany(
-                "INSERT INTO meta VALUES (?, ?)", [("format", FORMAT), ("version", str(VERSION))]
+                "INSERT INTO meta VALUES (?, ?)",
+                [("format", FORMAT), ("version", str(DIRECTORY_VERSION))],
             )
             db.execute("COMMIT")
             return
@@ -140,15 +153,21 @@ class StateDir:
                 "was left as it is: move it away, or give --state another directory"
             )
         version = meta.get("version", "")
-        if not version.isdigit() or int(version) > VERSION:
+        if not version.isdigit() or int(version) > DIRECTORY_VERSION:
             raise StateDirError(
                 f"{self.file} is in format version {version}, newer than this mock-doitong "
-                f"reads ({VERSION}): upgrade mock-doitong, or give --state another directory"
+                f"reads ({DIRECTORY_VERSION}): upgrade mock-doitong, or give --state another "
+                "directory"
             )
-        if int(version) < VERSION:  # read through the document's migrations, then rewritten
-            self.older_version = int(version)
+        # A version before the first holds no known document: the document's check says so.
+        document_version = _DOCUMENT_VERSIONS.get(int(version), int(version))
+        if document_version < VERSION:  # read through the document's migrations, rewritten
+            self.older_version = document_version
 
     older_version: int | None = None
+    # The journal's rows below this are gone already (a batch that rewrites everything writes
+    # only the entries kept): most batches, before the journal is full, delete none.
+    _journal_before = -1
 
     def load(self) -> Loaded | None:
         """The stored state, or None for a directory that holds none yet."""
@@ -156,13 +175,15 @@ class StateDir:
         if rest is None:
             return None
         try:
-            document: dict[str, Any] = json.loads(rest[0])
+            document = rest_document(rest[0])
             rows: dict[str, list[int]] = {}
             for table in _TABLES:
                 numbers, records = self._rows(table)
                 rows[table] = numbers
                 # One decode of the whole list: far faster than one per row.
                 document[table] = json.loads("[" + ",".join(records) + "]")
+            document["jobs"] = [job_record(row) for row in document["jobs"]]
+            document["journal"] = [entry_record(row) for row in document["journal"]]
         except (ValueError, TypeError) as error:
             raise StateDirError(
                 f"{self.file} holds a damaged state ({error}); it was left as it is"
@@ -176,7 +197,7 @@ class StateDir:
         return [row[0] for row in found], [row[1] for row in found]
 
     def write(self, batch: Batch) -> None:
-        """Commit one batch (on the writer thread): durable when this returns."""
+        """Commit one batch, on one thread at a time: durable when this returns."""
         db = self._db
         db.execute("BEGIN")
         try:
@@ -184,13 +205,19 @@ class StateDir:
                 for table in _TABLES:
                     db.execute(f"DELETE FROM {table}")
             for table, rows in batch.rows.items():
-                db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", rows)
+                if rows:
+                    db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", rows)
             for table, gone in batch.gone.items():
-                db.executemany(f"DELETE FROM {table} WHERE seq = ?", [(seq,) for seq in gone])
-            db.execute("DELETE FROM journal WHERE seq < ?", (batch.journal_before,))
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('rest', ?)", (batch.rest,))
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(VERSION),))
+                if gone:
+                    db.executemany(f"DELETE FROM {table} WHERE seq = ?", [(seq,) for seq in gone])
+            if batch.journal_before > self._journal_before:
+                db.execute("DELETE FROM journal WHERE seq < ?", (batch.journal_before,))
+            db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('rest', ?), ('version', ?)",
+                (batch.rest, str(DIRECTORY_VERSION)),
+            )
             db.execute("COMMIT")
+            self._journal_before = batch.journal_before
         except BaseException:
             db.execute("ROLLBACK")
             raise

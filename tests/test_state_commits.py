@@ -1,0 +1,226 @@
+"""Group commits: a batch of requests written on the loop's thread, a whole state on the writer's
+with at most one more queued behind it, and none written after one that failed until one
+rewrites everything."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import threading
+from collections.abc import Awaitable
+from pathlib import Path
+
+import pytest
+
+from mockserver.core import state_document
+from mockserver.core.clock import ClockMode
+from mockserver.core.job_request import from_avatar_input
+from mockserver.runtime.config import MockConfig
+from mockserver.runtime.durable_state import DurableState, keep_state
+from mockserver.runtime.mock_runtime import MockRuntime
+from mockserver.runtime.state_dir import DATABASE, Batch
+
+KEY = "test_unlimited_key"
+WAIT = 10  # seconds: a bound on every wait, never reached when things work
+CONFIG = MockConfig(clock=ClockMode.VIRTUAL, seed=5, job_seconds=30)
+MAIN = threading.main_thread()  # where asyncio.run runs the loop
+
+
+class HeldWriter:
+    """The directory's write, held until `release`, noting each batch; the first `failing`
+    batches fail (as a full disk would)."""
+
+    def __init__(self, durable: DurableState, failing: int = 0) -> None:
+        self._write = durable.directory.write
+        self.batches: list[Batch] = []
+        self.threads: list[str] = []  # where each batch was written
+        self.released = threading.Event()
+        self.failing = failing
+        durable.directory.write = self.write  # type: ignore[method-assign]
+
+    def write(self, batch: Batch) -> None:
+        self.batches.append(batch)
+        self.threads.append("loop" if threading.current_thread() is MAIN else "writer")
+        assert self.released.wait(WAIT)
+        if len(self.batches) <= self.failing:
+            raise sqlite3.OperationalError("disk I/O error")
+        self._write(batch)
+
+
+def create(runtime: MockRuntime) -> str:
+    engine = runtime.engine
+    account = engine.find_account(KEY)
+    assert account is not None
+    body = {"service": "hedra", "text": "Hello there", "avatarId": "professional-1"}
+    request = from_avatar_input(engine.fixtures.catalog, body, "", "rest.create")
+    admission = engine.admit(KEY, "X-API-Key", account=account, request_id=engine.new_request_id())
+    return engine.create_job(admission, request).id
+
+
+async def turns(count: int) -> None:
+    for _ in range(count):
+        await asyncio.sleep(0)
+
+
+async def outcome(waiting: Awaitable[None]) -> str:
+    try:
+        await asyncio.wait_for(waiting, WAIT)
+    except Exception as error:
+        return type(error).__name__
+    return "saved"
+
+
+def reloaded(path: Path) -> dict[str, object]:
+    runtime = MockRuntime(CONFIG)
+    durable = keep_state(runtime, path)
+    try:
+        return state_document.snapshot(runtime.engine)
+    finally:
+        durable.directory.close()
+
+
+def test_a_batch_of_requests_is_written_on_the_loop_and_a_whole_state_on_the_writer_thread(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> tuple[list[str], list[bool]]:
+        runtime = MockRuntime(CONFIG)
+        durable = keep_state(runtime, tmp_path)
+        writer = HeldWriter(durable)
+        writer.released.set()
+        create(runtime)
+        await durable.durable()  # a new directory's first commit: everything
+        for _ in range(2):
+            create(runtime)
+            await durable.durable()
+        runtime.engine.reset()
+        await durable.durable()
+        for _ in range(1_001):  # more rows than a batch of requests would hold
+            create(runtime)
+        await durable.durable()
+        await durable.close()
+        return writer.threads, [batch.everything for batch in writer.batches]
+
+    threads, everything = asyncio.run(scenario())
+    assert list(zip(threads, everything, strict=True))[:5] == [
+        ("writer", True),
+        ("loop", False),
+        ("loop", False),
+        ("writer", True),
+        ("writer", False),
+    ]
+
+
+def test_two_batches_are_on_the_writer_thread_at_most_and_the_rest_wait_for_the_next(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> tuple[list[int], list[str]]:
+        runtime = MockRuntime(CONFIG)
+        durable = keep_state(runtime, tmp_path)
+        writer = HeldWriter(durable)
+        waiting = []
+        for _ in range(5):  # five turns of the loop, each with its own request
+            create(runtime)
+            waiting.append(asyncio.ensure_future(outcome(durable.durable())))
+            await turns(3)
+        writer.released.set()
+        results = list(await asyncio.gather(*waiting))
+        await durable.close()
+        return [len(batch.rows["jobs"]) for batch in writer.batches], results
+
+    jobs_per_batch, results = asyncio.run(scenario())
+    # The first batch (everything, in a new directory) was held on the writer thread, one more
+    # queued behind it; the other three requests waited and went in one batch once the first
+    # was written.
+    assert jobs_per_batch[:3] == [1, 1, 3]
+    assert results == ["saved"] * 5
+    assert len(reloaded(tmp_path)["jobs"]) == 5  # type: ignore[arg-type]
+
+
+def test_after_a_failed_commit_the_batch_queued_behind_it_fails_too_and_the_next_has_all(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> tuple[list[str], list[bool], list[str]]:
+        runtime = MockRuntime(CONFIG)
+        durable = keep_state(runtime, tmp_path)
+        writer = HeldWriter(durable, failing=1)
+        ids = [create(runtime)]
+        first = asyncio.ensure_future(outcome(durable.durable()))
+        await turns(3)  # the first batch is being written
+        ids.append(create(runtime))
+        second = asyncio.ensure_future(outcome(durable.durable()))
+        await turns(3)  # the second is queued behind it
+        writer.released.set()
+        results = [await first, await second]
+        ids.append(create(runtime))
+        results.append(await outcome(durable.durable()))
+        await durable.close()
+        return results, [batch.everything for batch in writer.batches], ids
+
+    results, everything, ids = asyncio.run(scenario())
+    assert results == ["OperationalError", "StateDirError", "saved"]
+    # The queued batch never reached the directory; the one after the failure rewrote
+    # everything, so the jobs of both batches that failed are there.
+    assert everything[1]
+    jobs = reloaded(tmp_path)["jobs"]
+    assert [job["id"] for job in jobs] == ids  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("failing", [0, 1])
+def test_closing_waits_for_every_batch_in_flight_and_leaves_all_saved(
+    tmp_path: Path, failing: int
+) -> None:
+    async def scenario() -> list[str]:
+        runtime = MockRuntime(CONFIG)
+        durable = keep_state(runtime, tmp_path)
+        writer = HeldWriter(durable, failing=failing)
+        create(runtime)
+        first = asyncio.ensure_future(outcome(durable.durable()))
+        await turns(3)
+        create(runtime)
+        closing = asyncio.ensure_future(outcome(durable.close()))
+        await turns(3)
+        writer.released.set()
+        return [await first, await closing]
+
+    results = asyncio.run(scenario())
+    assert results == ["OperationalError" if failing else "saved", "saved"]
+    assert len(reloaded(tmp_path)["jobs"]) == 2  # type: ignore[arg-type]
+
+
+def test_the_directory_holds_the_journals_entries_and_no_more_as_they_leave_and_after_a_reset(
+    tmp_path: Path,
+) -> None:
+    config = MockConfig(clock=ClockMode.VIRTUAL, seed=5, job_seconds=30, journal_size=5)
+
+    def stored() -> list[int]:
+        with sqlite3.connect(tmp_path / DATABASE) as db:
+            return [row[0] for row in db.execute("SELECT record FROM journal ORDER BY seq")]
+
+    def record(runtime: MockRuntime, request_id: int) -> None:
+        runtime.engine.journal.record(
+            at=runtime.clock.now(), method="GET", path="/v1/avatar/x", operation="rest.get",
+            api_key=KEY, status=404, duration_ms=0.1, job_id=None, headers=b"", body=b"",
+            request_id=request_id,
+        )  # fmt: skip
+
+    async def scenario() -> list[list[int]]:
+        runtime = MockRuntime(config)
+        durable = keep_state(runtime, tmp_path)
+        seen = []
+        for request_id in range(1, 13):  # more than the journal keeps, a commit each
+            record(runtime, request_id)
+            await durable.durable()
+        seen.append([json.loads(row)[0] for row in stored()])
+        runtime.engine.reset()
+        await durable.durable()
+        for request_id in range(100, 112):  # as many again: the same rows leave
+            record(runtime, request_id)
+            await durable.durable()
+        seen.append([json.loads(row)[0] for row in stored()])
+        await durable.close()
+        return seen
+
+    full, after_reset = asyncio.run(scenario())
+    assert full == [8, 9, 10, 11, 12]
+    assert after_reset == [107, 108, 109, 110, 111]

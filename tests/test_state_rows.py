@@ -1,0 +1,179 @@
+"""The state directory's compact rows read back to exactly the document's records."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+from test_state_snapshots import HOOK, busy_day
+
+from mockserver import create_app
+from mockserver.core import state_document
+from mockserver.core.engine import Engine
+from mockserver.core.state_records import entry_document
+from mockserver.runtime.config import MockConfig
+from mockserver.runtime.durable_state import DurableState, keep_state
+from mockserver.runtime.mock_runtime import MockRuntime
+from mockserver.runtime.state_dir import DATABASE, DIRECTORY_VERSION, StateDir, StateDirError
+from mockserver.runtime.state_rows import (
+    RestRow,
+    encode,
+    entry_record,
+    entry_row,
+    job_record,
+    job_row,
+    rest_document,
+)
+
+from conftest import Api, rest_body, virtual_config
+
+STARTER = "test_starter_key"  # a plan with a low rate limit, and no fault scripted for it
+LONG = 5_000  # characters: a text the journal cuts, so its entry holds a cut body
+# Bodies cut at 512 bytes, and the oldest let go of: entries of every kind.
+JOURNAL = {"journal_body_bytes": 512, "journal_body_budget": 1024}
+
+
+@pytest.fixture
+def api() -> Iterator[Api]:
+    app = create_app(virtual_config(**JOURNAL))
+    with TestClient(app, base_url="http://mock.test") as client:
+        yield Api(client)
+
+
+def engine_of(api: Api) -> Engine:
+    engine: Engine = api.client.app.state.runtime.engine  # type: ignore[attr-defined]
+    return engine
+
+
+def eventful(api: Api) -> Engine:
+    """A mock with jobs of every kind (ended, failed, keyed, with a webhook) and journal entries
+    of every kind (refused with notes, cut, unicode), as `busy_day` and a few more make them."""
+    busy_day(api)
+    api.rest_create(rest_body(text='naïve ☃ \u2028 "quoted" \\ ' + "x" * LONG))
+    api.client.post("/v1/avatar", content=b"{not json", headers={"X-API-Key": "YOUR_API_KEY"})
+    api.client.post("/v1/avatar", json=rest_body(), headers={"X-API-Key": "nobody"})
+    api.rest_create(rest_body(webhookUrl=HOOK), **{"Idempotency-Key": "order-2"})
+    options = {"voice": "en-GB-neural", "version": "hedra-1.0"}
+    assert api.rest_create(rest_body(**options)).status_code == 200
+    starter = {"X-API-Key": STARTER}
+    assert api.client.put(f"/__mock/accounts/{STARTER}", json={"credits": 1}).status_code == 200
+    assert api.client.post("/v1/avatar", json=rest_body(), headers=starter).status_code == 402
+    for _ in range(1_000):  # the plan's limit per minute is far below
+        if api.client.post("/v1/avatar", json=rest_body(), headers=starter).status_code == 429:
+            break
+    return engine_of(api)
+
+
+def test_every_job_row_reads_back_as_the_documents_record(api: Api) -> None:
+    engine = eventful(api)
+    memory = state_document.memory_of(engine)
+    jobs = list(engine.jobs.values())
+    kinds = {(job.status.value, job.webhook_url is not None) for job in jobs}
+    assert len(kinds) >= 3, kinds  # processing, completed and failed, with and without a webhook
+    assert any(memory.idempotency.of_job(job.id) for job in jobs)
+    assert any(job.voice and job.version for job in jobs)
+    assert any(engine.planned_failure(job.id) for job in jobs) or any(job.error for job in jobs)
+    for job, request_id in zip(jobs, memory.ledger.request_ids(), strict=True):
+        expected = state_document.job_of(engine, job, request_id)
+        planned, digests = engine.planned_failure(job.id), memory.idempotency.of_job(job.id)
+        row = job_row(job, request_id, planned, digests)
+        read = job_record(json.loads(row))
+        assert read == expected
+        assert encode(read) == encode(expected)  # the same keys in the same order, the same text
+
+
+def test_every_journal_row_reads_back_as_the_documents_record(api: Api) -> None:
+    entries = eventful(api).journal.entries()
+    assert any(entry.notes.code for entry in entries)  # refused: notes kept
+    assert any(entry.notes.credits_available is not None for entry in entries)  # a 402
+    assert any(entry.notes.rate_limit for entry in entries)  # a 429
+    assert any(entry.truncated for entry in entries)
+    assert any(entry.raw_body is None for entry in entries)  # let go of, within the budget
+    for entry in entries:
+        expected = entry_document(entry)
+        read = entry_record(json.loads(entry_row(entry)))
+        assert read == expected
+        assert encode(read) == encode(expected)
+
+
+def test_the_rest_row_reads_back_as_the_snapshots_rest_after_each_change(api: Api) -> None:
+    """One RestRow across changes: a part kept from the last commit is never stale."""
+    engine = engine_of(api)
+    memory = state_document.memory_of(engine)
+    rest = RestRow()
+    steps = [
+        lambda: None,
+        lambda: busy_day(api),
+        api.rest_create,
+        lambda: api.client.post("/__mock/inbox/second", content=b"more"),
+        lambda: api.client.delete("/__mock/inbox"),
+        lambda: api.client.post("/__mock/inbox/third", content=b"again"),
+        lambda: api.advance(100),
+        lambda: api.client.post("/__mock/reset"),
+    ]
+    for step in steps:
+        step()
+        expected = state_document.snapshot_rest(engine)
+        text = rest.text(state_document.rest_but_inbox(engine), memory.inbox)
+        read = rest_document(text)
+        assert read == expected
+        assert encode(read) == encode(expected)
+        assert type(json.loads(text)["randomness"]["position"][1]) is str  # its words, base64
+
+
+def test_a_random_position_that_is_no_list_of_words_stops_the_load_naming_the_file(
+    tmp_path: Path,
+) -> None:
+    runtime = MockRuntime(MockConfig(seed=1))
+    directory = StateDir(tmp_path)
+    directory.write(DurableState(runtime.engine, directory, None)._batch())
+    directory.close()
+    with sqlite3.connect(tmp_path / DATABASE) as db:
+        rest = json.loads(db.execute("SELECT value FROM meta WHERE name = 'rest'").fetchone()[0])
+        rest["randomness"]["position"][1] = "abcdef"  # three bytes: no whole 32-bit word
+        db.execute("UPDATE meta SET value = ? WHERE name = 'rest'", (json.dumps(rest),))
+    with pytest.raises(StateDirError, match=f"{tmp_path / DATABASE} holds a damaged state"):
+        StateDir(tmp_path).load()
+
+
+def object_rows(tmp_path: Path, document: dict[str, Any]) -> None:
+    """A directory as the first `serve --state` wrote it: every row a JSON object."""
+    directory = StateDir(tmp_path)
+    directory.close()
+    rest = {name: value for name, value in document.items() if name not in state_document_lists}
+    with sqlite3.connect(tmp_path / DATABASE) as db:
+        for table in state_document_lists:
+            db.executemany(
+                f"INSERT INTO {table} VALUES (?, ?)",
+                [(seq, json.dumps(record)) for seq, record in enumerate(document[table])],
+            )
+        db.execute("INSERT INTO meta VALUES ('rest', ?)", (json.dumps(rest),))
+        db.execute("UPDATE meta SET value = '1' WHERE name = 'version'")
+
+
+state_document_lists = ("jobs", "deliveries", "journal")
+
+
+def test_a_directory_of_version_1_loads_as_the_same_state_and_is_version_2_once_written(
+    api: Api, tmp_path: Path
+) -> None:
+    """Version 1 held every row as an object; they read as they are."""
+    engine = eventful(api)
+    document = state_document.snapshot(engine)
+    object_rows(tmp_path, document)
+    runtime = MockRuntime(virtual_config(**JOURNAL))
+    durable = keep_state(runtime, tmp_path)
+    try:
+        assert state_document.snapshot(runtime.engine) == document
+        directory = durable.directory
+        directory.write(durable._batch())
+    finally:
+        durable.directory.close()
+    with sqlite3.connect(tmp_path / DATABASE) as db:
+        version = db.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()[0]
+    assert version == str(DIRECTORY_VERSION) == "2"

@@ -54,6 +54,10 @@ class Receiver:
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
+        except asyncio.CancelledError:
+            # The run is over and the loop ends its connections. Ending cancelled, a handler
+            # has Python 3.11's stream server print a traceback for each one.
+            pass
         finally:
             writer.close()
 

@@ -71,9 +71,10 @@ def full_answer(view: View, job: Job, base_url: str) -> bytes:
 
 
 # Two processing jobs unlike in every field (the second's webhook URL holds a `%s`, which must
-# come out as text), and two base URLs unlike each other and the jobs'.
-_BASE_URLS = ("http://first-base.test:1", "https://second-base.example:2/prefix")
-_SYNTHETIC = (
+# come out as text), and two base URLs unlike each other and the jobs'. GraphQL's answers of
+# processing jobs are proven on them too (graphql/processing_answer.py).
+SYNTHETIC_BASE_URLS = ("http://first-base.test:1", "https://second-base.example:2/prefix")
+SYNTHETIC_JOBS = (
     Job(
         id="first-job",
         api_key="first-key",
@@ -111,9 +112,9 @@ _SYNTHETIC = (
 
 def derive_template(view: View = avatar_view) -> AnswerTemplate | None:
     """The template for processing jobs' answers under `view`, or None where it is unproven."""
-    if not _unlike_in_every_field(*_SYNTHETIC):
+    if not _unlike_in_every_field(*SYNTHETIC_JOBS):
         return None  # a field the two jobs share could be one the template wrongly fixes
-    pairs = list(zip(_SYNTHETIC, _BASE_URLS, strict=True))
+    pairs = list(zip(SYNTHETIC_JOBS, SYNTHETIC_BASE_URLS, strict=True))
     if any(base_url.encode() in full_answer(view, job, base_url) for job, base_url in pairs):
         return None  # a processing job's answer that names where it was asked from
     first, second = (view(job, base_url) for job, base_url in pairs)

@@ -13,7 +13,7 @@ tests run both paths side by side to keep them identical, byte for byte.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -33,10 +33,13 @@ from graphql import (
 )
 from graphql.execution.values import get_argument_values, get_variable_values
 
+from ..core.jobs import JobStatus
 from .answer_template import AnswerTemplate, Selected, answer_template
 from .coercion import ArgumentPlan, argument_plan
 from .known_bodies import KnownBody
+from .processing_answer import ProcessingAnswer, View, processing_answer
 
+_PROCESSING = JobStatus.PROCESSING
 MAX_COERCION_ERRORS = 50  # what graphql-core's executor allows too
 
 
@@ -56,6 +59,14 @@ class FastPlan:
     # allows (see graphql.coercion).
     arguments: ArgumentPlan | None
     answer: AnswerTemplate
+    # For each view a resolver answered with: the answer of a processing job, written from
+    # what that view shares among processing jobs (None where that is not proven).
+    _processing: dict[View, ProcessingAnswer | None] = field(default_factory=dict, repr=False)
+
+    def processing(self, view: View) -> ProcessingAnswer | None:
+        if view not in self._processing:
+            self._processing[view] = processing_answer(self.answer, view)
+        return self._processing[view]
 
 
 def _unwrap(type_: Any) -> Any:
@@ -197,6 +208,14 @@ def execute(
         source = fast.field_def.resolve(None, _Info(context), **args)
     except Exception as error:  # the executor turns resolver errors into located errors too
         return ExecutionResult(None, [located_error(error, [fast.field_node], path)])
-    if known is not None and context.job is not None:  # a poll's answer may be kept
-        return known.answer(context.job, context.base_url, partial(fast.answer.fill, source))
+    job, view = context.job, context.view
+    if job is not None and view is not None and job.status is _PROCESSING:
+        processing = fast.processing(view)
+        if processing is not None:
+            try:
+                return processing.fill(job)
+            except Exception:  # a value its encoder refuses: the template says how, below
+                pass
+    if known is not None and job is not None:  # a poll's answer may be kept
+        return known.answer(job, context.base_url, partial(fast.answer.fill, source))
     return fast.answer.fill(source)

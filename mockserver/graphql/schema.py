@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .known_bodies import KnownBody
 
 Info = GraphQLResolveInfo[Any]
+View = Callable[[Job, str], dict[str, Any]]
 
 
 @dataclass(slots=True)
@@ -32,12 +33,20 @@ class RequestContext:
     base_url: str
     idempotency_key: str | None
     job_id: str | None = None
-    # The job the resolver answers about, when there is one: the fast path keeps a finished
-    # one's answer (graphql.known_bodies).
+    # The job the resolver answers about, when there is one, and the view it answers with:
+    # the fast path keeps a finished job's answer (graphql.known_bodies) and writes a
+    # processing one's from what that view shares among processing jobs
+    # (graphql.processing_answer).
     job: Job | None = None
+    view: View | None = None
     # The body these arguments came in, when it was read before (graphql.known_bodies): the
     # create they ask for is checked once for it.
     known: KnownBody | None = None
+
+    def answer(self, job: Job, view: View) -> dict[str, Any]:
+        """What a resolver returns about `job`: `view` of it, from this request's base URL."""
+        self.job_id, self.job, self.view = job.id, job, view
+        return view(job, self.base_url)
 
     def checked(self, check: Callable[[], JobRequest]) -> JobRequest:
         """The create the resolver's arguments ask for: `check()`, or what it gave before
@@ -63,16 +72,14 @@ json_scalar = ScalarType("JSON")
 def resolve_avatar(_: Any, info: Info, id: str) -> dict[str, Any]:
     context: RequestContext = info.context
     context.job_id = id  # asked for, found or not
-    job = context.job = context.engine.get_job(context.admission.account, id)
-    return avatar_view(job, context.base_url)
+    return context.answer(context.engine.get_job(context.admission.account, id), avatar_view)
 
 
 @query.field("generation")
 def resolve_generation(_: Any, info: Info, id: str) -> dict[str, Any]:
     context: RequestContext = info.context
     context.job_id = id  # asked for, found or not
-    job = context.job = context.engine.get_job(context.admission.account, id)
-    return generation_view(job, context.base_url)
+    return context.answer(context.engine.get_job(context.admission.account, id), generation_view)
 
 
 @mutation.field("generate")
@@ -83,8 +90,7 @@ def resolve_generate(_: Any, info: Info, input: dict[str, Any]) -> dict[str, Any
     job = context.engine.create_job(
         context.admission, request, context.idempotency_key, context.base_url
     )
-    context.job_id = job.id
-    return generation_view(job, context.base_url)
+    return context.answer(job, generation_view)
 
 
 @mutation.field("generateAvatar")
@@ -96,8 +102,7 @@ def resolve_generate_avatar(_: Any, info: Info, input: dict[str, Any]) -> dict[s
     job = context.engine.create_job(
         context.admission, request, context.idempotency_key, context.base_url
     )
-    context.job_id = job.id
-    return avatar_view(job, context.base_url)
+    return context.answer(job, avatar_view)
 
 
 @cache

@@ -16,9 +16,7 @@ from .control.openapi import build_openapi
 from .core.catalog import FixtureError, load_fixtures
 from .core.clock import ClockLimitError
 from .receiver_check.command import check_receiver_command
-from .runtime.durable_state import keep_state
 from .runtime.mock_runtime import MockRuntime
-from .runtime.state_dir import StateDirError
 from .serve_options import serve_options, settings_from
 from .server import ServerTimeouts, serve_forever
 from .state_command import state_command
@@ -58,6 +56,11 @@ def serve(**values: Any) -> None:
     except ClockLimitError as error:
         raise click.UsageError(str(error)) from None
     if settings.state is not None:
+        # Only `serve --state` needs SQLite and the state directory: every other start skips
+        # their import.
+        from .runtime.durable_state import keep_state  # noqa: PLC0415
+        from .runtime.state_dir import StateDirError  # noqa: PLC0415
+
         try:
             keep_state(runtime, settings.state)
         except StateDirError as error:

@@ -1,7 +1,7 @@
 """`/graphql`: the GraphQL transport, with the GraphQL machinery loaded off the start-up path.
 
 graphql-core and ariadne take longer to import than the rest of the mock together. The server
-starts answering without them; `warm_up` loads them on a worker thread right after start, and a
+starts answering without them; `warm_up` loads them on a worker thread shortly after start, and a
 GraphQL request that comes before they are ready waits for them.
 """
 

@@ -67,7 +67,11 @@ class AnswerBatch:
     def write_all(self) -> None:
         waiting, self._waiting = self._waiting, []
         for exchange in waiting:
-            exchange.write_queued()
+            try:
+                exchange.write_queued()
+            except Exception:  # a bug of ours: its connection ends, the others' answers go out
+                exchange.protocol.logger.exception("Exception writing an answer")
+                exchange.transport.close()
 
 
 class Exchange:
@@ -112,8 +116,8 @@ class Exchange:
         self._queued: bytes | None = None  # a whole answer waiting for the batch's write
 
     async def receive(self) -> dict[str, Any]:
-        if self.response_complete or self.disconnected:
-            return {"type": "http.disconnect"}
+        if self.response_complete or self.disconnected or self._queued is not None:
+            return {"type": "http.disconnect"}  # nothing more to read once it is answered
         body, self.body = self.body, b""
         return {"type": "http.request", "body": body, "more_body": False}
 
@@ -246,7 +250,7 @@ class DirectProtocol(ReadDeadlines):
 
     # Set by `protocol_class`.
     direct_routes: DirectRoutes | None = None
-    answers = AnswerBatch()
+    answers = AnswerBatch()  # `protocol_class` gives each server one of its own
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -22,7 +22,7 @@ from starlette.types import Receive, Scope, Send
 from mockserver import ServerThread, create_app
 from mockserver.app import MockApp
 from mockserver.core.journal import DROPPED
-from mockserver.direct_http import Exchange, _carry_on, taken
+from mockserver.direct_http import AnswerBatch, Exchange, _carry_on, taken
 
 from conftest import virtual_config
 
@@ -312,3 +312,69 @@ def test_requests_started_outside_a_task_may_all_wait_on_one_future() -> None:
         return answers
 
     assert sorted(asyncio.run(run())) == ["0: loaded", "1: loaded", "2: loaded"]
+
+
+class FakeTransport:
+    def __init__(self) -> None:
+        self.written: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.written.append(data)
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class FakeProtocol:
+    """What an Exchange reads of its protocol, with a batch and a loop of its own."""
+
+    def __init__(self) -> None:
+        self.transport = FakeTransport()
+        self.server_state = type("State", (), {"default_headers": []})()
+        self.answers = AnswerBatch()
+        self.loop = type("Loop", (), {"call_soon": lambda _, callback: None})()
+        self.logger = logging.getLogger("test_direct_http")
+        self.access_log = False
+        self.completed = 0
+
+    def on_response_complete(self) -> None:
+        self.completed += 1
+
+
+def queued_exchange(protocol: FakeProtocol) -> Exchange:
+    exchange = Exchange(protocol, {}, keep_alive=True)  # type: ignore[arg-type]
+    message = {"type": "http.response.start", "status": 200, "headers": []}
+    asyncio.run(exchange.send(message))
+    asyncio.run(exchange.send({"type": "http.response.body", "body": b"{}"}))
+    return exchange
+
+
+def test_an_answer_waiting_for_its_write_has_nothing_more_to_receive() -> None:
+    protocol = FakeProtocol()
+    exchange = queued_exchange(protocol)
+    assert protocol.transport.written == []  # waiting for the batch
+    assert asyncio.run(exchange.receive()) == {"type": "http.disconnect"}
+    protocol.answers.write_all()
+    assert protocol.transport.written[0].endswith(b"\r\n\r\n{}")
+    assert protocol.completed == 1
+
+
+def test_an_answer_that_fails_to_go_out_ends_its_connection_and_no_other() -> None:
+    protocols = [FakeProtocol() for _ in range(3)]
+    batch = AnswerBatch()
+    exchanges = [queued_exchange(protocol) for protocol in protocols]
+
+    def broken(data: bytes) -> None:
+        raise RuntimeError("a bug on the way out")
+
+    protocols[0].transport.write = broken  # type: ignore[method-assign]
+    for exchange in exchanges:
+        batch.add(exchange, protocols[0].loop)
+    batch.write_all()
+    assert protocols[0].transport.closed and protocols[0].transport.written == []
+    for protocol in protocols[1:]:
+        assert len(protocol.transport.written) == 1 and protocol.completed == 1

@@ -23,7 +23,7 @@ class Due(NamedTuple):
 
 
 # On the heap (at, sequence, kind, ref): the sequence number keeps equal times in the order
-# they were scheduled. The queue is in that order already, so its entries are Due themselves.
+# they were scheduled. The queue is in that order already, so it needs none.
 _HeapEntry = tuple[float, int, str, str]
 
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from receiver import Receiver
+from sockets import read_to_end
 
 from mockserver import ServerThread, create_app
 from mockserver.runtime.mock_runtime import MockRuntime
@@ -45,13 +46,6 @@ def send_held_webhook(url: str, receiver: Receiver) -> socket.socket:
     )
     assert receiver.got_request.wait(30), "the webhook never reached the receiver"
     return client
-
-
-def read_to_end(client: socket.socket) -> bytes:
-    chunks = []
-    while chunk := client.recv(65536):
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def refused(url: str) -> bool:

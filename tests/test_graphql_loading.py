@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from sockets import read_to_end
 
 from mockserver import ServerThread, create_app
 from mockserver.graphql.endpoint import GraphQLEndpoint
@@ -70,13 +71,6 @@ def generate_request() -> bytes:
     return head + b"Content-Length: %d\r\n\r\n" % len(body) + body
 
 
-def read_all(client: socket.socket) -> bytes:
-    chunks = []
-    while chunk := client.recv(65536):
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 @pytest.mark.parametrize("warm_up", [True, False], ids=["after start", "on first request"])
 def test_requests_that_wait_for_graphql_to_load_are_all_answered(
     held: HeldLoading, warm_up: bool
@@ -92,6 +86,6 @@ def test_requests_that_wait_for_graphql_to_load_are_all_answered(
             client.sendall(generate_request())
             clients.append(client)
         held.release_when_waited_on_by(CLIENTS)
-        statuses = [read_all(client).split(b"\r\n", 1)[0] for client in clients]
+        statuses = [read_to_end(client).split(b"\r\n", 1)[0] for client in clients]
     assert statuses == [b"HTTP/1.1 200 OK"] * CLIENTS
     assert len(app.state.runtime.engine.journal) == CLIENTS

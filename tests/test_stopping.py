@@ -14,6 +14,7 @@ from contextlib import closing, contextmanager
 from urllib.parse import urlsplit
 
 import pytest
+from sockets import read_to_end
 
 from mockserver import ServerThread, create_app
 from mockserver.server import ServerTimeouts
@@ -40,14 +41,6 @@ def stall_mid_body(url: str, head: bytes = STALLED_CREATE) -> socket.socket:
     assert client.recv(100).startswith(b"HTTP/1.1 100 Continue")  # the handler awaits the body
     client.sendall(b'{"service": "hed')
     return client
-
-
-def read_to_end(client: socket.socket) -> bytes:
-    """Everything the server sends until it closes the connection (bounded by the timeout)."""
-    chunks = []
-    while chunk := client.recv(65536):
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])

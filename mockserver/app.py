@@ -80,9 +80,8 @@ class MockApp(Starlette):
         self._job_get = job_get
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        endpoint = self._direct_endpoint(scope) if scope["type"] == "http" else None
+        endpoint = self.direct_endpoint(scope) if scope["type"] == "http" else None
         if endpoint is not None:
-            scope["app"] = self
             await endpoint(scope, receive, send)
         else:
             await super().__call__(scope, receive, send)
@@ -99,8 +98,10 @@ class MockApp(Starlette):
         """Called by the server's housekeeping once a second: sessions idle too long end."""
         self.state.sessions.expire()
 
-    def _direct_endpoint(self, scope: Scope) -> ASGIApp | None:
-        """The API endpoint for this request, if it is one of the direct routes."""
+    def direct_endpoint(self, scope: Scope) -> ASGIApp | None:
+        """The API endpoint for this request, if it is one of the direct routes, with the
+        scope made ready for it (its path parameters, the app). The server's protocol calls
+        that endpoint itself, without uvicorn's task (see direct_http)."""
         if scope.get("root_path"):
             return None
         path = scope["path"]
@@ -110,12 +111,9 @@ class MockApp(Starlette):
             if job_id is not None:
                 scope["path_params"] = {"job_id": job_id}
                 endpoint = self._job_get
+        if endpoint is not None:
+            scope["app"] = self
         return endpoint
-
-    def answers_directly(self, method: str, path: str) -> bool:
-        """Whether a request (with no root path) goes to a direct route: the server's
-        protocol answers those without uvicorn's task (see direct_http)."""
-        return (method, path) in self._direct or (method == "GET" and _job_id(path) is not None)
 
 
 def _job_id(path: str) -> str | None:

@@ -3,10 +3,12 @@
 For every request uvicorn builds a request-response cycle, starts an asyncio task for it and
 passes the answer through ASGI messages it checks header by header, written to the socket in
 two parts. On a create or a poll that machinery costs more than the mock's own work. Here a
-request to one of the application's direct routes (app.MockApp.answers_directly) is collected
-whole and the application is called at once, inside the protocol's callback: it runs to its
-end without ever waiting (the common case), and its answer goes out in one write. A request
-that does wait (a scripted latency, a dropped connection) continues in a task, like any.
+request to one of the application's direct routes (app.MockApp.direct_endpoint) is collected
+whole and the route's endpoint is called at once, inside the protocol's callback (past
+uvicorn's proxy-headers middleware when the request has no X-Forwarded-* header for it to
+read): it runs to its end without ever waiting (the common case), and hands its answer over
+whole (web.answers.WHOLE_ANSWER) rather than as two ASGI messages, to go out in one write.
+A request that does wait (a scripted latency, a dropped connection) continues in a task.
 
 That write waits for the end of the event loop's turn (AnswerBatch): when many connections'
 requests arrive together, the mock's work on all of them runs back to back and then all of
@@ -24,16 +26,37 @@ for byte).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Generator
-from typing import Any
+from collections.abc import Callable, Coroutine, Generator, Iterable
+from typing import Any, Protocol
 
+from starlette.types import ASGIApp, Scope
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from uvicorn.protocols.http.flow_control import HIGH_WATER_LIMIT
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE
 
 from .http_protocol import ReadDeadlines
+from .web.answers import WHOLE_ANSWER
 
-# Whether (method, path) is a direct route of the application.
-DirectRoutes = Callable[[str, str], bool]
+
+class DirectApp(Protocol):
+    """An application with direct routes: `direct_endpoint(scope)` is the endpoint that
+    answers the request the scope describes (the scope made ready for it), or None."""
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None: ...
+
+    def direct_endpoint(self, scope: Scope) -> ASGIApp | None: ...
+
+
+# What the header loop of a request on its way to a direct route looks for: its length, what
+# sends it to uvicorn's path, and what uvicorn's proxy-headers middleware would act on.
+_LENGTH, _UVICORNS, _FORWARDED = 1, 2, 3
+_HEADERS_OF_NOTE = {
+    b"content-length": _LENGTH,
+    b"transfer-encoding": _UVICORNS,
+    b"expect": _UVICORNS,
+    b"x-forwarded-for": _FORWARDED,
+    b"x-forwarded-proto": _FORWARDED,
+}
 
 
 class _Done:
@@ -87,6 +110,7 @@ class Exchange:
         "_length",
         "_queued",
         "_status",
+        "app",
         "body",
         "disconnected",
         "keep_alive",
@@ -100,9 +124,14 @@ class Exchange:
 
     message_event = _DONE
 
-    def __init__(self, protocol: DirectProtocol, scope: Any, keep_alive: bool) -> None:
+    def __init__(
+        self, protocol: DirectProtocol, scope: Any, keep_alive: bool, app: Callable[..., Any]
+    ) -> None:
         self.protocol = protocol
         self.scope = scope
+        # What answers it (its endpoint, or the whole application): an ASGI app, called to
+        # get its coroutine, which `DirectProtocol._answer` starts itself.
+        self.app = app
         self.transport = protocol.transport  # the scripted drop aborts it (api.endpoint)
         self.keep_alive = keep_alive
         self.body = b""
@@ -128,10 +157,37 @@ class Exchange:
             return
         if not self.response_started:
             self.response_started = True
-            self._start(message)
+            self._start(message["status"], message.get("headers", ()))
             return
-        body: bytes = message.get("body", b"")
-        more = message.get("more_body", False)
+        self._body(message.get("body", b""), message.get("more_body", False))
+
+    def send_whole(self, status: int, headers: Iterable[tuple[bytes, bytes]], body: bytes) -> None:
+        """A whole answer at once (web.answers.WHOLE_ANSWER): as its two messages would be."""
+        if self.disconnected or self.response_complete or self._queued is not None:
+            return
+        if self.transport.is_closing() or self.response_started:
+            return
+        self.response_started = True
+        self._start(status, headers)
+        self._body(body, False)
+
+    def _start(self, status: int, headers: Iterable[tuple[bytes, bytes]]) -> None:
+        self._status = status
+        head = [STATUS_LINE[status]]
+        for name, value in self.protocol.server_state.default_headers:
+            head += (name, b": ", value, b"\r\n")
+        for name, value in headers:
+            lower = name.lower()
+            if lower == b"content-length":
+                self._length = int(value)
+            elif lower == b"connection" and b"close" in value.lower():
+                self.keep_alive = False
+            head += (lower, b": ", value, b"\r\n")
+        if not self.keep_alive and b"connection: close\r\n" not in head:
+            head.append(b"connection: close\r\n")
+        self._head = head
+
+    def _body(self, body: bytes, more: bool) -> None:
         head, self._head = self._head, []
         if head:
             if self._length is None and not more:
@@ -147,23 +203,6 @@ class Exchange:
             self.transport.write(body)
         if not more:
             self._complete()
-
-    def _start(self, message: dict[str, Any]) -> None:
-        status: int = message["status"]
-        self._status = status
-        head = [STATUS_LINE[status]]
-        for name, value in self.protocol.server_state.default_headers:
-            head += (name, b": ", value, b"\r\n")
-        for name, value in message.get("headers", ()):
-            lower = name.lower()
-            if lower == b"content-length":
-                self._length = int(value)
-            elif lower == b"connection" and b"close" in value.lower():
-                self.keep_alive = False
-            head += (lower, b": ", value, b"\r\n")
-        if not self.keep_alive and b"connection: close\r\n" not in head:
-            head.append(b"connection: close\r\n")
-        self._head = head
 
     def write_queued(self) -> None:
         """Write the queued answer (unless the client has gone meanwhile) and complete it."""
@@ -249,12 +288,19 @@ class DirectProtocol(ReadDeadlines):
     """ReadDeadlines, answering the application's direct routes without an ASGI task."""
 
     # Set by `protocol_class`.
-    direct_routes: DirectRoutes | None = None
+    direct_app: DirectApp | None = None
     answers = AnswerBatch()  # `protocol_class` gives each server one of its own
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._exchange: Exchange | None = None
+        # uvicorn wraps the application in its proxy-headers middleware, which changes the
+        # scope only for a request with X-Forwarded-* headers: without those, a direct route's
+        # endpoint is called straight away. Anything else around the application (uvicorn's
+        # trace logging) is always called.
+        app = self.app
+        under = app.app if type(app) is ProxyHeadersMiddleware else app
+        self._endpoint_first = under is self.direct_app and under is not None
 
     def on_headers_complete(self) -> None:
         exchange = self._direct_exchange()
@@ -266,36 +312,46 @@ class DirectProtocol(ReadDeadlines):
     def _direct_exchange(self) -> Exchange | None:
         """An Exchange if this request may be answered directly, else None."""
         self._exchange = None
-        routes = self.direct_routes
+        direct_app = self.direct_app
         cycle = self.cycle
-        if routes is None or (cycle is not None and not cycle.response_complete):
+        if direct_app is None or (cycle is not None and not cycle.response_complete):
             return None  # a request still unanswered: queued behind it, as uvicorn does
         if self.flow.write_paused:
             return None  # a client not reading its answers: uvicorn's path waits for it
         url = self.url
         if b"?" in url or b"%" in url or self.root_path or self.parser.should_upgrade():
             return None
-        method = self.parser.get_method().decode("ascii")
-        path = url.decode("ascii")
-        if not routes(method, path):
-            return None
         length: bytes | None = None
+        forwarded = False
+        of_note = _HEADERS_OF_NOTE.get
         for name, value in self.headers:
-            if name == b"content-length":
+            kind = of_note(name)
+            if kind is None:
+                continue
+            if kind == _LENGTH:
                 length = value
-            elif name in {b"transfer-encoding", b"expect"}:
+            elif kind == _FORWARDED:
+                forwarded = True
+            else:
                 return None
         if length is not None and not (length.isdigit() and int(length) <= HIGH_WATER_LIMIT):
             return None
         version = self.parser.get_http_version()
-        scope = self.scope
-        scope["method"] = method
-        scope["path"] = path
+        scope: Any = self.scope
+        scope["method"] = self.parser.get_method().decode("ascii")
+        scope["path"] = url.decode("ascii")
         scope["raw_path"] = url
         scope["query_string"] = b""
         if version != "1.1":
             scope["http_version"] = version
-        exchange = Exchange(self, scope, version != "1.0" and self.parser.should_keep_alive())
+        endpoint = direct_app.direct_endpoint(scope)
+        if endpoint is None:
+            return None
+        if forwarded or not self._endpoint_first:
+            endpoint = self.app  # through uvicorn's middleware, which routes it again
+        keep_alive = version != "1.0" and self.parser.should_keep_alive()
+        exchange = Exchange(self, scope, keep_alive, endpoint)
+        scope["extensions"] = {WHOLE_ANSWER: exchange.send_whole}
         self._exchange = exchange
         return exchange
 
@@ -316,7 +372,7 @@ class DirectProtocol(ReadDeadlines):
         self._answer(exchange)
 
     def _answer(self, exchange: Exchange) -> None:
-        coroutine = self.app(exchange.scope, exchange.receive, exchange.send)
+        coroutine = exchange.app(exchange.scope, exchange.receive, exchange.send)
         try:
             pending = taken(coroutine.send(None))
         except StopIteration:
@@ -344,16 +400,17 @@ class DirectProtocol(ReadDeadlines):
 
 
 def protocol_class(
-    header_seconds: float, body_seconds: float, direct_routes: DirectRoutes | None
+    header_seconds: float, body_seconds: float, direct_app: DirectApp | None
 ) -> type[DirectProtocol]:
-    """The protocol class for one server's settings and application."""
+    """The protocol class for one server's settings and application (None: an application
+    without direct routes, all of whose requests take uvicorn's path)."""
     return type(
         "DirectProtocol",
         (DirectProtocol,),
         {
             "header_seconds": header_seconds,
             "body_seconds": body_seconds,
-            "direct_routes": staticmethod(direct_routes) if direct_routes else None,
+            "direct_app": direct_app,
             "answers": AnswerBatch(),
         },
     )

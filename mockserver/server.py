@@ -143,7 +143,9 @@ def uvicorn_config(
         host=host,
         port=port,
         http=protocol_class(
-            timeouts.header_seconds, timeouts.body_seconds, getattr(app, "answers_directly", None)
+            timeouts.header_seconds,
+            timeouts.body_seconds,
+            app if callable(getattr(app, "direct_endpoint", None)) else None,  # type: ignore[arg-type]
         ),
         timeout_graceful_shutdown=timeouts.shutdown_seconds,
         log_level="info" if access_log else "warning",

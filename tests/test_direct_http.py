@@ -47,7 +47,7 @@ def graphql(query: str, variables: dict[str, Any] | None = None) -> bytes:
 
 
 class AsgiOnly:
-    """The mock's application without `answers_directly`: the server then takes uvicorn's path."""
+    """The mock's application without `direct_endpoint`: the server then takes uvicorn's path."""
 
     def __init__(self, app: MockApp) -> None:
         self.app = app
@@ -161,6 +161,25 @@ def test_a_polled_job_reads_the_same_on_both_paths() -> None:
             answers.append(exchange(server.url, [request("GET", f"/v1/avatar/{job_id}")]))
         assert answers[0] == answers[1]
         assert answers[0][0].startswith(b"HTTP/1.1 200 ")
+
+
+def test_forwarded_headers_reach_the_links_on_the_direct_path_as_on_uvicorns() -> None:
+    # The direct path skips uvicorn's proxy-headers middleware only for requests it would
+    # leave as they are: with X-Forwarded-Proto the links of a finished job say https.
+    forwarded = KEY + b"X-Forwarded-Proto: https\r\nX-Forwarded-For: 203.0.113.9\r\n"
+    with served() as direct, served(direct=False) as plain:
+        answers = []
+        for server in (direct, plain):
+            created = exchange(server.url, [request("POST", "/v1/avatar", CREATE)])[0]
+            job_id = json.loads(created.partition(b"\r\n\r\n")[2])["data"]["avatar"]["id"]
+            advance = json.dumps({"seconds": 60}).encode()
+            exchange(server.url, [request("POST", "/__mock/clock/advance", advance)])
+            poll = request("GET", f"/v1/avatar/{job_id}", b"", forwarded)
+            answers.append(exchange(server.url, [poll, request("GET", f"/v1/avatar/{job_id}")]))
+        assert answers[0] == answers[1]
+        forwarded_poll, plain_poll = (json.loads(a.partition(b"\r\n\r\n")[2]) for a in answers[0])
+        assert forwarded_poll["data"]["avatar"]["url"].startswith("https://")
+        assert plain_poll["data"]["avatar"]["url"].startswith("http://")
 
 
 def test_pipelined_requests_are_answered_in_order_across_both_paths() -> None:
@@ -346,7 +365,7 @@ class FakeProtocol:
 
 
 def queued_exchange(protocol: FakeProtocol) -> Exchange:
-    exchange = Exchange(protocol, {}, keep_alive=True)  # type: ignore[arg-type]
+    exchange = Exchange(protocol, {}, keep_alive=True, app=AsgiOnly)  # type: ignore[arg-type]
     message = {"type": "http.response.start", "status": 200, "headers": []}
     asyncio.run(exchange.send(message))
     asyncio.run(exchange.send({"type": "http.response.body", "body": b"{}"}))

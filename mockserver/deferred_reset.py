@@ -17,10 +17,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from starlette.applications import Starlette
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from .app import MockApp
 
 
 class DeferredReset:
@@ -29,7 +31,7 @@ class DeferredReset:
     Everything else (its `state`, the hooks the server calls) is the wrapped app's.
     """
 
-    def __init__(self, app: Starlette) -> None:
+    def __init__(self, app: MockApp) -> None:
         self.app = app
         self._lock = threading.Lock()  # the slot is filled by the test's thread, run by the loop's
         self._pending: tuple[Callable[[], None], Future[None]] | None = None
@@ -66,6 +68,13 @@ class DeferredReset:
             done.set_exception(error)
         else:
             done.set_result(None)
+
+    def direct_endpoint(self, scope: Scope) -> ASGIApp | None:
+        """The wrapped app's direct route for this request (see direct_http), with the reset
+        left for it run first: the server calls that endpoint itself, without `__call__`."""
+        if self._pending is not None:
+            self.run_pending()
+        return self.app.direct_endpoint(scope)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._pending is not None:  # read without the lock: run_pending takes it

@@ -7,7 +7,7 @@ request to one of the application's direct routes (app.MockApp.direct_endpoint) 
 whole and the route's endpoint is called at once, inside the protocol's callback (past
 uvicorn's proxy-headers middleware when the request has no X-Forwarded-* header for it to
 read): it runs to its end without ever waiting (the common case), and hands its answer over
-whole (web.answers.WHOLE_ANSWER) rather than as two ASGI messages, to go out in one write.
+whole (web.server_extensions) rather than as two ASGI messages, to go out in one write.
 A request that does wait (a scripted latency, a dropped connection) continues in a task.
 
 That write waits for the end of the event loop's turn (AnswerBatch): when many connections'
@@ -35,7 +35,7 @@ from uvicorn.protocols.http.flow_control import HIGH_WATER_LIMIT
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE
 
 from .http_protocol import ReadDeadlines
-from .web.answers import WHOLE_ANSWER
+from .web.server_extensions import WHOLE_ANSWER, WHOLE_BODY
 
 
 class DirectApp(Protocol):
@@ -369,6 +369,7 @@ class DirectProtocol(ReadDeadlines):
             return
         self._exchange = None
         exchange.more_body = False
+        exchange.scope["extensions"][WHOLE_BODY] = exchange.body
         self._answer(exchange)
 
     def _answer(self, exchange: Exchange) -> None:

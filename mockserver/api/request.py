@@ -80,7 +80,8 @@ class ApiRequest:
 
     async def body(self, limit: int) -> bytes:
         """The whole body; 413 as soon as it passes `limit` bytes, declared or streamed."""
-        return await read_body(self.receive, self._headers.get(b"content-length"), limit)
+        declared = self._headers.get(b"content-length")
+        return await read_body(self.receive, declared, limit, self.scope.get("extensions"))
 
     @property
     def base_url(self) -> str:

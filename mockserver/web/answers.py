@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from ..core.errors import ApiError
+from .server_extensions import WHOLE_ANSWER
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 # How `_ENCODER`, and so `encode_json`, writes a string: quoted, escaped, non-ASCII kept as is.
@@ -81,11 +82,6 @@ def encoded_json_response(
 ) -> Response:
     """An answer whose JSON is already encoded."""
     return _JSON(body, status, headers)
-
-
-# An ASGI extension of the mock's own server (direct_http): `scope["extensions"][WHOLE_ANSWER]`
-# takes a whole answer at once, `(status, raw headers, body)`, in place of the two messages.
-WHOLE_ANSWER = "mock-doitong.whole-answer"
 
 
 async def send_response(response: Response, scope: Scope, receive: Receive, send: Send) -> None:

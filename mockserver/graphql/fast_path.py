@@ -14,7 +14,6 @@ tests run both paths side by side to keep them identical, byte for byte.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any, NamedTuple
 
 from graphql import (
@@ -36,6 +35,7 @@ from graphql.execution.values import get_argument_values, get_variable_values
 from ..core.jobs import JobStatus
 from .answer_template import AnswerTemplate, Selected, answer_template
 from .coercion import ArgumentPlan, argument_plan
+from .job_view import JobView
 from .known_bodies import KnownBody
 from .processing_answer import ProcessingAnswer, View, processing_answer
 
@@ -208,14 +208,17 @@ def execute(
         source = fast.field_def.resolve(None, _Info(context), **args)
     except Exception as error:  # the executor turns resolver errors into located errors too
         return ExecutionResult(None, [located_error(error, [fast.field_node], path)])
-    job, view = context.job, context.view
-    if job is not None and view is not None and job.status is _PROCESSING:
-        processing = fast.processing(view)
+    answered: JobView | None = context.answered
+    if answered is None:
+        return fast.answer.fill(source)
+    job = answered.job
+    if job.status is _PROCESSING:
+        processing = fast.processing(answered.view)
         if processing is not None:
             try:
                 return processing.fill(job)
             except Exception:  # a value its encoder refuses: the template says how, below
                 pass
-    if known is not None and job is not None:  # a poll's answer may be kept
-        return known.answer(job, context.base_url, partial(fast.answer.fill, source))
-    return fast.answer.fill(source)
+    if known is not None:  # a poll's answer may be kept
+        return known.answer(job, context.base_url, lambda: fast.answer.fill(answered.built()))
+    return fast.answer.fill(answered.built())

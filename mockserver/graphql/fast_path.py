@@ -36,11 +36,12 @@ from ..core.jobs import JobStatus
 from .answer_template import AnswerTemplate, Selected, answer_template
 from .coercion import ArgumentPlan, argument_plan
 from .job_view import JobView
-from .known_bodies import KnownBody
+from .known_bodies import KnownBody, KnownCreate
 from .processing_answer import ProcessingAnswer, View, processing_answer
 
 _PROCESSING = JobStatus.PROCESSING
 MAX_COERCION_ERRORS = 50  # what graphql-core's executor allows too
+_UNPROVEN: Any = object()  # a view not yet tried for a plan's processing answer
 
 
 class _Info(NamedTuple):
@@ -64,9 +65,10 @@ class FastPlan:
     _processing: dict[View, ProcessingAnswer | None] = field(default_factory=dict, repr=False)
 
     def processing(self, view: View) -> ProcessingAnswer | None:
-        if view not in self._processing:
-            self._processing[view] = processing_answer(self.answer, view)
-        return self._processing[view]
+        answer: ProcessingAnswer | None = self._processing.get(view, _UNPROVEN)
+        if answer is _UNPROVEN:
+            answer = self._processing[view] = processing_answer(self.answer, view)
+        return answer
 
 
 def _unwrap(type_: Any) -> Any:
@@ -195,9 +197,13 @@ def execute(
     when it holds no error, else the result to answer as the executor's.
 
     With `known` (these variables came in a body read before), its arguments are coerced once
-    and kept there, the resolver may keep what it checks of them (`context.known`), and the
-    answer about a finished job is kept there too."""
-    path = [fast.response_key]
+    and kept there, a create's resolver keeps there the create they ask for (`context.known`),
+    which is then made again without coercion or resolver, and the answer about a finished
+    job is kept there too."""
+    if known is not None:
+        create = known.create(context.engine.fixtures.catalog)
+        if create is not None:
+            return _create_again(fast, create, context, known)
     try:
         args = _known_arguments(fast, schema, variables, known)
         if isinstance(args, list):
@@ -207,10 +213,39 @@ def execute(
         assert fast.field_def.resolve is not None
         source = fast.field_def.resolve(None, _Info(context), **args)
     except Exception as error:  # the executor turns resolver errors into located errors too
-        return ExecutionResult(None, [located_error(error, [fast.field_node], path)])
+        return _located(fast, error)
     answered: JobView | None = context.answered
     if answered is None:
         return fast.answer.fill(source)
+    return _answer(fast, answered, context.base_url, known)
+
+
+def _create_again(
+    fast: FastPlan, create: KnownCreate, context: Any, known: KnownBody
+) -> ExecutionResult | bytes:
+    """The create these bytes asked for, made again without the resolver, which would make
+    no other (schema.RequestContext.create): a processing job's answer is written from the job
+    alone, any other from its view."""
+    try:
+        job = context.create_job(create.request)
+    except Exception as error:
+        return _located(fast, error)
+    if job.status is _PROCESSING:
+        processing = fast.processing(create.view)
+        if processing is not None:
+            try:
+                return processing.fill(job)
+            except Exception:  # a value its encoder refuses: the template says how, below
+                pass
+    return _answer(fast, context.answer(job, create.view), context.base_url, known)
+
+
+def _located(fast: FastPlan, error: Exception) -> ExecutionResult:
+    return ExecutionResult(None, [located_error(error, [fast.field_node], [fast.response_key])])
+
+
+def _answer(fast: FastPlan, answered: JobView, base_url: str, known: KnownBody | None) -> bytes:
+    """The answer about the job the resolver answered with."""
     job = answered.job
     if job.status is _PROCESSING:
         processing = fast.processing(answered.view)
@@ -220,5 +255,5 @@ def execute(
             except Exception:  # a value its encoder refuses: the template says how, below
                 pass
     if known is not None:  # a poll's answer may be kept
-        return known.answer(job, context.base_url, lambda: fast.answer.fill(answered.built()))
+        return known.answer(job, base_url, lambda: fast.answer.fill(answered.built()))
     return fast.answer.fill(answered.built())

@@ -39,7 +39,7 @@ class RequestContext:
     # processing jobs (graphql.processing_answer).
     answered: JobView | None = None
     # The body these arguments came in, when it was read before (graphql.known_bodies): the
-    # create they ask for is checked once for it.
+    # create they ask for is checked once for it, and kept with it.
     known: KnownBody | None = None
 
     def answer(self, job: Job, view: View) -> JobView:
@@ -48,12 +48,25 @@ class RequestContext:
         answered = self.answered = JobView(job, view, self.base_url)
         return answered
 
-    def checked(self, check: Callable[[], JobRequest]) -> JobRequest:
-        """The create the resolver's arguments ask for: `check()`, or what it gave before
-        for the same body and catalog."""
-        if self.known is None:
-            return check()
-        return self.known.job_request(self.engine.fixtures.catalog, check)
+    def create(self, check: Callable[[], JobRequest], view: View) -> JobView:
+        """What a create's resolver does, and all it does: the job that `check()` gives (the
+        resolver's arguments, checked), answered with `view` of it.
+
+        For a body read before, the check runs once per catalog, and the create is kept with
+        it (KnownBody.create): the fast path makes the same create again for the same bytes
+        without coercing them or calling the resolver."""
+        known = self.known
+        if known is None:
+            request = check()
+        else:
+            request = known.checked_create(self.engine.fixtures.catalog, check, view).request
+        return self.answer(self.create_job(request), view)
+
+    def create_job(self, request: JobRequest) -> Job:
+        """The job `request` asks for: created, or the one its idempotency key replays."""
+        job = self.engine.create_job(self.admission, request, self.idempotency_key, self.base_url)
+        self.job_id = job.id
+        return job
 
 
 def sdl() -> str:
@@ -86,11 +99,7 @@ def resolve_generation(_: Any, info: Info, id: str) -> JobView:
 def resolve_generate(_: Any, info: Info, input: dict[str, Any]) -> JobView:
     context: RequestContext = info.context
     catalog = context.engine.fixtures.catalog
-    request = context.checked(partial(job_request.from_generate, catalog, input))
-    job = context.engine.create_job(
-        context.admission, request, context.idempotency_key, context.base_url
-    )
-    return context.answer(job, generation_view)
+    return context.create(partial(job_request.from_generate, catalog, input), generation_view)
 
 
 @mutation.field("generateAvatar")
@@ -98,11 +107,7 @@ def resolve_generate_avatar(_: Any, info: Info, input: dict[str, Any]) -> JobVie
     context: RequestContext = info.context
     catalog = context.engine.fixtures.catalog
     check = partial(job_request.from_avatar_input, catalog, input, "input", "generateAvatar")
-    request = context.checked(check)
-    job = context.engine.create_job(
-        context.admission, request, context.idempotency_key, context.base_url
-    )
-    return context.answer(job, avatar_view)
+    return context.create(check, avatar_view)
 
 
 @cache

@@ -32,11 +32,11 @@ from graphql import (
 )
 from graphql.execution.values import get_argument_values, get_variable_values
 
-from ..core.jobs import JobStatus
+from ..core.jobs import Job, JobStatus
 from .answer_template import AnswerTemplate, Selected, answer_template
 from .coercion import ArgumentPlan, argument_plan
 from .job_view import JobView
-from .known_bodies import KnownBody, KnownCreate
+from .known_bodies import KnownBody
 from .processing_answer import ProcessingAnswer, View, processing_answer
 
 _PROCESSING = JobStatus.PROCESSING
@@ -197,13 +197,9 @@ def execute(
     when it holds no error, else the result to answer as the executor's.
 
     With `known` (these variables came in a body read before), its arguments are coerced once
-    and kept there, a create's resolver keeps there the create they ask for (`context.known`),
-    which is then made again without coercion or resolver, and the answer about a finished
-    job is kept there too."""
-    if known is not None:
-        create = known.create(context.engine.fixtures.catalog)
-        if create is not None:
-            return _create_again(fast, create, context, known)
+    and kept there, a create's resolver keeps there the create they ask for (`context.known`;
+    the executor makes it again from there, see GraphQLExecutor.act), and the answer about a
+    finished job is kept there too."""
     try:
         args = _known_arguments(fast, schema, variables, known)
         if isinstance(args, list):
@@ -213,47 +209,31 @@ def execute(
         assert fast.field_def.resolve is not None
         source = fast.field_def.resolve(None, _Info(context), **args)
     except Exception as error:  # the executor turns resolver errors into located errors too
-        return _located(fast, error)
+        return located(fast, error)
     answered: JobView | None = context.answered
     if answered is None:
         return fast.answer.fill(source)
-    return _answer(fast, answered, context.base_url, known)
+    return answer_about(fast, answered.job, answered.view, context.base_url, known)
 
 
-def _create_again(
-    fast: FastPlan, create: KnownCreate, context: Any, known: KnownBody
-) -> ExecutionResult | bytes:
-    """The create these bytes asked for, made again without the resolver, which would make
-    no other (schema.RequestContext.create): a processing job's answer is written from the job
-    alone, any other from its view."""
-    try:
-        job = context.create_job(create.request)
-    except Exception as error:
-        return _located(fast, error)
-    if job.status is _PROCESSING:
-        processing = fast.processing(create.view)
-        if processing is not None:
-            try:
-                return processing.fill(job)
-            except Exception:  # a value its encoder refuses: the template says how, below
-                pass
-    return _answer(fast, context.answer(job, create.view), context.base_url, known)
-
-
-def _located(fast: FastPlan, error: Exception) -> ExecutionResult:
+def located(fast: FastPlan, error: Exception) -> ExecutionResult:
+    """The result of a resolver that raised `error`, as the executor gives it."""
     return ExecutionResult(None, [located_error(error, [fast.field_node], [fast.response_key])])
 
 
-def _answer(fast: FastPlan, answered: JobView, base_url: str, known: KnownBody | None) -> bytes:
-    """The answer about the job the resolver answered with."""
-    job = answered.job
+def answer_about(
+    fast: FastPlan, job: Job, view: View, base_url: str, known: KnownBody | None
+) -> bytes:
+    """The answer of a resolver that answered with `view` of `job`: a processing job's written
+    from the job itself where that is proven, any other filled in from the view (a finished
+    job's kept with `known`, when the body was read before)."""
     if job.status is _PROCESSING:
-        processing = fast.processing(answered.view)
+        processing = fast.processing(view)
         if processing is not None:
             try:
                 return processing.fill(job)
             except Exception:  # a value its encoder refuses: the template says how, below
                 pass
     if known is not None:  # a poll's answer may be kept
-        return known.answer(job, base_url, lambda: fast.answer.fill(answered.built()))
-    return fast.answer.fill(answered.built())
+        return known.answer(job, base_url, lambda: fast.answer.fill(view(job, base_url)))
+    return fast.answer.fill(view(job, base_url))

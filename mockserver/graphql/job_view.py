@@ -2,12 +2,11 @@
 
 The fast path writes most answers without reading the view: a processing job's from the job
 itself (graphql.processing_answer), a finished job's poll from the answer kept for its body
-(graphql.known_bodies). So a resolver answers with a JobView, which builds the view on its
-first read and keeps it; graphql-core's executor reads it as the mapping it is (its default
-resolver reads a field of any Mapping by key), and the fast path's template fills in what it
-built. Nothing changes the job between the resolver and the answer, so the view reads the same
-as if it had been built in the resolver.
-"""
+(graphql.known_bodies); where it does need the view, it builds it from the job and the view
+the resolver chose. So a resolver answers with a JobView, which builds the view on its first
+read and keeps it; graphql-core's executor reads it as the mapping it is (its default resolver
+reads a field of any Mapping by key). Nothing changes the job between the resolver and the
+answer, so the view reads the same as if it had been built in the resolver."""
 
 from __future__ import annotations
 

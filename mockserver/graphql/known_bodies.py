@@ -11,8 +11,8 @@ of the create on the catalog too), so a body that read well is kept with what it
 - the create they ask for: the request checked from them and the view its answer takes, filled
   in when the resolver first checks it (kept with the catalog it was checked against: another
   runtime may come with another one). A create's resolver does nothing but that create
-  (schema.RequestContext.create), so for the same bytes and catalog the fast path makes it
-  again itself, without the resolver;
+  (schema.RequestContext.create), so for the same bytes and catalog the executor makes it
+  again itself, without the resolver (GraphQLExecutor._create_again);
 - the answer last given for a finished job (a poll's), with what it was made from: a finished
   job's answer never changes (the engine ends a job once, and nothing touches it afterwards), so
   it answers again only for the same job object, asked from the same base URL, with the same

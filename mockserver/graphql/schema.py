@@ -53,8 +53,9 @@ class RequestContext:
         resolver's arguments, checked), answered with `view` of it.
 
         For a body read before, the check runs once per catalog, and the create is kept with
-        it (KnownBody.create): the fast path makes the same create again for the same bytes
-        without coercing them or calling the resolver."""
+        it (KnownBody.create): the executor makes the same create again for the same bytes
+        without coercing them or calling the resolver (GraphQLExecutor._create_again), so
+        this must stay all a create's resolver does."""
         known = self.known
         if known is None:
             request = check()

@@ -39,6 +39,26 @@ def test_a_bug_in_a_resolver_is_an_enveloped_500_kept_for_the_test(
         assert (entry["operation"], entry["status"]) == (operation, 500)
 
 
+def test_a_bug_in_a_create_sent_again_is_answered_and_reported_as_the_executor_does() -> None:
+    answers = []
+    for fast_path in (True, False):
+        app = create_app(virtual_config(graphql_fast_path=fast_path))
+        engine = app.state.runtime.engine
+        with TestClient(app) as client:
+            api = Api(client)
+            for _ in range(3):  # read, then found by its bytes with its create kept
+                assert api.generate().status_code == 200
+            engine.create_job = broken
+            response = api.generate()  # the kept create, made again: the engine raises
+            assert response.status_code == 500, response.text
+            (report,) = app.state.runtime.errors
+            assert report.startswith("POST /graphql\n") and "engine exploded" in report
+            entry = client.get("/__mock/requests").json()["requests"][-1]
+            assert (entry["operation"], entry["status"], entry["jobId"]) == ("generate", 500, None)
+            answers.append((dict(response.headers), response.content))
+    assert answers[0] == answers[1]
+
+
 def test_a_client_error_is_not_reported_as_a_bug() -> None:
     app = create_app(virtual_config())
     with TestClient(app) as client:

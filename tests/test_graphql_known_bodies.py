@@ -184,6 +184,54 @@ def test_a_kept_body_with_an_idempotency_key_replays_and_conflicts_as_one_read_a
     same_records(pair)
 
 
+def test_a_kept_create_replays_and_answers_a_finished_job_as_one_read_anew(pair: Pair) -> None:
+    control(pair, "POST", "/reset")
+    once = {"Idempotency-Key": "finished-create"}
+    body = {"query": GENERATE, "variables": {"input": generate_input(text="Done soon")}}
+    (created, *_) = same_every_time(pair, body, headers=once)
+    control(pair, "POST", "/clock/advance", json={"seconds": 60})
+    replays = same_every_time(pair, body, headers=once)  # the same job, completed now
+    assert replays[0]["data"]["generate"]["id"] == created["data"]["generate"]["id"]
+    assert replays[0]["data"]["generate"]["status"] == "completed"
+    same_every_time(pair, body)  # without the key: a new job each time
+    same_records(pair)
+
+
+def test_a_kept_create_is_made_anew_for_each_key_host_and_session(pair: Pair) -> None:
+    control(pair, "POST", "/reset")
+    body = {"query": VENDOR_GENERATE, "variables": {"input": generate_input()}}
+    same_every_time(pair, body)  # read once; its create is kept from the first sending on
+    for key in ("test_pro_key", "test_free_key", KEY):
+        same_every_time(pair, body, key=key)
+    same_every_time(pair, body, headers={"Host": "elsewhere.test:8080"})
+    # A session in each mock: another runtime, under a key of its own (the session's id is
+    # random, so the two mocks' keys differ in it alone).
+    sessions = [client.post("/__mock/sessions", json={}).json()["id"] for client in pair]
+    raw = json.dumps(body).encode()
+    for _ in range(TIMES):
+        answers = [
+            send(client, raw, f"{KEY}.{session}")
+            for client, session in zip(pair, sessions, strict=True)
+        ]
+        assert answers[0] == answers[1] and answers[0][0] == 200
+    same_every_time(pair, body)
+    for path in ("/requests?limit=1000", "/ledger", "/audit", "/jobs"):
+        listings = [
+            client.get(f"/__mock/sessions/{session}{path}")
+            for client, session in zip(pair, sessions, strict=True)
+        ]
+        assert [listing.status_code for listing in listings] == [200, 200], path
+        kept, anew = (without_durations(listing.json()) for listing in listings)
+        assert json.dumps(kept).replace(sessions[0], "S") == json.dumps(anew).replace(
+            sessions[1], "S"
+        ), path
+    for client, session in zip(pair, sessions, strict=True):
+        assert client.delete(f"/__mock/sessions/{session}").status_code in (200, 204)
+    same_records(pair)
+    kept, anew = (client.get("/__mock/jobs").json() for client in pair)
+    assert kept == anew
+
+
 def test_documents_outside_the_fast_path_answer_the_same_when_repeated(pair: Pair) -> None:
     control(pair, "POST", "/reset")
     created = same_every_time(pair, {"query": GENERATE, "variables": {"input": generate_input()}})
@@ -274,12 +322,17 @@ def test_a_create_is_checked_once_per_catalog_and_a_refused_one_every_time() -> 
 
     catalog_a: Catalog = placeholder
     catalog_b: Catalog = object()  # type: ignore[assignment]
+    view: Any = object()
     for _ in range(2):
         with pytest.raises(ApiError):
-            entry.job_request(catalog_a, refused)
-    assert entry.job_request(catalog_a, check("a")) == "a"
-    assert entry.job_request(catalog_a, check("again")) == "a"  # kept
-    assert entry.job_request(catalog_b, check("b")) == "b"  # another catalog: checked anew
+            entry.checked_create(catalog_a, refused, view)
+    assert entry.create(catalog_a) is None  # nothing kept of a refused create
+    assert entry.checked_create(catalog_a, check("a"), view).request == "a"
+    assert entry.checked_create(catalog_a, check("again"), view).request == "a"  # kept
+    assert entry.create(catalog_a) == (catalog_a, "a", view)
+    assert entry.checked_create(catalog_b, check("b"), view).request == "b"  # checked anew
+    assert entry.create(catalog_a) is None  # the create kept is the last catalog's
+    assert entry.create(catalog_b) == (catalog_b, "b", view)
     assert checks == ["refused", "refused", "a", "b"]
 
 

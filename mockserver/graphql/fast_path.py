@@ -14,7 +14,6 @@ tests run both paths side by side to keep them identical, byte for byte.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any, NamedTuple
 
 from graphql import (
@@ -33,14 +32,16 @@ from graphql import (
 )
 from graphql.execution.values import get_argument_values, get_variable_values
 
-from ..core.jobs import JobStatus
+from ..core.jobs import Job, JobStatus
 from .answer_template import AnswerTemplate, Selected, answer_template
 from .coercion import ArgumentPlan, argument_plan
+from .job_view import JobView
 from .known_bodies import KnownBody
 from .processing_answer import ProcessingAnswer, View, processing_answer
 
 _PROCESSING = JobStatus.PROCESSING
 MAX_COERCION_ERRORS = 50  # what graphql-core's executor allows too
+_UNPROVEN: Any = object()  # a view not yet tried for a plan's processing answer
 
 
 class _Info(NamedTuple):
@@ -64,9 +65,10 @@ class FastPlan:
     _processing: dict[View, ProcessingAnswer | None] = field(default_factory=dict, repr=False)
 
     def processing(self, view: View) -> ProcessingAnswer | None:
-        if view not in self._processing:
-            self._processing[view] = processing_answer(self.answer, view)
-        return self._processing[view]
+        answer: ProcessingAnswer | None = self._processing.get(view, _UNPROVEN)
+        if answer is _UNPROVEN:
+            answer = self._processing[view] = processing_answer(self.answer, view)
+        return answer
 
 
 def _unwrap(type_: Any) -> Any:
@@ -195,9 +197,9 @@ def execute(
     when it holds no error, else the result to answer as the executor's.
 
     With `known` (these variables came in a body read before), its arguments are coerced once
-    and kept there, the resolver may keep what it checks of them (`context.known`), and the
-    answer about a finished job is kept there too."""
-    path = [fast.response_key]
+    and kept there, a create's resolver keeps there the create they ask for (`context.known`;
+    the executor makes it again from there, see GraphQLExecutor.act), and the answer about a
+    finished job is kept there too."""
     try:
         args = _known_arguments(fast, schema, variables, known)
         if isinstance(args, list):
@@ -207,15 +209,31 @@ def execute(
         assert fast.field_def.resolve is not None
         source = fast.field_def.resolve(None, _Info(context), **args)
     except Exception as error:  # the executor turns resolver errors into located errors too
-        return ExecutionResult(None, [located_error(error, [fast.field_node], path)])
-    job, view = context.job, context.view
-    if job is not None and view is not None and job.status is _PROCESSING:
+        return located(fast, error)
+    answered: JobView | None = context.answered
+    if answered is None:
+        return fast.answer.fill(source)
+    return answer_about(fast, answered.job, answered.view, context.base_url, known)
+
+
+def located(fast: FastPlan, error: Exception) -> ExecutionResult:
+    """The result of a resolver that raised `error`, as the executor gives it."""
+    return ExecutionResult(None, [located_error(error, [fast.field_node], [fast.response_key])])
+
+
+def answer_about(
+    fast: FastPlan, job: Job, view: View, base_url: str, known: KnownBody | None
+) -> bytes:
+    """The answer of a resolver that answered with `view` of `job`: a processing job's written
+    from the job itself where that is proven, any other filled in from the view (a finished
+    job's kept with `known`, when the body was read before)."""
+    if job.status is _PROCESSING:
         processing = fast.processing(view)
         if processing is not None:
             try:
                 return processing.fill(job)
             except Exception:  # a value its encoder refuses: the template says how, below
                 pass
-    if known is not None and job is not None:  # a poll's answer may be kept
-        return known.answer(job, context.base_url, partial(fast.answer.fill, source))
-    return fast.answer.fill(source)
+    if known is not None:  # a poll's answer may be kept
+        return known.answer(job, base_url, lambda: fast.answer.fill(view(job, base_url)))
+    return fast.answer.fill(view(job, base_url))

@@ -8,8 +8,11 @@ of the create on the catalog too), so a body that read well is kept with what it
 
 - its payload and operation, which `GraphQLExecutor.ask` would find again for the same bytes;
 - the root field's arguments, filled in when the fast path first coerces them;
-- the create request checked from them, filled in when the resolver first checks it (kept with
-  the catalog it was checked against: another runtime may come with another one);
+- the create they ask for: the request checked from them and the view its answer takes, filled
+  in when the resolver first checks it (kept with the catalog it was checked against: another
+  runtime may come with another one). A create's resolver does nothing but that create
+  (schema.RequestContext.create), so for the same bytes and catalog the executor makes it
+  again itself, without the resolver (GraphQLExecutor._create_again);
 - the answer last given for a finished job (a poll's), with what it was made from: a finished
   job's answer never changes (the engine ends a job once, and nothing touches it afterwards), so
   it answers again only for the same job object, asked from the same base URL, with the same
@@ -18,7 +21,8 @@ of the create on the catalog too), so a body that read well is kept with what it
 
 Only what succeeded is kept: a body with any error reads again, and raises again, every time.
 Nothing request-specific is kept (the key, the account, admission, the journal's entry): those
-are worked out for each request exactly as without this cache, and the resolver runs each time.
+are worked out for each request exactly as without this cache, and each create is made anew (a
+job, its charge, its idempotency key) and each poll's resolver runs each time.
 The differential tests in tests/test_graphql_known_bodies.py send each body to a mock with this
 cache and to one without, and compare every answer, header and journal entry.
 
@@ -31,12 +35,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..api.finished_answers import KeptAnswer
 from ..core.catalog import Catalog
 from ..core.job_request import JobRequest
 from ..core.jobs import Job, JobStatus
+from .job_view import View
 
 if TYPE_CHECKING:
     from .executor import Operation, Payload
@@ -44,6 +49,15 @@ if TYPE_CHECKING:
 DEFAULT_ENTRIES = 128
 DEFAULT_MAX_BODY = 4096  # bytes: longer bodies are read every time and cost no memory here
 DEFAULT_MAX_BYTES = 128 * 1024  # of all bodies together: half of documents.CACHE_CHARS
+
+
+class KnownCreate(NamedTuple):
+    """The create a body's arguments ask for, as checked against `catalog`, and the view (of
+    the job made) that its resolver answers with."""
+
+    catalog: Catalog
+    request: JobRequest
+    view: View
 
 
 @dataclass(slots=True, eq=False)
@@ -54,18 +68,23 @@ class KnownBody:
     payload: Payload
     operation: Operation
     arguments: dict[str, Any] | None = None
-    _checked: tuple[Catalog, JobRequest] | None = field(default=None, repr=False)
+    _create: KnownCreate | None = field(default=None, repr=False)
     _finished: KeptAnswer | None = field(default=None, repr=False)
 
-    def job_request(self, catalog: Catalog, check: Callable[[], JobRequest]) -> JobRequest:
+    def checked_create(
+        self, catalog: Catalog, check: Callable[[], JobRequest], view: View
+    ) -> KnownCreate:
         """The create these arguments ask for, checked against `catalog` once; `check` raises
         (ApiError) every time for a create that fails its check."""
-        checked = self._checked
-        if checked is not None and checked[0] is catalog:
-            return checked[1]
-        request = check()
-        self._checked = (catalog, request)
-        return request
+        create = self.create(catalog)
+        if create is None:
+            create = self._create = KnownCreate(catalog, check(), view)
+        return create
+
+    def create(self, catalog: Catalog) -> KnownCreate | None:
+        """The create these bytes asked for when last checked, if against `catalog`."""
+        create = self._create
+        return create if create is not None and create.catalog is catalog else None
 
     def answer(self, job: Job, base_url: str, fill: Callable[[], bytes]) -> bytes:
         """`fill()`, the answer about `job`; for a finished job, the same bytes as last time

@@ -15,12 +15,12 @@ from ..core import job_request
 from ..core.engine import Admission, Engine
 from ..core.job_request import JobRequest
 from ..core.jobs import Job, avatar_view, generation_view
+from .job_view import JobView, View
 
 if TYPE_CHECKING:
     from .known_bodies import KnownBody
 
 Info = GraphQLResolveInfo[Any]
-View = Callable[[Job, str], dict[str, Any]]
 
 
 @dataclass(slots=True)
@@ -33,27 +33,41 @@ class RequestContext:
     base_url: str
     idempotency_key: str | None
     job_id: str | None = None
-    # The job the resolver answers about, when there is one, and the view it answers with:
-    # the fast path keeps a finished job's answer (graphql.known_bodies) and writes a
-    # processing one's from what that view shares among processing jobs
-    # (graphql.processing_answer).
-    job: Job | None = None
-    view: View | None = None
+    # What the resolver answered about a job, when it did (its job, and the view it answers
+    # with, built only when read): the fast path keeps a finished job's answer
+    # (graphql.known_bodies) and writes a processing one's from what that view shares among
+    # processing jobs (graphql.processing_answer).
+    answered: JobView | None = None
     # The body these arguments came in, when it was read before (graphql.known_bodies): the
-    # create they ask for is checked once for it.
+    # create they ask for is checked once for it, and kept with it.
     known: KnownBody | None = None
 
-    def answer(self, job: Job, view: View) -> dict[str, Any]:
+    def answer(self, job: Job, view: View) -> JobView:
         """What a resolver returns about `job`: `view` of it, from this request's base URL."""
-        self.job_id, self.job, self.view = job.id, job, view
-        return view(job, self.base_url)
+        self.job_id = job.id
+        answered = self.answered = JobView(job, view, self.base_url)
+        return answered
 
-    def checked(self, check: Callable[[], JobRequest]) -> JobRequest:
-        """The create the resolver's arguments ask for: `check()`, or what it gave before
-        for the same body and catalog."""
-        if self.known is None:
-            return check()
-        return self.known.job_request(self.engine.fixtures.catalog, check)
+    def create(self, check: Callable[[], JobRequest], view: View) -> JobView:
+        """What a create's resolver does, and all it does: the job that `check()` gives (the
+        resolver's arguments, checked), answered with `view` of it.
+
+        For a body read before, the check runs once per catalog, and the create is kept with
+        it (KnownBody.create): the executor makes the same create again for the same bytes
+        without coercing them or calling the resolver (GraphQLExecutor._create_again), so
+        this must stay all a create's resolver does."""
+        known = self.known
+        if known is None:
+            request = check()
+        else:
+            request = known.checked_create(self.engine.fixtures.catalog, check, view).request
+        return self.answer(self.create_job(request), view)
+
+    def create_job(self, request: JobRequest) -> Job:
+        """The job `request` asks for: created, or the one its idempotency key replays."""
+        job = self.engine.create_job(self.admission, request, self.idempotency_key, self.base_url)
+        self.job_id = job.id
+        return job
 
 
 def sdl() -> str:
@@ -69,40 +83,32 @@ json_scalar = ScalarType("JSON")
 
 
 @query.field("avatar")
-def resolve_avatar(_: Any, info: Info, id: str) -> dict[str, Any]:
+def resolve_avatar(_: Any, info: Info, id: str) -> JobView:
     context: RequestContext = info.context
     context.job_id = id  # asked for, found or not
     return context.answer(context.engine.get_job(context.admission.account, id), avatar_view)
 
 
 @query.field("generation")
-def resolve_generation(_: Any, info: Info, id: str) -> dict[str, Any]:
+def resolve_generation(_: Any, info: Info, id: str) -> JobView:
     context: RequestContext = info.context
     context.job_id = id  # asked for, found or not
     return context.answer(context.engine.get_job(context.admission.account, id), generation_view)
 
 
 @mutation.field("generate")
-def resolve_generate(_: Any, info: Info, input: dict[str, Any]) -> dict[str, Any]:
+def resolve_generate(_: Any, info: Info, input: dict[str, Any]) -> JobView:
     context: RequestContext = info.context
     catalog = context.engine.fixtures.catalog
-    request = context.checked(partial(job_request.from_generate, catalog, input))
-    job = context.engine.create_job(
-        context.admission, request, context.idempotency_key, context.base_url
-    )
-    return context.answer(job, generation_view)
+    return context.create(partial(job_request.from_generate, catalog, input), generation_view)
 
 
 @mutation.field("generateAvatar")
-def resolve_generate_avatar(_: Any, info: Info, input: dict[str, Any]) -> dict[str, Any]:
+def resolve_generate_avatar(_: Any, info: Info, input: dict[str, Any]) -> JobView:
     context: RequestContext = info.context
     catalog = context.engine.fixtures.catalog
     check = partial(job_request.from_avatar_input, catalog, input, "input", "generateAvatar")
-    request = context.checked(check)
-    job = context.engine.create_job(
-        context.admission, request, context.idempotency_key, context.base_url
-    )
-    return context.answer(job, avatar_view)
+    return context.create(check, avatar_view)
 
 
 @cache

@@ -188,13 +188,26 @@ def _runtime(app: Starlette) -> MockRuntime:
 def _mock_doitong_handle(
     pytestconfig: pytest.Config, mock_doitong_server: ServerThread
 ) -> Iterator[MockDoitong]:
-    front = mock_doitong_server.app
-    assert isinstance(front, DeferredReset)
+    front = getattr(mock_doitong_server, "app", None)
+    if not isinstance(front, DeferredReset):
+        raise pytest.UsageError(_not_deferred(front))
     handle = MockDoitong(mock_doitong_server.url, front.app, mock_doitong_server, front)
     pytestconfig.stash[HANDLE] = handle
     yield handle
     del pytestconfig.stash[HANDLE]
     handle.close()
+
+
+def _not_deferred(app: object) -> str:
+    """What to do about a `mock_doitong_server` of one's own that the plugin cannot reset."""
+    return (
+        "mock-doitong: the mock_doitong_server fixture must give a "
+        "mockserver.ServerThread serving a mockserver.deferred_reset.DeferredReset, which "
+        f"runs each test's reset before its first request; its app is {type(app).__name__}. "
+        "Wrap the app: ServerThread(DeferredReset(create_app(config))), with "
+        "`from mockserver import ServerThread, create_app` and "
+        "`from mockserver.deferred_reset import DeferredReset`"
+    )
 
 
 @pytest.fixture

@@ -11,8 +11,10 @@ and suites can share one `mock-doitong serve`.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -188,13 +190,26 @@ def _runtime(app: Starlette) -> MockRuntime:
 def _mock_doitong_handle(
     pytestconfig: pytest.Config, mock_doitong_server: ServerThread
 ) -> Iterator[MockDoitong]:
-    front = mock_doitong_server.app
-    assert isinstance(front, DeferredReset)
+    front = getattr(mock_doitong_server, "app", None)
+    if not isinstance(front, DeferredReset):
+        raise pytest.UsageError(_not_deferred(front))
     handle = MockDoitong(mock_doitong_server.url, front.app, mock_doitong_server, front)
     pytestconfig.stash[HANDLE] = handle
     yield handle
     del pytestconfig.stash[HANDLE]
     handle.close()
+
+
+def _not_deferred(app: object) -> str:
+    """What to do about a `mock_doitong_server` of one's own that the plugin cannot reset."""
+    return (
+        "mock-doitong: the mock_doitong_server fixture must give a "
+        "mockserver.ServerThread serving a mockserver.deferred_reset.DeferredReset, which "
+        f"runs each test's reset before its first request; its app is {type(app).__name__}. "
+        "Wrap the app: ServerThread(DeferredReset(create_app(config))), with "
+        "`from mockserver import ServerThread, create_app` and "
+        "`from mockserver.deferred_reset import DeferredReset`"
+    )
 
 
 @pytest.fixture
@@ -330,9 +345,22 @@ def _prepare(
         runtime.activate(scenario, seed)
 
     handle._reset = reset_done = front.defer(reset)
+    # The test before's webhook attempts are cut now, not at this test's first contact with the
+    # mock (which may never come): one its receiver holds would post on for the webhook timeout
+    # while this test runs. Only when there are some: waking the loop costs a test that much.
+    leftover = runtime.background_work()
+    if leftover:
+        assert handle.server is not None
+        handle.server.soon(partial(_cancel_all, leftover))
     if options.get("plan") is not None or options.get("credits") is not None:
         handle.set_account(plan=options.get("plan"), credits=options.get("credits"))
     return reset_done
+
+
+def _cancel_all(tasks: list[asyncio.Task[None]]) -> None:
+    """On the server's loop: cancel each task, without waiting for it to end."""
+    for task in tasks:
+        task.cancel()
 
 
 # -- what the run would have spent -----------------------------------------------------------

@@ -220,6 +220,12 @@ class ServerThread:
             raise RuntimeError("the server is not running")
         return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout)
 
+    def soon(self, function: Callable[[], object]) -> None:
+        """Have the server's loop run `function` soon, without waiting for it (`call` waits)."""
+        if self._loop is None:
+            raise RuntimeError("the server is not running")
+        self._loop.call_soon_threadsafe(function)
+
     def start(self, timeout: float = 10.0) -> ServerThread:
         self._thread.start()
         if not self._ready.wait(timeout):

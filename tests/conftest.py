@@ -14,6 +14,10 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
+# The same for the mock's GraphQL machinery, which an app loads on a worker thread after it
+# starts (the session's live server at any moment, during a pytester test too): once dropped
+# that way, the next app's import of it is half fresh, and its GraphQL answers 500s.
+import mockserver.graphql.executor  # noqa: F401
 from mockserver import ClockMode, MockConfig, ServerThread, create_app
 
 GENERATE = (

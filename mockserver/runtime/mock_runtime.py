@@ -169,6 +169,14 @@ class MockRuntime:
                 log.given_up,
             )
 
+    def background_work(self) -> list[asyncio.Task[None]]:
+        """The tasks working in the background now: webhook attempts and a backlog's catch-up.
+
+        A copy, which another thread may take (the pytest plugin, preparing the next test) and
+        have cancelled on the loop later: cancelled, an attempt is cut before it is recorded
+        and its delivery stays as it was, pending, until the reset that follows clears it."""
+        return list(self._tasks)
+
     def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import sqlite3
+import struct
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from mockserver.runtime.state_rows import (
     job_record,
     job_row,
     rest_document,
+    words_row,
 )
 
 from conftest import Api, rest_body, virtual_config
@@ -116,14 +119,38 @@ def test_the_rest_row_reads_back_as_the_snapshots_rest_after_each_change(api: Ap
         lambda: api.advance(100),
         lambda: api.client.post("/__mock/reset"),
     ]
-    for step in steps:
+    stored: dict[str, str] = {}  # the words rows as a directory would hold them
+    for number, step in enumerate(steps):
         step()
         expected = state_document.snapshot_rest(engine)
-        text = rest.text(state_document.rest_but_inbox(engine), memory.inbox)
-        read = rest_document(text)
+        text, words = rest.rows(state_document.rest_but_inbox(engine), memory.inbox)
+        if number == 0:  # the first rows: every stream's words
+            assert set(words) == {words_row("position"), words_row("webhookFaults")}
+        stored.update(words)
+        read = rest_document(text, stored)
         assert read == expected
         assert encode(read) == encode(expected)
-        assert type(json.loads(text)["randomness"]["position"][1]) is str  # its words, base64
+        assert type(json.loads(text)["randomness"]["position"][1]) is int  # the index alone
+    # Nothing drawn since: no words rows to write; forgotten, all of them again.
+    assert rest.rows(state_document.rest_but_inbox(engine), memory.inbox)[1] == {}
+    rest.forget()
+    assert rest.rows(state_document.rest_but_inbox(engine), memory.inbox)[1] == stored
+
+
+def test_a_streams_words_are_handed_out_exactly_when_they_change(api: Api) -> None:
+    """Every draw moves the index; the words change once in 624 words drawn."""
+    engine = engine_of(api)
+    memory = state_document.memory_of(engine)
+    rest, handed = RestRow(), 0
+    rest.rows(state_document.rest_but_inbox(engine), memory.inbox)
+    for _ in range(400):  # ids of 72 bits, three words each: the words change twice or so
+        before = engine.randomness.position()[1]
+        engine.randomness.token()
+        after = engine.randomness.position()[1]
+        words = rest.rows(state_document.rest_but_inbox(engine), memory.inbox)[1]
+        assert (words_row("position") in words) == (before[:-1] != after[:-1])
+        handed += bool(words)
+    assert handed >= 1
 
 
 def test_a_random_position_that_is_no_list_of_words_stops_the_load_naming_the_file(
@@ -137,6 +164,23 @@ def test_a_random_position_that_is_no_list_of_words_stops_the_load_naming_the_fi
         rest = json.loads(db.execute("SELECT value FROM meta WHERE name = 'rest'").fetchone()[0])
         rest["randomness"]["position"][1] = "abcdef"  # three bytes: no whole 32-bit word
         db.execute("UPDATE meta SET value = ? WHERE name = 'rest'", (json.dumps(rest),))
+    with pytest.raises(StateDirError, match=f"{tmp_path / DATABASE} holds a damaged state"):
+        StateDir(tmp_path).load()
+
+
+@pytest.mark.parametrize("words", ["abcdef", None])
+def test_a_words_row_damaged_or_missing_stops_the_load_naming_the_file(
+    tmp_path: Path, words: str | None
+) -> None:
+    runtime = MockRuntime(MockConfig(seed=1))
+    directory = StateDir(tmp_path)
+    directory.write(DurableState(runtime.engine, directory, None)._batch())
+    directory.close()
+    with sqlite3.connect(tmp_path / DATABASE) as db:
+        if words is None:
+            db.execute("DELETE FROM meta WHERE name = ?", (words_row("webhookFaults"),))
+        else:
+            db.execute("UPDATE meta SET value = ? WHERE name = ?", (words, words_row("position")))
     with pytest.raises(StateDirError, match=f"{tmp_path / DATABASE} holds a damaged state"):
         StateDir(tmp_path).load()
 
@@ -176,4 +220,43 @@ def test_a_directory_of_version_1_loads_as_the_same_state_and_is_version_2_once_
         durable.directory.close()
     with sqlite3.connect(tmp_path / DATABASE) as db:
         version = db.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()[0]
-    assert version == str(DIRECTORY_VERSION) == "2"
+    assert version == str(DIRECTORY_VERSION) == "3"
+
+
+def version_2_rows(tmp_path: Path) -> None:
+    """The directory's rest row as version 2 wrote it: each random stream's words and index
+    together, in base64, and no words rows."""
+    with sqlite3.connect(tmp_path / DATABASE) as db:
+        rest = json.loads(db.execute("SELECT value FROM meta WHERE name = 'rest'").fetchone()[0])
+        words = dict(db.execute("SELECT name, value FROM meta WHERE name LIKE 'words.%'"))
+        for name in ("position", "webhookFaults"):
+            position = rest["randomness"][name]
+            packed = base64.b64decode(words[words_row(name)]) + struct.pack("<I", position[1])
+            position[1] = base64.b64encode(packed).decode()
+        db.execute("UPDATE meta SET value = ? WHERE name = 'rest'", (json.dumps(rest),))
+        db.execute("DELETE FROM meta WHERE name LIKE 'words.%'")
+        db.execute("UPDATE meta SET value = '2' WHERE name = 'version'")
+
+
+def test_a_directory_of_version_2_loads_as_the_same_state_and_is_version_3_once_written(
+    api: Api, tmp_path: Path
+) -> None:
+    engine = eventful(api)
+    document = state_document.snapshot(engine)
+    durable = DurableState(engine, StateDir(tmp_path), None)
+    durable.directory.write(durable._batch())
+    durable.directory.close()
+    version_2_rows(tmp_path)
+    for _ in range(2):  # read as version 2, then as the version 3 its first commit wrote
+        runtime = MockRuntime(virtual_config(**JOURNAL))
+        durable = keep_state(runtime, tmp_path)
+        try:
+            assert state_document.snapshot(runtime.engine) == document
+            durable.directory.write(durable._batch())
+        finally:
+            durable.directory.close()
+        with sqlite3.connect(tmp_path / DATABASE) as db:
+            version = db.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()[0]
+            names = {row[0] for row in db.execute("SELECT name FROM meta")}
+        assert version == "3"
+        assert {words_row("position"), words_row("webhookFaults")} <= names

@@ -196,7 +196,9 @@ class DurableState:
         engine = self.engine
         journal = self._memory.journal
         memory = self._memory
-        batch = Batch(self._rest.text(state_document.rest_but_inbox(engine), memory.inbox))
+        if self._everything:
+            self._rest.forget()  # the words rows last written may not be on disk
+        batch = Batch(*self._rest.rows(state_document.rest_but_inbox(engine), memory.inbox))
         if self._everything:
             self._renumber()
             batch.everything = True

@@ -27,11 +27,13 @@ from ..core.state_document import FORMAT, VERSION
 from .state_rows import entry_record, job_record, rest_document
 
 # The directory's own format version, and the state document's version each one holds. 1: every
-# row a JSON object; 2: rows as state_rows writes them. A directory of version 1 reads as it is
-# (its rows are rewritten as they change), and a mock-doitong that reads only version 1 refuses
-# a directory of version 2 saying to upgrade.
-DIRECTORY_VERSION = 2
-_DOCUMENT_VERSIONS = {1: 1, 2: VERSION}
+# row a JSON object; 2: rows as state_rows writes them, a random stream's words in the rest
+# row; 3: as 2, but each stream's words in a meta row of their own. Directories of versions 1
+# and 2 read as they are (their rows are rewritten as they change), and a mock-doitong that
+# reads only an older version refuses a newer directory saying to upgrade.
+DIRECTORY_VERSION = 3
+_DOCUMENT_VERSIONS = {1: 1, 2: 1, 3: VERSION}
+_WORDS_ROWS = "words.%"  # the meta rows of the random streams' words (state_rows.words_row)
 DATABASE = "state.sqlite3"
 LOCK = "lock"
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -61,6 +63,7 @@ class Batch:
     """One commit's worth of changes, encoded already: rows to write and rows to delete."""
 
     rest: str  # the small part of the document, whole
+    meta: dict[str, str] = field(default_factory=dict)  # more meta rows, by name: the words
     everything: bool = False  # the state was replaced: every row goes first
     rows: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     gone: dict[str, list[int]] = field(default_factory=dict)
@@ -180,7 +183,10 @@ class StateDir:
         if rest is None:
             return None
         try:
-            document = rest_document(rest[0])
+            words = dict(
+                self._db.execute("SELECT name, value FROM meta WHERE name LIKE ?", (_WORDS_ROWS,))
+            )
+            document = rest_document(rest[0], words)
             rows: dict[str, list[int]] = {}
             for table in _TABLES:
                 numbers, records = self._rows(table)
@@ -221,6 +227,8 @@ class StateDir:
                 "INSERT OR REPLACE INTO meta VALUES ('rest', ?), ('version', ?)",
                 (batch.rest, str(DIRECTORY_VERSION)),
             )
+            if batch.meta:
+                db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", batch.meta.items())
             db.execute("COMMIT")
             self._journal_before = batch.journal_before
         except BaseException:

@@ -9,9 +9,11 @@ encoding is kept small; reading puts each row back into the state document's own
   no key is written, no record dictionary built. Rows an earlier mock-doitong wrote as objects
   read as they are.
 - the small rest of the state keeps the document's shape, but a random stream's position (624
-  words and an index, some 7 KB of JSON each) is its words as 32-bit little-endian numbers, in
-  base64, and the inbox (up to 10,000 webhooks received) is encoded again only after it
-  changed (it counts its changes).
+  words and an index, some 7 KB of JSON each) holds only its index there: its words, which
+  change once in 624 draws, are a row of their own (`words_row`), 32-bit little-endian numbers
+  in base64, written only when they changed. Directories of version 2 held the words and the
+  index together in the rest row, in that base64 form; they read as they are. The inbox (up to
+  10,000 webhooks received) is encoded again only after it changed (it counts its changes).
 
 tests/test_state_rows.py holds every row, read back, to the document's record of it.
 """
@@ -125,34 +127,48 @@ def entry_record(row: Any) -> Any:
 # -- the rest --------------------------------------------------------------------------------
 
 
+def words_row(stream: str) -> str:
+    """The name of the meta row that holds a random stream's words (directory version 3)."""
+    return f"words.{stream}"
+
+
 class RestRow:
-    """The small rest of the state as one row, re-encoding only the parts that changed."""
+    """The small rest of the state as one row, re-encoding only the parts that changed, and
+    each random stream's words as a row of its own, written only when they changed."""
 
     def __init__(self) -> None:
-        self._positions: dict[str, tuple[list[Any], str]] = {}
+        self._words: dict[str, list[Any]] = {}  # each stream's words as last handed out
         self._inbox: tuple[Inbox, int] | None = None  # the inbox last encoded, at which change
         self._inbox_text = ""
 
-    def text(self, rest: dict[str, Any], inbox: Inbox) -> str:
-        """`rest` (state_document.rest_but_inbox) and `inbox`, as one row."""
+    def forget(self) -> None:
+        """Hand out every stream's words again: what was handed out may not be on disk (a
+        commit failed, or one rewrites everything)."""
+        self._words = {}
+
+    def rows(self, rest: dict[str, Any], inbox: Inbox) -> tuple[str, dict[str, str]]:
+        """`rest` (state_document.rest_but_inbox) and `inbox` as one row, and the words rows
+        (by name) that changed since the last call."""
         randomness = rest["randomness"]
         compact = {**randomness}
+        words: dict[str, str] = {}
         for name in _STREAMS:
-            compact[name] = self._position(name, randomness[name])
+            compact[name] = self._position(name, randomness[name], words)
         head = encode({**rest, "randomness": compact})
-        return f'{head[:-1]},"inbox":{self._inbox_of(inbox)}}}'
+        return f'{head[:-1]},"inbox":{self._inbox_of(inbox)}}}', words
 
-    def _position(self, name: str, position: list[Any]) -> list[Any]:
-        version, words, gauss = position
-        cached = self._positions.get(name)
-        if cached is not None and cached[0] == words:
-            return [version, cached[1], gauss]
-        try:
-            text = base64.b64encode(struct.pack(_WORDS.format(len(words)), *words)).decode()
-        except struct.error:  # not 32-bit words: kept as they are
-            return position
-        self._positions[name] = (words, text)
-        return [version, text, gauss]
+    def _position(self, name: str, position: list[Any], words: dict[str, str]) -> list[Any]:
+        version, internal, gauss = position
+        *state, index = internal
+        if self._words.get(name) != state:
+            try:
+                packed = struct.pack(_WORDS.format(len(state)), *state)
+            except struct.error:  # not 32-bit words: kept as they are, in the rest row
+                self._words.pop(name, None)
+                return position
+            words[words_row(name)] = base64.b64encode(packed).decode("ascii")
+            self._words[name] = state
+        return [version, index, gauss]
 
     def _inbox_of(self, inbox: Inbox) -> str:
         if self._inbox is None or self._inbox[0] is not inbox or self._inbox[1] != inbox.changes:
@@ -161,19 +177,29 @@ class RestRow:
         return self._inbox_text
 
 
-def rest_document(row: str) -> dict[str, Any]:
-    """The rest row as the document's part: its random streams' positions as lists of words.
-    ValueError if it is not one."""
+def rest_document(row: str, words: dict[str, str]) -> dict[str, Any]:
+    """The rest row as the document's part, its random streams' positions as lists of words
+    (`words`: the words rows by name). ValueError if it is not one."""
     rest: dict[str, Any] = json.loads(row)
     randomness = rest.get("randomness")
     if type(randomness) is dict:
         for name in _STREAMS:
             position = randomness.get(name)
-            if type(position) is list and len(position) == 3 and type(position[1]) is str:
-                try:
-                    packed = base64.b64decode(position[1], validate=True)
-                    words = struct.unpack(_WORDS.format(len(packed) // 4), packed)
-                except (binascii.Error, struct.error):
-                    raise ValueError(f"randomness.{name} is no list of 32-bit words") from None
-                position[1] = list(words)
+            if type(position) is not list or len(position) != 3:
+                continue
+            if type(position[1]) is int:  # version 3: the index here, the words in their row
+                stored = words.get(words_row(name))
+                if stored is None:
+                    raise ValueError(f"randomness.{name} has no row of words")
+                position[1] = [*_unpacked(name, stored), position[1]]
+            elif type(position[1]) is str:  # version 2: words and index together
+                position[1] = _unpacked(name, position[1])
     return rest
+
+
+def _unpacked(name: str, text: str) -> list[int]:
+    try:
+        packed = base64.b64decode(text, validate=True)
+        return list(struct.unpack(_WORDS.format(len(packed) // 4), packed))
+    except (binascii.Error, struct.error):
+        raise ValueError(f"randomness.{name} is no list of 32-bit words") from None

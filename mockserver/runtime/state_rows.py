@@ -26,13 +26,14 @@ import json
 import struct
 from typing import Any
 
+from ..core.compact_json import compact_encoder
 from ..core.inbox import Inbox
 from ..core.jobs import Job
 from ..core.journal_entry import Entry
 from ..core.state_records import ENTRY_FIELDS, JOB_FIELDS, NOTE_FIELDS, received_document
 
-# json.dumps(value, separators=(",", ":")) with its encoder made once, not once per row.
-encode = json.JSONEncoder(separators=(",", ":")).encode
+# json.dumps(value, separators=(",", ":")) with its C encoder made once, not once per row.
+encode = compact_encoder(json.JSONEncoder(separators=(",", ":")))
 _WORDS = "<{}I"
 _STREAMS = ("position", "webhookFaults")
 

@@ -17,12 +17,15 @@ from test_state_snapshots import HOOK, busy_day
 from mockserver import create_app
 from mockserver.core import state_document
 from mockserver.core.engine import Engine
+from mockserver.core.journal import Journal
+from mockserver.core.journal_entry import NO_NOTES, Notes
 from mockserver.core.state_records import entry_document
 from mockserver.runtime.config import MockConfig
 from mockserver.runtime.durable_state import DurableState, keep_state
 from mockserver.runtime.mock_runtime import MockRuntime
 from mockserver.runtime.state_dir import DATABASE, DIRECTORY_VERSION, StateDir, StateDirError
 from mockserver.runtime.state_rows import (
+    EntryRows,
     RestRow,
     encode,
     entry_record,
@@ -35,6 +38,7 @@ from mockserver.runtime.state_rows import (
 
 from conftest import Api, rest_body, virtual_config
 
+KEY = "test_unlimited_key"
 STARTER = "test_starter_key"  # a plan with a low rate limit, and no fault scripted for it
 LONG = 5_000  # characters: a text the journal cuts, so its entry holds a cut body
 # Bodies cut at 512 bytes, and the oldest let go of: entries of every kind.
@@ -102,6 +106,35 @@ def test_every_journal_row_reads_back_as_the_documents_record(api: Api) -> None:
         read = entry_record(json.loads(entry_row(entry)))
         assert read == expected
         assert encode(read) == encode(expected)
+
+
+def test_journal_rows_from_the_journals_values_are_those_of_its_entries(api: Api) -> None:
+    """EntryRows writes from the columns what entry_row writes from an Entry, byte for byte,
+    its kept base64 included (each row is written twice)."""
+    journal = eventful(api).journal
+    rows = EntryRows()
+    expected = [entry_row(entry) for entry in journal.entries()]
+    assert rows.rows(journal.values_since(0)) == expected
+    assert rows.rows(journal.values_since(0)) == expected
+    for count in (0, 1, journal.recorded - 3, journal.recorded, journal.recorded + 1):
+        since = [entry_row(entry) for entry in journal.recorded_since(count)]
+        assert rows.rows(journal.values_since(count)) == since
+
+
+def test_journal_values_follow_the_ring_once_it_is_full() -> None:
+    """Bodies too long for their base64 to be kept among them."""
+    journal = Journal(capacity=5)
+    for number in range(13):
+        journal.record(
+            at=float(number), method="GET", path=f"/v1/avatar/{number}", operation="rest.get",
+            api_key=KEY, status=200 + number, duration_ms=0.5, headers=b"h%d" % number,
+            body=b"x" * 3_000 if number % 3 else b"", request_id=number,
+            notes=Notes(code="NOT_FOUND") if number % 2 else NO_NOTES,
+        )  # fmt: skip
+        for count in range(number + 2):
+            assert EntryRows().rows(journal.values_since(count)) == [
+                entry_row(entry) for entry in journal.recorded_since(count)
+            ]
 
 
 def test_the_rest_row_reads_back_as_the_snapshots_rest_after_each_change(api: Api) -> None:

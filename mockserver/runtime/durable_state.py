@@ -36,7 +36,7 @@ from ..core.state_fields import StateError
 from ..core.state_records import delivery_document
 from ..core.webhooks import Delivery
 from .state_dir import Batch, Loaded, StateDir, StateDirError, table_rows
-from .state_rows import RestRow, encode, entry_row, job_row
+from .state_rows import EntryRows, RestRow, encode, job_row
 
 if TYPE_CHECKING:
     from .mock_runtime import MockRuntime
@@ -60,6 +60,7 @@ class DurableState:
         self._delivery_rows: dict[str, int] = {}
         self._next_job_row = self._next_delivery_row = self._journal_base = 0
         self._rest = RestRow()
+        self._entry_rows = EntryRows()
         if loaded is not None:
             self._adopt(loaded)
         self._journal_seen = memory.journal.recorded if loaded is not None else 0
@@ -221,10 +222,8 @@ class DurableState:
         ]
         oldest_kept = journal.recorded - len(journal)
         first = max(self._journal_seen, oldest_kept)
-        batch.rows["journal"] = [
-            (self._journal_base + sequence, entry_row(entry))
-            for sequence, entry in enumerate(journal.recorded_since(self._journal_seen), first)
-        ]
+        entry_rows = self._entry_rows.rows(journal.values_since(self._journal_seen))
+        batch.rows["journal"] = list(enumerate(entry_rows, self._journal_base + first))
         self._journal_seen = journal.recorded
         batch.journal_before = self._journal_base + oldest_kept
         batch.gone = {"jobs": self._gone_jobs, "deliveries": self._gone_deliveries}

@@ -29,7 +29,8 @@ from typing import Any
 from ..core.compact_json import compact_encoder
 from ..core.inbox import Inbox
 from ..core.jobs import Job
-from ..core.journal_entry import Entry
+from ..core.journal import EntryValues
+from ..core.journal_entry import NO_NOTES, Entry, Notes
 from ..core.state_records import ENTRY_FIELDS, JOB_FIELDS, NOTE_FIELDS, received_document
 
 # json.dumps(value, separators=(",", ":")) with its C encoder made once, not once per row.
@@ -77,7 +78,6 @@ def job_row(
 def entry_row(entry: Entry) -> str:
     """`state_records.entry_document`'s values, in ENTRY_FIELDS order (its notes in NOTE_FIELDS
     order)."""
-    notes = entry.notes
     return encode(
         [
             entry.id,
@@ -93,17 +93,58 @@ def entry_row(entry: Entry) -> str:
             _b64(entry.raw_body),
             entry.flags,
             entry.body_digest,
-            [
-                notes.code,
-                notes.retry_after,
-                notes.rate_limit,
-                notes.credits_available,
-                notes.latency_seconds,
-                notes.idempotency_key,
-                notes.operation_name,
-            ],
+            _notes_values(entry.notes),
         ]
     )
+
+
+def _notes_values(notes: Notes) -> list[Any]:
+    return [
+        notes.code,
+        notes.retry_after,
+        notes.rate_limit,
+        notes.credits_available,
+        notes.latency_seconds,
+        notes.idempotency_key,
+        notes.operation_name,
+    ]
+
+
+_NO_NOTES_VALUES = _notes_values(NO_NOTES)
+# Distinct headers and bodies whose base64 is kept between commits, each of up to so many bytes:
+# the memory this takes stays small whatever the clients send.
+_BASE64_KEPT = 256
+_BASE64_BYTES = 2048
+
+
+class EntryRows:
+    """`entry_row` of the journal's entries, from their values (Journal.values_since), with no
+    Entry built; the base64 of headers and bodies sent again and again (a client's requests
+    differ in little) is kept for the next, at most _BASE64_KEPT short ones."""
+
+    def __init__(self) -> None:
+        self._base64: dict[bytes, str] = {}
+
+    def rows(self, entries: list[EntryValues]) -> list[str]:
+        kept = self._base64
+        if len(kept) > _BASE64_KEPT:
+            kept.clear()
+        rows = []
+        for values in entries:
+            row = list(values)
+            for column in (9, 10):  # headers, body: bytes, or None once let go of
+                data = row[column]
+                if data is not None:
+                    text = kept.get(data)
+                    if text is None:
+                        text = base64.b64encode(data).decode("ascii")
+                        if len(data) <= _BASE64_BYTES:
+                            kept[data] = text
+                    row[column] = text
+            notes = row[13]
+            row[13] = _NO_NOTES_VALUES if notes is NO_NOTES else _notes_values(notes)
+            rows.append(encode(row))
+        return rows
 
 
 def job_record(row: Any) -> Any:

@@ -12,8 +12,10 @@ encoding is kept small; reading puts each row back into the state document's own
   words and an index, some 7 KB of JSON each) holds only its index there: its words, which
   change once in 624 draws, are a row of their own (`words_row`), 32-bit little-endian numbers
   in base64, written only when they changed. Directories of version 2 held the words and the
-  index together in the rest row, in that base64 form; they read as they are. The inbox (up to
-  10,000 webhooks received) is encoded again only after it changed (it counts its changes).
+  index together in the rest row, in that base64 form; they read as they are.
+- a webhook the inbox received is a row of the inbox table (`inbox_row`), written once: version
+  2 held the whole inbox (up to 10,000 webhooks) in the rest row, encoded again whenever one
+  arrived; it reads as it is.
 
 tests/test_state_rows.py holds every row, read back, to the document's record of it.
 """
@@ -27,7 +29,7 @@ import struct
 from typing import Any
 
 from ..core.compact_json import compact_encoder
-from ..core.inbox import Inbox
+from ..core.inbox import Received
 from ..core.jobs import Job
 from ..core.journal import EntryValues
 from ..core.journal_entry import NO_NOTES, Entry, Notes
@@ -180,24 +182,21 @@ class RestRow:
 
     def __init__(self) -> None:
         self._words: dict[str, list[Any]] = {}  # each stream's words as last handed out
-        self._inbox: tuple[Inbox, int] | None = None  # the inbox last encoded, at which change
-        self._inbox_text = ""
 
     def forget(self) -> None:
         """Hand out every stream's words again: what was handed out may not be on disk (a
         commit failed, or one rewrites everything)."""
         self._words = {}
 
-    def rows(self, rest: dict[str, Any], inbox: Inbox) -> tuple[str, dict[str, str]]:
-        """`rest` (state_document.rest_but_inbox) and `inbox` as one row, and the words rows
-        (by name) that changed since the last call."""
+    def rows(self, rest: dict[str, Any]) -> tuple[str, dict[str, str]]:
+        """`rest` (state_document.rest_but_inbox) as one row, and the words rows (by name)
+        that changed since the last call."""
         randomness = rest["randomness"]
         compact = {**randomness}
         words: dict[str, str] = {}
         for name in _STREAMS:
             compact[name] = self._position(name, randomness[name], words)
-        head = encode({**rest, "randomness": compact})
-        return f'{head[:-1]},"inbox":{self._inbox_of(inbox)}}}', words
+        return encode({**rest, "randomness": compact}), words
 
     def _position(self, name: str, position: list[Any], words: dict[str, str]) -> list[Any]:
         version, internal, gauss = position
@@ -212,16 +211,16 @@ class RestRow:
             self._words[name] = state
         return [version, index, gauss]
 
-    def _inbox_of(self, inbox: Inbox) -> str:
-        if self._inbox is None or self._inbox[0] is not inbox or self._inbox[1] != inbox.changes:
-            self._inbox = (inbox, inbox.changes)
-            self._inbox_text = encode([received_document(item) for item in inbox])
-        return self._inbox_text
+
+def inbox_row(received: Received) -> str:
+    """`state_records.received_document`, encoded."""
+    return encode(received_document(received))
 
 
 def rest_document(row: str, words: dict[str, str]) -> dict[str, Any]:
     """The rest row as the document's part, its random streams' positions as lists of words
-    (`words`: the words rows by name). ValueError if it is not one."""
+    (`words`: the words rows by name); a row of version 2 holds the inbox too. ValueError if
+    it is not one."""
     rest: dict[str, Any] = json.loads(row)
     randomness = rest.get("randomness")
     if type(randomness) is dict:

@@ -34,6 +34,12 @@ from .state_rows import entry_record, job_record, rest_document
 # directory saying to upgrade.
 DIRECTORY_VERSION = 3
 _DOCUMENT_VERSIONS = {1: 1, 2: 1, 3: VERSION}
+_VERSION = str(DIRECTORY_VERSION)
+# A meta row set in place: INSERT OR REPLACE would delete the row and insert it anew, under a
+# new rowid, so every commit would also rewrite a page of the table's index on `name`.
+_IN_PLACE = "ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+_SET_REST = f"INSERT INTO meta VALUES ('rest', ?), ('version', ?) {_IN_PLACE}"
+_SET_META = f"INSERT INTO meta VALUES (?, ?) {_IN_PLACE}"
 _WORDS_ROWS = "words.%"  # the meta rows of the random streams' words (state_rows.words_row)
 DATABASE = "state.sqlite3"
 LOCK = "lock"
@@ -241,12 +247,9 @@ class StateDir:
                 db.execute("DELETE FROM journal WHERE seq < ?", (batch.journal_before,))
             if batch.inbox_before > self._inbox_before:
                 db.execute("DELETE FROM inbox WHERE seq < ?", (batch.inbox_before,))
-            db.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('rest', ?), ('version', ?)",
-                (batch.rest, str(DIRECTORY_VERSION)),
-            )
+            db.execute(_SET_REST, (batch.rest, _VERSION))
             if batch.meta:
-                db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", batch.meta.items())
+                db.executemany(_SET_META, batch.meta.items())
             db.execute("COMMIT")
             self._journal_before, self._inbox_before = batch.journal_before, batch.inbox_before
             self._has_inbox = True

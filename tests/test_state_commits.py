@@ -224,3 +224,27 @@ def test_the_directory_holds_the_journals_entries_and_no_more_as_they_leave_and_
     full, after_reset = asyncio.run(scenario())
     assert full == [8, 9, 10, 11, 12]
     assert after_reset == [107, 108, 109, 110, 111]
+
+
+def test_a_commit_sets_the_meta_rows_in_place(tmp_path: Path) -> None:
+    """Their rowids stay: a row deleted and inserted anew (INSERT OR REPLACE) would also
+    rewrite the meta table's index with every commit."""
+
+    def rowids() -> list[tuple[str, int]]:
+        with sqlite3.connect(tmp_path / DATABASE) as db:
+            return list(db.execute("SELECT name, rowid FROM meta ORDER BY name"))
+
+    async def scenario() -> list[list[tuple[str, int]]]:
+        runtime = MockRuntime(CONFIG)
+        durable = keep_state(runtime, tmp_path)
+        seen = []
+        for _ in range(3):
+            create(runtime)
+            await durable.durable()
+            seen.append(rowids())
+        await durable.close()
+        return seen
+
+    first, *later = asyncio.run(scenario())
+    assert {name for name, _ in first} >= {"rest", "version", "words.position"}
+    assert later == [first, first]

@@ -7,6 +7,7 @@ import json
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from . import json_values
@@ -42,16 +43,29 @@ class Received:
 class Inbox:
     def __init__(self, capacity: int = CAPACITY) -> None:
         self._received: deque[Received] = deque(maxlen=capacity)
-        # Counts every change, so a durable store re-encodes the inbox only after one.
-        self.changes = 0
+        # Webhooks recorded since the inbox was made, those let go of and cleared included:
+        # each one's sequence number, by which a durable store writes only the new ones and
+        # lets go of the rows of those no longer kept.
+        self.recorded = 0
 
     def __iter__(self) -> Iterator[Received]:
         return iter(list(self._received))
 
+    def __len__(self) -> int:
+        return len(self._received)
+
     def record(self, received: Received) -> None:
         self._received.append(received)
-        self.changes += 1
+        self.recorded += 1
 
     def clear(self) -> None:
         self._received.clear()
-        self.changes += 1
+
+    def recorded_since(self, count: int) -> list[Received]:
+        """The webhooks recorded after the first `count` (those still kept), oldest first."""
+        wanted = min(self.recorded - count, len(self._received))
+        if wanted <= 0:
+            return []
+        newest_first = list(islice(reversed(self._received), wanted))
+        newest_first.reverse()
+        return newest_first

@@ -36,7 +36,7 @@ from ..core.state_fields import StateError
 from ..core.state_records import delivery_document
 from ..core.webhooks import Delivery
 from .state_dir import Batch, Loaded, StateDir, StateDirError, table_rows
-from .state_rows import RestRow, encode, entry_row, job_row
+from .state_rows import EntryRows, RestRow, encode, inbox_row, job_row
 
 if TYPE_CHECKING:
     from .mock_runtime import MockRuntime
@@ -59,10 +59,15 @@ class DurableState:
         self._job_rows: dict[str, tuple[int, int]] = {}
         self._delivery_rows: dict[str, int] = {}
         self._next_job_row = self._next_delivery_row = self._journal_base = 0
+        # The inbox's webhooks are numbered from 0 once loaded (Inbox.recorded); their rows go
+        # on from the last row loaded. A directory of version 2 has none: all are written.
+        self._inbox_base = 0
         self._rest = RestRow()
+        self._entry_rows = EntryRows()
         if loaded is not None:
             self._adopt(loaded)
         self._journal_seen = memory.journal.recorded if loaded is not None else 0
+        self._inbox_seen = memory.inbox.recorded if loaded and loaded.inbox_rows else 0
         # A new directory, or one of an older version read through its migrations: all of it.
         self._everything = loaded is None or directory.older_version is not None
         self._jobs: dict[str, Job] = {}
@@ -90,6 +95,8 @@ class DurableState:
         self._next_delivery_row = table_rows(loaded.delivery_rows)
         # The journal's entries are numbered from 0 again once loaded; their rows go on.
         self._journal_base = table_rows(loaded.journal_rows) - len(self._memory.journal)
+        if loaded.inbox_rows:
+            self._inbox_base = table_rows(loaded.inbox_rows) - self._memory.inbox.recorded
 
     # -- what the engine tells ---------------------------------------------------------------
 
@@ -196,13 +203,15 @@ class DurableState:
         engine = self.engine
         journal = self._memory.journal
         memory = self._memory
-        batch = Batch(self._rest.text(state_document.rest_but_inbox(engine), memory.inbox))
+        if self._everything:
+            self._rest.forget()  # the words rows last written may not be on disk
+        batch = Batch(*self._rest.rows(state_document.rest_but_inbox(engine)))
         if self._everything:
             self._renumber()
             batch.everything = True
             jobs: list[Job] = list(engine.jobs.values())
             deliveries = list(self._memory.webhooks)
-            self._journal_seen = 0
+            self._journal_seen = self._inbox_seen = 0
         else:
             jobs, deliveries = list(self._jobs.values()), list(self._deliveries.values())
         self._everything = False
@@ -219,12 +228,18 @@ class DurableState:
         ]
         oldest_kept = journal.recorded - len(journal)
         first = max(self._journal_seen, oldest_kept)
-        batch.rows["journal"] = [
-            (self._journal_base + sequence, entry_row(entry))
-            for sequence, entry in enumerate(journal.recorded_since(self._journal_seen), first)
-        ]
+        entry_rows = self._entry_rows.rows(journal.values_since(self._journal_seen))
+        batch.rows["journal"] = list(enumerate(entry_rows, self._journal_base + first))
         self._journal_seen = journal.recorded
         batch.journal_before = self._journal_base + oldest_kept
+        inbox = memory.inbox
+        first = max(self._inbox_seen, inbox.recorded - len(inbox))
+        batch.rows["inbox"] = [
+            (self._inbox_base + sequence, inbox_row(received))
+            for sequence, received in enumerate(inbox.recorded_since(self._inbox_seen), first)
+        ]
+        self._inbox_seen = inbox.recorded
+        batch.inbox_before = self._inbox_base + inbox.recorded - len(inbox)
         batch.gone = {"jobs": self._gone_jobs, "deliveries": self._gone_deliveries}
         self._gone_jobs, self._gone_deliveries = [], []
         return batch

@@ -27,19 +27,32 @@ from ..core.state_document import FORMAT, VERSION
 from .state_rows import entry_record, job_record, rest_document
 
 # The directory's own format version, and the state document's version each one holds. 1: every
-# row a JSON object; 2: rows as state_rows writes them. A directory of version 1 reads as it is
-# (its rows are rewritten as they change), and a mock-doitong that reads only version 1 refuses
-# a directory of version 2 saying to upgrade.
-DIRECTORY_VERSION = 2
-_DOCUMENT_VERSIONS = {1: 1, 2: VERSION}
+# row a JSON object; 2: rows as state_rows writes them, a random stream's words and the inbox
+# in the rest row; 3: as 2, but each stream's words in a meta row of their own and the inbox a
+# table of its own. Directories of versions 1 and 2 read as they are (their rows are rewritten
+# as they change), and a mock-doitong that reads only an older version refuses a newer
+# directory saying to upgrade.
+DIRECTORY_VERSION = 3
+_DOCUMENT_VERSIONS = {1: 1, 2: 1, 3: VERSION}
+_VERSION = str(DIRECTORY_VERSION)
+# A meta row set in place: INSERT OR REPLACE would delete the row and insert it anew, under a
+# new rowid, so every commit would also rewrite a page of the table's index on `name`.
+_IN_PLACE = "ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+_SET_REST = f"INSERT INTO meta VALUES ('rest', ?), ('version', ?) {_IN_PLACE}"
+_SET_META = f"INSERT INTO meta VALUES (?, ?) {_IN_PLACE}"
+_WORDS_ROWS = "words.%"  # the meta rows of the random streams' words (state_rows.words_row)
 DATABASE = "state.sqlite3"
 LOCK = "lock"
 _SQLITE_HEADER = b"SQLite format 3\x00"
-_TABLES = ("jobs", "deliveries", "journal")
+_TABLES = ("jobs", "deliveries", "journal")  # every version's
+_LISTS = (*_TABLES, "inbox")  # a row per item; the inbox's since version 3
 _SCHEMA = (
     "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    *(f"CREATE TABLE {table} (seq INTEGER PRIMARY KEY, record TEXT NOT NULL)" for table in _TABLES),
+    *(f"CREATE TABLE {table} (seq INTEGER PRIMARY KEY, record TEXT NOT NULL)" for table in _LISTS),
 )
+# An older directory has no inbox table: made by its first commit, so that a directory that
+# cannot be loaded is left as it was.
+_INBOX_TABLE = _SCHEMA[-1].replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS")
 
 
 class StateDirError(Exception):
@@ -54,6 +67,7 @@ class Loaded:
     job_rows: list[int]
     delivery_rows: list[int]
     journal_rows: list[int]
+    inbox_rows: list[int]  # none in a directory of version 2 (its inbox is in the rest row)
 
 
 @dataclass(slots=True)
@@ -61,10 +75,12 @@ class Batch:
     """One commit's worth of changes, encoded already: rows to write and rows to delete."""
 
     rest: str  # the small part of the document, whole
+    meta: dict[str, str] = field(default_factory=dict)  # more meta rows, by name: the words
     everything: bool = False  # the state was replaced: every row goes first
     rows: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     gone: dict[str, list[int]] = field(default_factory=dict)
     journal_before: int = 0  # journal rows below this number have left the journal
+    inbox_before: int = 0  # inbox rows below this number have left the inbox
 
     def size(self) -> int:
         """Rows to write or delete."""
@@ -94,8 +110,13 @@ class StateDir:
         try:
             self._check_or_create(db)  # before WAL mode, which a foreign file must not be put in
             db.execute("PRAGMA journal_mode=WAL")
-            # Each commit reaches the disk before the answers it covers go out.
-            db.execute("PRAGMA synchronous=FULL")
+            # Each commit is in the operating system's hands before the answers it covers go
+            # out: in WAL mode, NORMAL writes the commit to the log file and leaves syncing it
+            # to the checkpoints, so a killed process (kill -9, a crash of the mock) loses
+            # nothing answered, while a power cut or a crash of the machine may lose the last
+            # commits (never the database's consistency). FULL would wait for the disk at every
+            # commit, which the promise, surviving the process, does not need.
+            db.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.DatabaseError as error:
             db.close()
             raise StateDirError(
@@ -146,6 +167,7 @@ class StateDir:
             )
             db.execute("COMMIT")
             return
+        self._has_inbox = "inbox" in tables
         meta = dict(db.execute("SELECT name, value FROM meta")) if "meta" in tables else {}
         if meta.get("format") != FORMAT or not set(_TABLES) <= tables:
             raise StateDirError(
@@ -165,9 +187,11 @@ class StateDir:
             self.older_version = document_version
 
     older_version: int | None = None
+    _has_inbox = True
     # The journal's rows below this are gone already (a batch that rewrites everything writes
     # only the entries kept): most batches, before the journal is full, delete none.
     _journal_before = -1
+    _inbox_before = -1
 
     def load(self) -> Loaded | None:
         """The stored state, or None for a directory that holds none yet."""
@@ -175,22 +199,29 @@ class StateDir:
         if rest is None:
             return None
         try:
-            document = rest_document(rest[0])
-            rows: dict[str, list[int]] = {}
-            for table in _TABLES:
+            words = dict(
+                self._db.execute("SELECT name, value FROM meta WHERE name LIKE ?", (_WORDS_ROWS,))
+            )
+            document = rest_document(rest[0], words)
+            rows: dict[str, list[int]] = {"inbox": []}
+            earlier_inbox = document.pop("inbox", [])  # a rest row of version 2 holds it
+            for table in _LISTS if self._has_inbox else _TABLES:
                 numbers, records = self._rows(table)
                 rows[table] = numbers
                 # One decode of the whole list: far faster than one per row.
                 document[table] = json.loads("[" + ",".join(records) + "]")
             document["jobs"] = [job_record(row) for row in document["jobs"]]
             document["journal"] = [entry_record(row) for row in document["journal"]]
+            if type(earlier_inbox) is not list:
+                raise ValueError("inbox is no list")
+            document["inbox"] = earlier_inbox + document.get("inbox", [])
         except (ValueError, TypeError) as error:
             raise StateDirError(
                 f"{self.file} holds a damaged state ({error}); it was left as it is"
             ) from None
         if self.older_version is not None:
             document["version"] = self.older_version
-        return Loaded(document, rows["jobs"], rows["deliveries"], rows["journal"])
+        return Loaded(document, rows["jobs"], rows["deliveries"], rows["journal"], rows["inbox"])
 
     def _rows(self, table: str) -> tuple[list[int], list[str]]:
         found = self._db.execute(f"SELECT seq, record FROM {table} ORDER BY seq").fetchall()
@@ -201,8 +232,10 @@ class StateDir:
         db = self._db
         db.execute("BEGIN")
         try:
+            if not self._has_inbox:
+                db.execute(_INBOX_TABLE)
             if batch.everything:
-                for table in _TABLES:
+                for table in _LISTS:
                     db.execute(f"DELETE FROM {table}")
             for table, rows in batch.rows.items():
                 if rows:
@@ -212,12 +245,14 @@ class StateDir:
                     db.executemany(f"DELETE FROM {table} WHERE seq = ?", [(seq,) for seq in gone])
             if batch.journal_before > self._journal_before:
                 db.execute("DELETE FROM journal WHERE seq < ?", (batch.journal_before,))
-            db.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('rest', ?), ('version', ?)",
-                (batch.rest, str(DIRECTORY_VERSION)),
-            )
+            if batch.inbox_before > self._inbox_before:
+                db.execute("DELETE FROM inbox WHERE seq < ?", (batch.inbox_before,))
+            db.execute(_SET_REST, (batch.rest, _VERSION))
+            if batch.meta:
+                db.executemany(_SET_META, batch.meta.items())
             db.execute("COMMIT")
-            self._journal_before = batch.journal_before
+            self._journal_before, self._inbox_before = batch.journal_before, batch.inbox_before
+            self._has_inbox = True
         except BaseException:
             db.execute("ROLLBACK")
             raise

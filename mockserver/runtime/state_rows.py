@@ -9,9 +9,13 @@ encoding is kept small; reading puts each row back into the state document's own
   no key is written, no record dictionary built. Rows an earlier mock-doitong wrote as objects
   read as they are.
 - the small rest of the state keeps the document's shape, but a random stream's position (624
-  words and an index, some 7 KB of JSON each) is its words as 32-bit little-endian numbers, in
-  base64, and the inbox (up to 10,000 webhooks received) is encoded again only after it
-  changed (it counts its changes).
+  words and an index, some 7 KB of JSON each) holds only its index there: its words, which
+  change once in 624 draws, are a row of their own (`words_row`), 32-bit little-endian numbers
+  in base64, written only when they changed. Directories of version 2 held the words and the
+  index together in the rest row, in that base64 form; they read as they are.
+- a webhook the inbox received is a row of the inbox table (`inbox_row`), written once: version
+  2 held the whole inbox (up to 10,000 webhooks) in the rest row, encoded again whenever one
+  arrived; it reads as it is.
 
 tests/test_state_rows.py holds every row, read back, to the document's record of it.
 """
@@ -24,13 +28,15 @@ import json
 import struct
 from typing import Any
 
-from ..core.inbox import Inbox
+from ..core.compact_json import compact_encoder
+from ..core.inbox import Received
 from ..core.jobs import Job
-from ..core.journal_entry import Entry
+from ..core.journal import EntryValues
+from ..core.journal_entry import NO_NOTES, Entry, Notes
 from ..core.state_records import ENTRY_FIELDS, JOB_FIELDS, NOTE_FIELDS, received_document
 
-# json.dumps(value, separators=(",", ":")) with its encoder made once, not once per row.
-encode = json.JSONEncoder(separators=(",", ":")).encode
+# json.dumps(value, separators=(",", ":")) with its C encoder made once, not once per row.
+encode = compact_encoder(json.JSONEncoder(separators=(",", ":")))
 _WORDS = "<{}I"
 _STREAMS = ("position", "webhookFaults")
 
@@ -74,7 +80,6 @@ def job_row(
 def entry_row(entry: Entry) -> str:
     """`state_records.entry_document`'s values, in ENTRY_FIELDS order (its notes in NOTE_FIELDS
     order)."""
-    notes = entry.notes
     return encode(
         [
             entry.id,
@@ -90,17 +95,58 @@ def entry_row(entry: Entry) -> str:
             _b64(entry.raw_body),
             entry.flags,
             entry.body_digest,
-            [
-                notes.code,
-                notes.retry_after,
-                notes.rate_limit,
-                notes.credits_available,
-                notes.latency_seconds,
-                notes.idempotency_key,
-                notes.operation_name,
-            ],
+            _notes_values(entry.notes),
         ]
     )
+
+
+def _notes_values(notes: Notes) -> list[Any]:
+    return [
+        notes.code,
+        notes.retry_after,
+        notes.rate_limit,
+        notes.credits_available,
+        notes.latency_seconds,
+        notes.idempotency_key,
+        notes.operation_name,
+    ]
+
+
+_NO_NOTES_VALUES = _notes_values(NO_NOTES)
+# Distinct headers and bodies whose base64 is kept between commits, each of up to so many bytes:
+# the memory this takes stays small whatever the clients send.
+_BASE64_KEPT = 256
+_BASE64_BYTES = 2048
+
+
+class EntryRows:
+    """`entry_row` of the journal's entries, from their values (Journal.values_since), with no
+    Entry built; the base64 of headers and bodies sent again and again (a client's requests
+    differ in little) is kept for the next, at most _BASE64_KEPT short ones."""
+
+    def __init__(self) -> None:
+        self._base64: dict[bytes, str] = {}
+
+    def rows(self, entries: list[EntryValues]) -> list[str]:
+        kept = self._base64
+        if len(kept) > _BASE64_KEPT:
+            kept.clear()
+        rows = []
+        for values in entries:
+            row = list(values)
+            for column in (9, 10):  # headers, body: bytes, or None once let go of
+                data = row[column]
+                if data is not None:
+                    text = kept.get(data)
+                    if text is None:
+                        text = base64.b64encode(data).decode("ascii")
+                        if len(data) <= _BASE64_BYTES:
+                            kept[data] = text
+                    row[column] = text
+            notes = row[13]
+            row[13] = _NO_NOTES_VALUES if notes is NO_NOTES else _notes_values(notes)
+            rows.append(encode(row))
+        return rows
 
 
 def job_record(row: Any) -> Any:
@@ -125,55 +171,76 @@ def entry_record(row: Any) -> Any:
 # -- the rest --------------------------------------------------------------------------------
 
 
+def words_row(stream: str) -> str:
+    """The name of the meta row that holds a random stream's words (directory version 3)."""
+    return f"words.{stream}"
+
+
 class RestRow:
-    """The small rest of the state as one row, re-encoding only the parts that changed."""
+    """The small rest of the state as one row, re-encoding only the parts that changed, and
+    each random stream's words as a row of its own, written only when they changed."""
 
     def __init__(self) -> None:
-        self._positions: dict[str, tuple[list[Any], str]] = {}
-        self._inbox: tuple[Inbox, int] | None = None  # the inbox last encoded, at which change
-        self._inbox_text = ""
+        self._words: dict[str, list[Any]] = {}  # each stream's words as last handed out
 
-    def text(self, rest: dict[str, Any], inbox: Inbox) -> str:
-        """`rest` (state_document.rest_but_inbox) and `inbox`, as one row."""
+    def forget(self) -> None:
+        """Hand out every stream's words again: what was handed out may not be on disk (a
+        commit failed, or one rewrites everything)."""
+        self._words = {}
+
+    def rows(self, rest: dict[str, Any]) -> tuple[str, dict[str, str]]:
+        """`rest` (state_document.rest_but_inbox) as one row, and the words rows (by name)
+        that changed since the last call."""
         randomness = rest["randomness"]
         compact = {**randomness}
+        words: dict[str, str] = {}
         for name in _STREAMS:
-            compact[name] = self._position(name, randomness[name])
-        head = encode({**rest, "randomness": compact})
-        return f'{head[:-1]},"inbox":{self._inbox_of(inbox)}}}'
+            compact[name] = self._position(name, randomness[name], words)
+        return encode({**rest, "randomness": compact}), words
 
-    def _position(self, name: str, position: list[Any]) -> list[Any]:
-        version, words, gauss = position
-        cached = self._positions.get(name)
-        if cached is not None and cached[0] == words:
-            return [version, cached[1], gauss]
-        try:
-            text = base64.b64encode(struct.pack(_WORDS.format(len(words)), *words)).decode()
-        except struct.error:  # not 32-bit words: kept as they are
-            return position
-        self._positions[name] = (words, text)
-        return [version, text, gauss]
-
-    def _inbox_of(self, inbox: Inbox) -> str:
-        if self._inbox is None or self._inbox[0] is not inbox or self._inbox[1] != inbox.changes:
-            self._inbox = (inbox, inbox.changes)
-            self._inbox_text = encode([received_document(item) for item in inbox])
-        return self._inbox_text
+    def _position(self, name: str, position: list[Any], words: dict[str, str]) -> list[Any]:
+        version, internal, gauss = position
+        *state, index = internal
+        if self._words.get(name) != state:
+            try:
+                packed = struct.pack(_WORDS.format(len(state)), *state)
+            except struct.error:  # not 32-bit words: kept as they are, in the rest row
+                self._words.pop(name, None)
+                return position
+            words[words_row(name)] = base64.b64encode(packed).decode("ascii")
+            self._words[name] = state
+        return [version, index, gauss]
 
 
-def rest_document(row: str) -> dict[str, Any]:
-    """The rest row as the document's part: its random streams' positions as lists of words.
-    ValueError if it is not one."""
+def inbox_row(received: Received) -> str:
+    """`state_records.received_document`, encoded."""
+    return encode(received_document(received))
+
+
+def rest_document(row: str, words: dict[str, str]) -> dict[str, Any]:
+    """The rest row as the document's part, its random streams' positions as lists of words
+    (`words`: the words rows by name); a row of version 2 holds the inbox too. ValueError if
+    it is not one."""
     rest: dict[str, Any] = json.loads(row)
     randomness = rest.get("randomness")
     if type(randomness) is dict:
         for name in _STREAMS:
             position = randomness.get(name)
-            if type(position) is list and len(position) == 3 and type(position[1]) is str:
-                try:
-                    packed = base64.b64decode(position[1], validate=True)
-                    words = struct.unpack(_WORDS.format(len(packed) // 4), packed)
-                except (binascii.Error, struct.error):
-                    raise ValueError(f"randomness.{name} is no list of 32-bit words") from None
-                position[1] = list(words)
+            if type(position) is not list or len(position) != 3:
+                continue
+            if type(position[1]) is int:  # version 3: the index here, the words in their row
+                stored = words.get(words_row(name))
+                if stored is None:
+                    raise ValueError(f"randomness.{name} has no row of words")
+                position[1] = [*_unpacked(name, stored), position[1]]
+            elif type(position[1]) is str:  # version 2: words and index together
+                position[1] = _unpacked(name, position[1])
     return rest
+
+
+def _unpacked(name: str, text: str) -> list[int]:
+    try:
+        packed = base64.b64decode(text, validate=True)
+        return list(struct.unpack(_WORDS.format(len(packed) // 4), packed))
+    except (binascii.Error, struct.error):
+        raise ValueError(f"randomness.{name} is no list of 32-bit words") from None

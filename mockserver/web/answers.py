@@ -9,44 +9,19 @@ from typing import Any
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from ..core.compact_json import C_MAKE_ENCODER, compact_encoder
 from ..core.errors import ApiError
 from .server_extensions import WHOLE_ANSWER
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 # How `_ENCODER`, and so `encode_json`, writes a string: quoted, escaped, non-ASCII kept as is.
 encode_json_string: Callable[[str], str] = json.encoder.encode_basestring
-# The C accelerator's encoder factory; None on a Python built without it.
-_C_MAKE_ENCODER: Callable[..., Any] | None = getattr(json.encoder, "c_make_encoder", None)
 
 
-def compact_json_encoder(make: Callable[..., Any] | None = _C_MAKE_ENCODER) -> Callable[[Any], str]:
-    """`_ENCODER.encode`, minus the C encoder that `encode` builds anew on every call.
-
-    The C encoder is made once here, with the same settings but no check for reference cycles
-    (the mock only encodes trees it built). Whatever it raises on is encoded again by
-    `_ENCODER.encode`, so the outcome is always the standard encoder's: the same text, or its
-    error (a cycle is its "Circular reference detected", not a RecursionError from deep inside
-    C). Where the C accelerator is missing or refuses these arguments (another Python's), the
-    plain `encode` does all the work.
-    """
-    if make is None:
-        return _ENCODER.encode
-    try:
-        # markers (None: no cycle check), then `_ENCODER`'s own settings: default, string
-        # encoder, indent, key and item separators, sort_keys, skipkeys, allow_nan.
-        encode_chunks = make(
-            None, _ENCODER.default, encode_json_string, None, ":", ",", False, False, True
-        )
-    except Exception:
-        return _ENCODER.encode
-
-    def encode(value: Any) -> str:
-        try:
-            return "".join(encode_chunks(value, 0))
-        except Exception:
-            return _ENCODER.encode(value)
-
-    return encode
+def compact_json_encoder(make: Callable[..., Any] | None = C_MAKE_ENCODER) -> Callable[[Any], str]:
+    """`_ENCODER.encode`, minus the C encoder that `encode` builds anew on every call
+    (core.compact_json)."""
+    return compact_encoder(_ENCODER, make)
 
 
 encode_json = compact_json_encoder()

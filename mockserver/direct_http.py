@@ -162,7 +162,7 @@ class Exchange:
         self._body(message.get("body", b""), message.get("more_body", False))
 
     def send_whole(self, status: int, headers: Iterable[tuple[bytes, bytes]], body: bytes) -> None:
-        """A whole answer at once (web.answers.WHOLE_ANSWER): as its two messages would be."""
+        """A whole answer at once (web.server_extensions.WHOLE_ANSWER), as its two messages."""
         if self.disconnected or self.response_complete or self._queued is not None:
             return
         if self.transport.is_closing() or self.response_started:

@@ -252,8 +252,9 @@ OPTIONS = (
         "--state",
         ServeSettings,
         "state",
-        "Keep the state in this directory (an SQLite database), so a restart loses nothing: "
-        "every answer is on disk before it is sent.",
+        "Keep the state in this directory (an SQLite database): every answer is written "
+        "before it is sent, so a restart or a killed process loses nothing (a power cut "
+        "may lose the last moments).",
         shown_default="in memory only",
         click_options={"type": click.Path(file_okay=False, path_type=Path), "metavar": "DIR"},
     ),

@@ -39,12 +39,17 @@ def test_second_finds_it_fresh(mock_doitong):
 """
 
 
+def run_two_tests_with_own_server(pytester: pytest.Pytester, app: str) -> pytest.RunResult:
+    """TWO_TESTS, in a subprocess, with a conftest whose own server serves `app`."""
+    pytester.makeconftest(OWN_SERVER.format(app=app))
+    pytester.makepyfile(TWO_TESTS)
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider")
+
+
 def test_a_server_of_the_bare_app_is_a_usage_error_that_says_what_to_write(
     pytester: pytest.Pytester,
 ) -> None:
-    pytester.makeconftest(OWN_SERVER.format(app="create_app(config)"))
-    pytester.makepyfile(TWO_TESTS)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = run_two_tests_with_own_server(pytester, "create_app(config)")
     result.assert_outcomes(errors=2)
     result.stdout.fnmatch_lines(
         [
@@ -59,7 +64,5 @@ def test_a_server_of_the_bare_app_is_a_usage_error_that_says_what_to_write(
 def test_a_server_of_the_wrapped_app_is_reset_before_every_test(
     pytester: pytest.Pytester,
 ) -> None:
-    pytester.makeconftest(OWN_SERVER.format(app="DeferredReset(create_app(config))"))
-    pytester.makepyfile(TWO_TESTS)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = run_two_tests_with_own_server(pytester, "DeferredReset(create_app(config))")
     result.assert_outcomes(passed=2)

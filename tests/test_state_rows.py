@@ -66,6 +66,15 @@ def engine_of(api: Api) -> Engine:
     return engine
 
 
+class CommittedByHand(DurableState):
+    """Commits only when the test writes a batch. The TestClient's loop, on its own thread,
+    would otherwise commit after each request on the same connection as the test, and two
+    transactions at once on one connection fail."""
+
+    def _ask(self) -> None:
+        pass
+
+
 def eventful(api: Api) -> Engine:
     """A mock with jobs of every kind (ended, failed, keyed, with a webhook) and journal entries
     of every kind (refused with notes, cut, unicode), as `busy_day` and a few more make them."""
@@ -315,7 +324,7 @@ def test_the_inbox_is_a_row_per_webhook_written_once_and_let_go_of_with_it(
     commit the directory holds the inbox's webhooks, no more, and loads as the same state."""
     engine = engine_of(api)
     inbox = state_document.memory_of(engine).inbox
-    durable = DurableState(engine, StateDir(tmp_path), None)
+    durable = CommittedByHand(engine, StateDir(tmp_path), None)
     directory = durable.directory
 
     def commit() -> Batch:

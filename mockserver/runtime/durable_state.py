@@ -3,7 +3,11 @@
 The engine and the delivery log name the jobs and deliveries they change (core.changes); this
 keeps them until the next commit. A request that changed anything awaits `durable()`: the first
 one asks for a commit at the end of the event loop's turn, so every request the loop handles in
-that turn joins it. One write per batch, however many requests are in it.
+that turn joins it. One write per batch, however many requests are in it. While each turn brings
+more requests to wait for it (many clients at once), the commit waits for the next turn too, up
+to _GATHER_TURNS of them: a commit's own cost (the transaction, the rest of the state encoded
+again) is shared by more requests. A turn that brings none, a lone client's case, commits at
+once.
 
 A batch of requests' changes is written there and then, on the event loop's thread: SQLite lets
 go of the interpreter's lock while it waits for the disk, and a thread of its own would have to
@@ -45,6 +49,8 @@ logger = logging.getLogger("mockserver")
 _IN_FLIGHT = 2  # batches on the writer thread: one being written, the next queued behind it
 # Rows: a batch of up to this many is written on the loop's thread; a larger one on the writer's.
 _INLINE_ROWS = 1_000
+# Turns of the loop a commit waits for while each brings more requests to wait for it.
+_GATHER_TURNS = 8
 
 
 class DurableState:
@@ -80,6 +86,7 @@ class DurableState:
         self._waiting: list[asyncio.Future[None]] = []
         self._in_flight = 0  # batches handed to the writer and not yet heard of
         self._asked = False
+        self._gathered = self._turns_gathered = 0  # requests waiting, turns waited for more
         self._failed = False  # the last batch written failed: only everything may follow
         engine.changes = self
         memory.webhooks.changes = self
@@ -155,6 +162,13 @@ class DurableState:
         loop.call_soon(self._commit)
 
     def _commit(self) -> None:
+        waiting_now = len(self._waiting)
+        if waiting_now != self._gathered and self._turns_gathered < _GATHER_TURNS:
+            self._gathered = waiting_now  # more came in the turn just run: one more turn
+            self._turns_gathered += 1
+            asyncio.get_running_loop().call_soon(self._commit)
+            return
+        self._gathered = self._turns_gathered = 0
         self._asked = False
         waiting, self._waiting = self._waiting, []
         try:

@@ -17,7 +17,7 @@ from mockserver.core import state_document
 from mockserver.core.clock import ClockMode
 from mockserver.core.job_request import from_avatar_input
 from mockserver.runtime.config import MockConfig
-from mockserver.runtime.durable_state import DurableState, keep_state
+from mockserver.runtime.durable_state import _GATHER_TURNS, DurableState, keep_state
 from mockserver.runtime.mock_runtime import MockRuntime
 from mockserver.runtime.state_dir import DATABASE, Batch
 
@@ -135,6 +135,38 @@ def test_two_batches_are_on_the_writer_thread_at_most_and_the_rest_wait_for_the_
     assert jobs_per_batch[:3] == [1, 1, 3]
     assert results == ["saved"] * 5
     assert len(reloaded(tmp_path)["jobs"]) == 5  # type: ignore[arg-type]
+
+
+def test_requests_arriving_turn_after_turn_share_a_commit_and_a_lone_one_waits_one_turn(
+    tmp_path: Path,
+) -> None:
+    """Each turn of the loop brings one more request: the commit waits for them, up to
+    _GATHER_TURNS turns; a turn that brings none commits what came."""
+
+    async def scenario() -> tuple[list[int], bool]:
+        runtime = MockRuntime(CONFIG)
+        durable = keep_state(runtime, tmp_path)
+        writer = HeldWriter(durable)
+        writer.released.set()
+        create(runtime)
+        await durable.durable()  # a new directory's first commit: everything
+        waiting = []
+        for _ in range(4 + 2 * _GATHER_TURNS):  # a request in each of that many turns
+            create(runtime)
+            waiting.append(durable.durable())
+            await asyncio.sleep(0)
+        await asyncio.gather(*waiting)
+        create(runtime)  # a lone request: saved once one turn brought nothing more
+        lone = durable.durable()
+        await turns(2)
+        jobs_per_batch = [len(batch.rows["jobs"]) for batch in writer.batches[1:]]
+        await durable.close()
+        return jobs_per_batch, lone.done()
+
+    jobs_per_batch, lone_saved = asyncio.run(scenario())
+    gathered = _GATHER_TURNS + 1  # the turn that asked, and as many more
+    assert jobs_per_batch == [gathered, gathered, 4 + 2 * _GATHER_TURNS - 2 * gathered, 1]
+    assert lone_saved
 
 
 def test_after_a_failed_commit_the_batch_queued_behind_it_fails_too_and_the_next_has_all(

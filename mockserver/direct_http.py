@@ -26,6 +26,7 @@ for byte).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine, Generator, Iterable
 from typing import Any, Protocol
 
@@ -373,15 +374,32 @@ class DirectProtocol(ReadDeadlines):
         self._answer(exchange)
 
     def _answer(self, exchange: Exchange) -> None:
-        coroutine = exchange.app(exchange.scope, exchange.receive, exchange.send)
+        self._run(exchange, exchange.app(exchange.scope, exchange.receive, exchange.send))
+
+    def _run(self, exchange: Exchange, coroutine: Coroutine[Any, Any, None]) -> None:
+        """Run the coroutine that answers `exchange` until it ends or waits. A wait for a
+        plain future (a commit of `serve --state`, a scripted delay) goes on here once the
+        future is done, with no task: a task costs more than the rest of the answer's waiting.
+        Any other wait is a task's to carry on."""
         try:
             pending = taken(coroutine.send(None))
         except StopIteration:
             exchange.ended()
             return
+        except asyncio.CancelledError:  # uvicorn's stop, past its time: nothing to tell
+            exchange.ended()
+            return
         except Exception:
             self.logger.exception("Exception in ASGI application")
             exchange.ended()
+            return
+        if type(pending) is asyncio.Future:
+            pending.add_done_callback(lambda _: self._run(exchange, coroutine))
+            # Among uvicorn's tasks until done: its stop waits while any is there, and
+            # cancels them once its time is up.
+            tasks = self.tasks
+            tasks.add(pending)  # type: ignore[arg-type]
+            pending.add_done_callback(tasks.discard)
             return
         task = self.loop.create_task(_carry_on(coroutine, pending, exchange, self.logger))
         task.add_done_callback(self.tasks.discard)

@@ -8,7 +8,9 @@ whole and the route's endpoint is called at once, inside the protocol's callback
 uvicorn's proxy-headers middleware when the request has no X-Forwarded-* header for it to
 read): it runs to its end without ever waiting (the common case), and hands its answer over
 whole (web.server_extensions) rather than as two ASGI messages, to go out in one write.
-A request that does wait (a scripted latency, a dropped connection) continues in a task.
+A request that does wait goes on once what it waits for is done: from that future's callback
+when it waits for a plain future (a commit of `serve --state`, a scripted latency), in a task
+otherwise (a dropped connection).
 
 That write waits for the end of the event loop's turn (AnswerBatch): when many connections'
 requests arrive together, the mock's work on all of them runs back to back and then all of

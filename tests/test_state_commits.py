@@ -16,6 +16,7 @@ import pytest
 from mockserver.core import state_document
 from mockserver.core.clock import ClockMode
 from mockserver.core.job_request import from_avatar_input
+from mockserver.core.jobs import JobStatus
 from mockserver.runtime.config import MockConfig
 from mockserver.runtime.durable_state import _GATHER_TURNS, DurableState, keep_state
 from mockserver.runtime.mock_runtime import MockRuntime
@@ -167,6 +168,46 @@ def test_requests_arriving_turn_after_turn_share_a_commit_and_a_lone_one_waits_o
     gathered = _GATHER_TURNS + 1  # the turn that asked, and as many more
     assert jobs_per_batch == [gathered, gathered, 4 + 2 * _GATHER_TURNS - 2 * gathered, 1]
     assert lone_saved
+
+
+def test_a_job_completed_when_due_is_not_written_again_and_loads_as_completed_all_the_same(
+    tmp_path: Path,
+) -> None:
+    """Its row, written at its creation, says when it completes: the next mock completes it
+    on the clock, as this one did. A job that ended otherwise (early, failed) is written."""
+
+    async def scenario() -> tuple[list[str], list[str], dict[str, object]]:
+        runtime = MockRuntime(CONFIG)
+        engine = runtime.engine
+        durable = keep_state(runtime, tmp_path)
+        writer = HeldWriter(durable)
+        writer.released.set()
+        ids = [create(runtime) for _ in range(3)]
+        await durable.durable()
+        created = len(writer.batches)
+        _, early, failed = (engine.jobs[job_id] for job_id in ids)
+        engine.finish(early, JobStatus.COMPLETED, at=runtime.clock.now())
+        engine.finish(failed, JobStatus.FAILED, at=runtime.clock.now(), error="scripted")
+        runtime.clock.advance(31)  # past the first job's due time
+        runtime.sync()
+        await durable.durable()
+        written = [
+            json.loads(row)[0] for b in writer.batches[created:] for _, row in b.rows["jobs"]
+        ]
+        before = state_document.snapshot(engine)
+        await durable.close()
+        return ids, written, before
+
+    ids, written, before = asyncio.run(scenario())
+    assert sorted(written) == sorted(ids[1:])
+    assert before["jobs"][0]["status"] == "completed"  # type: ignore[index]
+    runtime = MockRuntime(CONFIG)
+    durable = keep_state(runtime, tmp_path)
+    try:
+        runtime.sync()  # as every route does first
+        assert state_document.snapshot(runtime.engine) == before
+    finally:
+        durable.directory.close()
 
 
 def test_after_a_failed_commit_the_batch_queued_behind_it_fails_too_and_the_next_has_all(

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from ..core import state_document
 from ..core.engine import Engine
-from ..core.jobs import Job
+from ..core.jobs import Job, JobStatus
 from ..core.state_fields import StateError
 from ..core.state_records import delivery_document
 from ..core.webhooks import Delivery
@@ -114,6 +114,8 @@ class DurableState:
         self._ask()
 
     def ended(self, job: Job) -> None:
+        if job.id not in self._jobs and _as_its_row_foretells(job):
+            return
         self._jobs[job.id] = job
         self._ask()
 
@@ -279,6 +281,16 @@ class DurableState:
         finally:
             self._writer.shutdown(wait=True)
             self.directory.close()
+
+
+def _as_its_row_foretells(job: Job) -> bool:
+    """Whether `job` ended as the row written at its creation says it will once the clock
+    passes its due time: completed then, with no webhook to open. Loaded so, it completes
+    the same way on the clock (each route brings the mock up to the clock first), so its row
+    need not be written again: most jobs' second write, on a busy mock."""
+    return (
+        job.status is JobStatus.COMPLETED and job.completed_at == job.due_at and not job.webhook_url
+    )
 
 
 def _tell(waiting: list[asyncio.Future[None]], error: BaseException | None) -> None:

@@ -327,8 +327,10 @@ def cold_start(repeats: int = 5) -> Row:
 def memory(count: int) -> list[Row]:
     rest = http_request("POST", "/v1/avatar", REST_BODY, {**JSON, "X-API-Key": KEY})
     base = start_baseline()
-    # Jobs finish during the run (5 s each) and the journal keeps every one of the requests.
-    mock = start_mock("--journal-size", str(count))
+    # The journal keeps every one of the requests, and jobs finish within the run (0.05 s each):
+    # jobs still processing are kept beyond --max-jobs, so with the default 5 s the row would
+    # measure how many a fast machine creates in 5 s, not what the mock's bounds hold.
+    mock = start_mock("--journal-size", str(count), "--job-seconds", str(THROUGHPUT_JOB_SECONDS))
     try:
         run_load(base.port, rest, seconds=600, max_requests=count)
         run_load(mock.port, rest, seconds=600, max_requests=count)

@@ -72,6 +72,17 @@ async def outcome(waiting: Awaitable[None]) -> str:
     return "saved"
 
 
+async def first_commit(runtime: MockRuntime, path: Path) -> tuple[DurableState, HeldWriter]:
+    """`runtime` kept in a new directory at `path`, its writer noting batches and not held, and
+    one job created and committed: a new directory's first commit, which holds everything."""
+    durable = keep_state(runtime, path)
+    writer = HeldWriter(durable)
+    writer.released.set()
+    create(runtime)
+    await durable.durable()
+    return durable, writer
+
+
 def reloaded(path: Path) -> dict[str, object]:
     runtime = MockRuntime(CONFIG)
     durable = keep_state(runtime, path)
@@ -86,11 +97,7 @@ def test_a_batch_of_requests_is_written_on_the_loop_and_a_whole_state_on_the_wri
 ) -> None:
     async def scenario() -> tuple[list[str], list[bool]]:
         runtime = MockRuntime(CONFIG)
-        durable = keep_state(runtime, tmp_path)
-        writer = HeldWriter(durable)
-        writer.released.set()
-        create(runtime)
-        await durable.durable()  # a new directory's first commit: everything
+        durable, writer = await first_commit(runtime, tmp_path)
         for _ in range(2):
             create(runtime)
             await durable.durable()
@@ -146,11 +153,7 @@ def test_requests_arriving_turn_after_turn_share_a_commit_and_a_lone_one_waits_o
 
     async def scenario() -> tuple[list[int], bool]:
         runtime = MockRuntime(CONFIG)
-        durable = keep_state(runtime, tmp_path)
-        writer = HeldWriter(durable)
-        writer.released.set()
-        create(runtime)
-        await durable.durable()  # a new directory's first commit: everything
+        durable, writer = await first_commit(runtime, tmp_path)
         waiting = []
         for _ in range(4 + 2 * _GATHER_TURNS):  # a request in each of that many turns
             create(runtime)

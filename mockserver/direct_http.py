@@ -225,7 +225,13 @@ class Exchange:
         protocol.on_response_complete()
 
     def ended(self) -> None:
-        """The application returned: an answer it never finished leaves nothing to wait for."""
+        """The application returned: an answer it never finished leaves nothing to wait for.
+
+        The scope's way back to this exchange goes with it: exchange, scope and send_whole
+        make a cycle, which reference counting alone cannot free. Left to the garbage
+        collector, a dozen objects of every request would make it run every few dozen
+        requests."""
+        del self.scope["extensions"][WHOLE_ANSWER]
         if not self.response_complete and self._queued is None:
             self.disconnected = True
             self.transport.close()

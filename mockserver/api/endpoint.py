@@ -132,7 +132,9 @@ class ApiEndpoint(Generic[AskT]):
                 raise kept
             return transport.act(request, runtime, admission, ask)
         except ApiError as error:  # refused at admission (no headers yet), or after it
-            request.error = error
+            # Kept for the journal without its traceback: through the traceback's frames, which
+            # hold the request, it would be a cycle only the garbage collector frees.
+            request.error = error.with_traceback(None)
             return transport.error_response(error, admission.headers if admission else None)
 
 

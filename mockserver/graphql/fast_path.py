@@ -32,6 +32,7 @@ from graphql import (
 )
 from graphql.execution.values import get_argument_values, get_variable_values
 
+from ..core.errors import ApiError
 from ..core.jobs import Job, JobStatus
 from .answer_template import AnswerTemplate, Selected, answer_template
 from .coercion import ArgumentPlan, argument_plan
@@ -218,6 +219,9 @@ def execute(
 
 def located(fast: FastPlan, error: Exception) -> ExecutionResult:
     """The result of a resolver that raised `error`, as the executor gives it."""
+    if isinstance(error, ApiError):  # an answer, not a bug: nobody reads where it was raised
+        # Its traceback's frames hold the request, a cycle only the garbage collector frees.
+        error = error.with_traceback(None)
     return ExecutionResult(None, [located_error(error, [fast.field_node], [fast.response_key])])
 
 

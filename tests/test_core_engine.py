@@ -481,6 +481,16 @@ def test_run_due_runs_at_most_its_limit_earliest_first_and_says_more_is_due() ->
     assert engine.run_due() is NOTHING_DUE
 
 
+def test_jobs_that_end_with_nothing_to_send_leave_nothing_for_the_caller() -> None:
+    """The usual run under load ends a job or two with no webhook: its result is the shared
+    NOTHING_DUE, which the runtime passes by without a look."""
+    engine = make_engine()
+    jobs = [create(engine, UNLIMITED) for _ in range(2)]
+    engine.clock.advance(30)
+    assert engine.run_due() is NOTHING_DUE
+    assert all(job.status is JobStatus.COMPLETED for job in jobs)
+
+
 def test_a_due_event_that_raises_is_reported_and_the_others_still_run(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

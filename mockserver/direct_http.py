@@ -402,12 +402,17 @@ class DirectProtocol(ReadDeadlines):
             exchange.ended()
             return
         if type(pending) is asyncio.Future:
-            pending.add_done_callback(lambda _: self._run(exchange, coroutine))
             # Among uvicorn's tasks until done: its stop waits while any is there, and
-            # cancels them once its time is up.
+            # cancels them once its time is up. One callback for both steps: each one is a
+            # turn's handle of its own.
             tasks = self.tasks
             tasks.add(pending)  # type: ignore[arg-type]
-            pending.add_done_callback(tasks.discard)
+
+            def resume(done: asyncio.Future[Any]) -> None:
+                tasks.discard(done)
+                self._run(exchange, coroutine)
+
+            pending.add_done_callback(resume)
             return
         task = self.loop.create_task(_carry_on(coroutine, pending, exchange, self.logger))
         task.add_done_callback(self.tasks.discard)

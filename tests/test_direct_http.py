@@ -23,7 +23,8 @@ from starlette.types import Receive, Scope, Send
 from mockserver import ServerThread, create_app
 from mockserver.app import MockApp
 from mockserver.core.journal import DROPPED
-from mockserver.direct_http import AnswerBatch, Exchange, _carry_on, taken
+from mockserver.direct_answer import AnswerBatch, Exchange
+from mockserver.direct_http import _carry_on, taken
 
 from conftest import virtual_config
 

@@ -164,3 +164,22 @@ def test_thirty_thousand_deliveries_falling_due_together_never_stall_the_loop(
         # Said once for the whole burst, not once per delivery.
         (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
         assert f"gave up the {JOBS - capacity} oldest pending" in warning
+
+
+def test_deliveries_given_up_are_told_when_their_first_attempts_wait_for_later(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A run that only ended jobs sends nothing now (a scripted delay holds every first
+    attempt), yet it gave up the oldest pending deliveries to open the new ones: that is told
+    at once, not left for a later run that a reset may never reach."""
+    runtime = MockRuntime(virtual_config())
+    engine = runtime.engine
+    engine.webhooks.capacity = 2
+    engine.add_fault({"webhook": "delay", "seconds": 60})
+    create_jobs(runtime, 5, closed_port_url())
+    engine.clock.advance(30)
+    with caplog.at_level(logging.WARNING, logger="mockserver"):
+        runtime.sync()
+    assert engine.webhooks.given_up == 3
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "gave up the 3 oldest pending" in warning

@@ -401,8 +401,11 @@ class Engine:
                 to_send.append(delivery)
         next_at = self.scheduler.next_at()
         more = next_at is not None and next_at <= now
-        if not (to_send or failures or copies or reordered or more):
-            return NOTHING_DUE  # jobs ended, nothing to send: nearly always, under load
+        # Jobs ended, nothing to send or tell: nearly always, under load. Deliveries given up
+        # to open theirs are the runtime's to tell (once a run sends nothing more).
+        untold = self.webhooks.given_up_untold
+        if not (to_send or failures or copies or reordered or more or untold):
+            return NOTHING_DUE
         in_turn = in_reverse_by_key(reordered) if reordered else ()
         return DueWork(to_send, failures, more, copies or (), in_turn)
 

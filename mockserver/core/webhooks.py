@@ -271,6 +271,11 @@ class DeliveryLog:
         self._finished.clear()
         self.given_up = self._given_up_untold = 0
 
+    @property
+    def given_up_untold(self) -> int:
+        """How many were given up since the runtime last took the count (take_given_up)."""
+        return self._given_up_untold
+
     def take_given_up(self) -> int:
         """How many were given up since the last call: for the runtime to log, once each."""
         count, self._given_up_untold = self._given_up_untold, 0

@@ -132,9 +132,7 @@ class ApiEndpoint(Generic[AskT]):
                 raise kept
             return transport.act(request, runtime, admission, ask)
         except ApiError as error:  # refused at admission (no headers yet), or after it
-            # Kept for the journal without its traceback: through the traceback's frames, which
-            # hold the request, it would be a cycle only the garbage collector frees.
-            request.error = error.with_traceback(None)
+            request.error = error.as_answer()  # kept for the journal
             return transport.error_response(error, admission.headers if admission else None)
 
 

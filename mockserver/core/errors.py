@@ -24,6 +24,13 @@ class ApiError(Exception):
     def __post_init__(self) -> None:
         super().__init__(self.message)
 
+    def as_answer(self) -> ApiError:
+        """This error, kept as the answer it is, without where it was raised: its traceback's
+        frames, and those of the error it was raised from, hold the request that raised it,
+        a cycle only the garbage collector would free."""
+        self.__context__ = self.__cause__ = None
+        return self.with_traceback(None)
+
     def body(self) -> dict[str, Any]:
         """The documented error body: `{"errors": [{"message", "extensions": {"code", ...}}]}`."""
         return {

@@ -220,8 +220,7 @@ def execute(
 def located(fast: FastPlan, error: Exception) -> ExecutionResult:
     """The result of a resolver that raised `error`, as the executor gives it."""
     if isinstance(error, ApiError):  # an answer, not a bug: nobody reads where it was raised
-        # Its traceback's frames hold the request, a cycle only the garbage collector frees.
-        error = error.with_traceback(None)
+        error = error.as_answer()
     return ExecutionResult(None, [located_error(error, [fast.field_node], [fast.response_key])])
 
 

@@ -190,7 +190,7 @@ class Exchange:
         make a cycle, which reference counting alone cannot free. Left to the garbage
         collector, a dozen objects of every request would make it run every few dozen
         requests."""
-        del self.scope["extensions"][WHOLE_ANSWER]
+        self.scope["extensions"].pop(WHOLE_ANSWER, None)
         if not self.response_complete and self._queued is None:
             self.disconnected = True
             self.transport.close()

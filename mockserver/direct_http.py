@@ -112,7 +112,8 @@ async def _carry_on(
         await _Resumed(coroutine, pending)
     except Exception:
         logger.exception("Exception in ASGI application")
-    exchange.ended()
+    finally:  # cancelled too (uvicorn's stop, past its time): its connection ends
+        exchange.ended()
 
 
 class DirectProtocol(ReadDeadlines):

@@ -331,16 +331,19 @@ def test_answers_written_together_each_reach_their_own_connection() -> None:
         assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["data"]["avatar"]["id"] == job_id
 
 
+class Ended:
+    """An exchange as `_carry_on` sees it: it counts the times it is told its request ended."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def ended(self) -> None:
+        self.count += 1
+
+
 def test_requests_started_outside_a_task_may_all_wait_on_one_future() -> None:
     """The direct path starts a request's coroutine outside any task and hands what it waits
     for to a task (direct_http._carry_on): several waiting on one future all carry on."""
-
-    class Ended:
-        def __init__(self) -> None:
-            self.count = 0
-
-        def ended(self) -> None:
-            self.count += 1
 
     async def run() -> list[str]:
         shared: asyncio.Future[str] = asyncio.get_running_loop().create_future()
@@ -365,6 +368,29 @@ def test_requests_started_outside_a_task_may_all_wait_on_one_future() -> None:
         return answers
 
     assert sorted(asyncio.run(run())) == ["0: loaded", "1: loaded", "2: loaded"]
+
+
+def test_a_request_carried_on_in_a_task_ends_its_exchange_when_the_task_is_cancelled() -> None:
+    """uvicorn's stop cancels the tasks still running once its time is up: the request's
+    exchange is told it ended (which closes its connection), as when it returns."""
+
+    async def run() -> int:
+        never: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        async def request() -> None:
+            await never
+
+        coroutine = request()
+        pending = taken(coroutine.send(None))
+        ended = Ended()
+        task = asyncio.ensure_future(_carry_on(coroutine, pending, ended, logging.getLogger()))  # type: ignore[arg-type]
+        await asyncio.sleep(0)
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        return ended.count
+
+    assert asyncio.run(run()) == 1
 
 
 class FakeTransport:

@@ -187,9 +187,8 @@ class Exchange:
         """The application returned: an answer it never finished leaves nothing to wait for.
 
         The scope's way back to this exchange goes with it: exchange, scope and send_whole
-        make a cycle, which reference counting alone cannot free. Left to the garbage
-        collector, a dozen objects of every request would make it run every few dozen
-        requests."""
+        make a cycle, which reference counting alone cannot free, and what every request left
+        to the garbage collector would have it run again and again under load."""
         self.scope["extensions"].pop(WHOLE_ANSWER, None)
         if not self.response_complete and self._queued is None:
             self.disconnected = True

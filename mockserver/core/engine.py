@@ -47,7 +47,7 @@ from .whole_numbers import whole_number
 
 DEFAULT_MAX_JOBS = 100_000
 # Read once: off the enum class, a member costs ten times a module name, on every job's end.
-_COMPLETED, _FAILED = JobStatus.COMPLETED, JobStatus.FAILED
+_PROCESSING, _COMPLETED, _FAILED = JobStatus.PROCESSING, JobStatus.COMPLETED, JobStatus.FAILED
 # How many due events one `run_due` runs: thousands of jobs ending at one instant are finished
 # batch by batch, so requests are served between batches instead of waiting for them all.
 DUE_BATCH = 250
@@ -413,7 +413,7 @@ class Engine:
         """Do one due event; a webhook attempt comes back for the caller to make."""
         if due.kind == JOB_DUE:
             job = self.jobs.get(due.ref)
-            if job is not None and not job.finished:
+            if job is not None and job.status is _PROCESSING:
                 failure = self._planned_failures.get(job.id)
                 if failure is not None:
                     self.finish(job, _FAILED, at=due.at, error=failure)
@@ -436,6 +436,8 @@ class Engine:
         self._running.discard(job.api_key, job.id)
         if self.changes is not None:
             self.changes.ended(job)
+        if status is not _FAILED and not job.webhook_url:
+            return  # nearly every job under load: nothing to give back, nobody to tell
         account = self.accounts.get(job.api_key)
         if status is _FAILED and account is not None:
             account.credits += job.credit_cost

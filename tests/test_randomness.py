@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from mockserver.core.randomness import Randomness
 
 
@@ -55,3 +57,24 @@ def test_a_named_stream_repeats_with_the_seed_and_never_moves_the_main_one() -> 
         != Randomness(7).stream("webhook-faults").token()
     )
     assert randomness.stream("other").token() != Randomness(7).stream("webhook-faults").token()
+
+
+def spelled_pair_by_pair(number: int, length: int) -> str:
+    """A token's characters from its random bits, two per step, as every length spells them."""
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    pairs = [first + second for first in alphabet for second in alphabet]
+    spelled = ""
+    for _ in range((length + 1) // 2):
+        number, index = divmod(number, len(pairs))
+        spelled += pairs[index]
+    return spelled[:length]
+
+
+def test_a_job_id_is_spelled_from_its_bits_as_every_other_token_is() -> None:
+    # The job id's length has its own written-out spelling, for speed: the same bits must
+    # spell the same id as any other length's loop would.
+    for length in (12, 10, 16, 5):
+        drawing, bits = Randomness(11), random.Random(11)
+        for _ in range(2000):
+            expected = spelled_pair_by_pair(bits.getrandbits(length * 6), length)
+            assert drawing.token(length) == expected

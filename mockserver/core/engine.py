@@ -108,7 +108,7 @@ class Engine:
         self.inbox = stores.inbox
         self.ledger = stores.ledger
         self.max_jobs = max_jobs
-        self._creation_order: deque[str] = deque()
+        self._creation_order: deque[Job] = deque()
         self._shared = SharedStrings()
         self.scheduler = Scheduler()
         self.limiter = RateLimiter()
@@ -357,7 +357,7 @@ class Engine:
             base_url=share(base_url),
         )
         self.jobs[job_id] = job
-        self._creation_order.append(job_id)
+        self._creation_order.append(job)
         self.ledger.debit(request_id)  # the job itself is the rest of the entry
         self._forget_old_jobs()
         self._running.add(account.api_key, job_id)
@@ -460,15 +460,17 @@ class Engine:
 
     def _forget_old_jobs(self) -> None:
         """Keep at most `max_jobs`: the oldest finished ones go first, processing ones stay."""
-        order = self._creation_order
-        while len(self.jobs) > self.max_jobs and order:
-            oldest = self.jobs[order[0]]
-            if not oldest.finished:
+        jobs, order = self.jobs, self._creation_order
+        while len(jobs) > self.max_jobs and order:
+            oldest = order[0]  # the job itself: no lookup of its id in a store this size
+            if oldest.status is _PROCESSING:
                 return
-            forgotten = order.popleft()
-            del self.jobs[forgotten]
+            order.popleft()
+            forgotten = oldest.id
+            del jobs[forgotten]
             self.ledger.forget_oldest(oldest)
-            self._planned_failures.pop(forgotten, None)
+            if self._planned_failures:
+                self._planned_failures.pop(forgotten, None)
             self.idempotency.forget_job(forgotten)
             if self.changes is not None:
                 self.changes.forgot_job(oldest)
@@ -476,7 +478,7 @@ class Engine:
     def rebuild(self, planned_failures: dict[str, str], due: Iterable[Due]) -> None:
         """After a snapshot filled the stores: what the engine derives from its jobs (their
         order, the processing ones, their scripted failures) and what falls due, in order."""
-        self._creation_order = deque(job.id for job in self.jobs.values())
+        self._creation_order = deque(self.jobs.values())
         self._running.clear()
         processing = JobStatus.PROCESSING
         for job in self.jobs.values():

@@ -25,4 +25,7 @@ class SharedStrings:
         return text
 
     def optional(self, text: str | None) -> str | None:
-        return None if text is None else self(text)
+        if text is None:
+            return None
+        seen = self._seen.get(text)  # a string seen before, without a second call for it
+        return seen if seen is not None else self(text)

@@ -69,14 +69,13 @@ class Randomness:
             number, third = divmod(number, _PAIR_COUNT)
             number, fourth = divmod(number, _PAIR_COUNT)
             number, fifth = divmod(number, _PAIR_COUNT)
-            pairs = _PAIRS
             return (
-                pairs[first]
-                + pairs[second]
-                + pairs[third]
-                + pairs[fourth]
-                + pairs[fifth]
-                + pairs[number % _PAIR_COUNT]
+                _PAIRS[first]
+                + _PAIRS[second]
+                + _PAIRS[third]
+                + _PAIRS[fourth]
+                + _PAIRS[fifth]
+                + _PAIRS[number % _PAIR_COUNT]
             )
         pairs = []
         for _ in range((length + 1) // 2):

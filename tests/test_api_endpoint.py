@@ -107,7 +107,7 @@ def test_a_bug_before_any_handler_runs_is_an_enveloped_500_kept_for_the_test(
     app = create_app(virtual_config())
     runtime = app.state.runtime
     with TestClient(app) as client:
-        runtime.sync = broken
+        runtime.sync_for_request = broken
         response = client.request(method, path, headers={"X-API-Key": KEY})
         assert_enveloped_500_reported(app, response, f"{method} {path}")
     assert journal(runtime) == [(None, None, 500)]  # nothing was read of what it asked

@@ -65,7 +65,7 @@ class ApiEndpoint(Generic[AskT]):
         at, started = runtime.clock.now(), time.perf_counter()
         response: Response | None = None
         try:
-            runtime.sync()  # so that no request reads a job that should have ended by now
+            runtime.sync_for_request(at)  # so that no request reads a job that should have ended
             response = await self._respond(request, runtime)
             status = response.status_code
         except DropConnection:

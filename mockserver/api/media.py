@@ -29,7 +29,7 @@ class Video:
         self, request: ApiRequest, runtime: MockRuntime, admission: Admission | None, ask: Ask
     ) -> Response:
         job_id = request.job_id = request.path_param("job_id")
-        job = runtime.engine.jobs.get(job_id)
+        job = runtime.engine.current_job(job_id)
         if job is None or job.status is not JobStatus.COMPLETED:
             raise ApiError(404, "NOT_FOUND", f"No finished video {job_id}.mp4")
         return FileResponse(

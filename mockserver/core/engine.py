@@ -35,7 +35,7 @@ from .randomness import Randomness
 from .ratelimit import MINUTE, RateLimiter
 from .running_jobs import RunningJobs
 from .scenarios import Scenario
-from .scheduler import COPY_DUE, JOB_DUE, WEBHOOK_DUE, Due, Scheduler
+from .scheduler import COPY_DUE, JOB_DUE, QUIET_JOB_DUE, WEBHOOK_DUE, Due, Scheduler
 from .shared_strings import SharedStrings
 from .spend import Spend
 from .stores import Stores, memory_stores
@@ -292,9 +292,9 @@ class Engine:
         cost = request.quote.credits
         if cost > account.credits:
             raise insufficient_credits(cost, account.credits)
-        job = self._new_job(account, request, base_url, admission.request_id)
-        if admission.planned_failure is not None:
-            self._planned_failures[job.id] = admission.planned_failure
+        job = self._new_job(
+            account, request, base_url, admission.request_id, admission.planned_failure
+        )
         account.credits -= cost
         if idempotency_key:
             self.idempotency.remember(account.api_key, idempotency_key, request.fingerprint, job.id)
@@ -302,9 +302,20 @@ class Engine:
 
     def get_job(self, account: Account, job_id: str) -> Job:
         """A job of this key; any other key's job is indistinguishable from a missing one."""
-        job = self.jobs.get(job_id)
+        job = self.current_job(job_id)
         if job is None or job.api_key != account.api_key:
             raise not_found(job_id)
+        return job
+
+    def current_job(self, job_id: str) -> Job | None:
+        """The job as it stands by the clock: ended if its time has come.
+
+        A request syncs only when what fell due could show without asking (`due_to_show`), so
+        a quiet job may still be processing past its time until the job itself is read.
+        """
+        job = self.jobs.get(job_id)
+        if job is not None and job.status is _PROCESSING and job.due_at <= self.clock.now():
+            self._end(job, job.due_at)
         return job
 
     def _idempotent_replay(self, account: Account, key: str, request: JobRequest) -> Job | None:
@@ -312,7 +323,7 @@ class Engine:
         if seen is None:
             return None
         fingerprint, job_id = seen
-        job = self.jobs.get(job_id)
+        job = self.current_job(job_id)
         if job is None:  # cannot happen: a key is forgotten with its job; but never a 500
             return None
         if fingerprint != request.fingerprint:
@@ -327,13 +338,22 @@ class Engine:
         if limit is None or self._running.count(account.api_key) < limit:
             return
         now = self.clock.now()
+        for job_id in list(self._running.of(account.api_key)):  # a few: the plan's limit
+            self.current_job(job_id)  # a quiet job past its time is not counted
+        if self._running.count(account.api_key) < limit:
+            return
         headers = self.limiter.uncount(account, now)
         first_done = min(self.jobs[job_id].due_at for job_id in self._running.of(account.api_key))
         retry = max(int(first_done - now + 0.999), 1)
         raise rate_limited("concurrent_jobs", retry, headers)
 
     def _new_job(
-        self, account: Account, request: JobRequest, base_url: str, request_id: int
+        self,
+        account: Account,
+        request: JobRequest,
+        base_url: str,
+        request_id: int,
+        planned_failure: str | None,
     ) -> Job:
         job_id = self.randomness.token()
         while job_id in self.jobs:
@@ -361,7 +381,10 @@ class Engine:
         self.ledger.debit(request_id)  # the job itself is the rest of the entry
         self._forget_old_jobs()
         self._running.add(account.api_key, job_id)
-        self.scheduler.schedule(job.due_at, JOB_DUE, job_id)
+        if planned_failure is not None:
+            self._planned_failures[job_id] = planned_failure
+        quiet = planned_failure is None and not job.webhook_url  # no refund, nobody to tell
+        self.scheduler.schedule(job.due_at, QUIET_JOB_DUE if quiet else JOB_DUE, job_id)
         if self.changes is not None:
             self.changes.created(job, request_id)
         return job
@@ -387,7 +410,8 @@ class Engine:
             try:
                 delivery = self._run(due)
             except Exception as error:  # a bug in the mock; the caller reports it
-                failures.append((f"running the due {due.kind} {due.ref}", error))
+                kind = JOB_DUE if due.kind == QUIET_JOB_DUE else due.kind  # a job, either way
+                failures.append((f"running the due {kind} {due.ref}", error))
                 continue
             if delivery is None:
                 continue
@@ -411,21 +435,26 @@ class Engine:
 
     def _run(self, due: Due) -> Delivery | None:
         """Do one due event; a webhook attempt comes back for the caller to make."""
-        if due.kind == JOB_DUE:
+        kind = due.kind
+        if kind in (QUIET_JOB_DUE, JOB_DUE):
             job = self.jobs.get(due.ref)
             if job is not None and job.status is _PROCESSING:
-                failure = self._planned_failures.get(job.id)
-                if failure is not None:
-                    self.finish(job, _FAILED, at=due.at, error=failure)
-                else:
-                    self.finish(job, _COMPLETED, at=due.at)
-        elif due.kind == WEBHOOK_DUE:
+                self._end(job, due.at)
+        elif kind == WEBHOOK_DUE:
             delivery = self.webhooks.get(due.ref)
             if delivery is not None and delivery.next_attempt_at == due.at:
                 return delivery
-        elif due.kind == COPY_DUE:
+        elif kind == COPY_DUE:
             return self.webhooks.get(due.ref)  # None once the log has forgotten it
         return None
+
+    def _end(self, job: Job, at: float) -> None:
+        """End a processing job at its time, as its scripted outcome says."""
+        failure = self._planned_failures.get(job.id)
+        if failure is not None:
+            self.finish(job, _FAILED, at=at, error=failure)
+        else:
+            self.finish(job, _COMPLETED, at=at)
 
     def finish(self, job: Job, status: JobStatus, at: float, error: str | None = None) -> None:
         """End a job: a failed one gives its credits back (an entry in the ledger); either

@@ -10,6 +10,9 @@ from typing import NamedTuple
 
 # What falls due: a job's end, a delivery's next attempt, a duplicate fault's copy of a delivery.
 JOB_DUE = "job"
+# The end of a job nobody hears of: no webhook to open, no credits to give back. It changes only
+# the job itself, so it may wait a little (see `due_to_show`) for a batch of others.
+QUIET_JOB_DUE = "quiet-job"
 WEBHOOK_DUE = "webhook"
 COPY_DUE = "copy"
 
@@ -50,6 +53,7 @@ class Scheduler:
         self._ref: deque[str] = deque()
         self._heap: list[_HeapEntry] = []
         self._order = itertools.count()
+        self._heard_queued = 0  # entries in the queue that are not quiet job ends
 
     def __len__(self) -> int:
         return len(self._at) + len(self._heap)
@@ -59,6 +63,7 @@ class Scheduler:
         self._kind.clear()
         self._ref.clear()
         self._heap.clear()
+        self._heard_queued = 0
 
     def schedule(self, at: float, kind: str, ref: str) -> None:
         queued = self._at
@@ -66,6 +71,8 @@ class Scheduler:
             queued.append(at)
             self._kind.append(kind)
             self._ref.append(ref)
+            if kind != QUIET_JOB_DUE:
+                self._heard_queued += 1
         else:
             heapq.heappush(self._heap, (at, next(self._order), kind, ref))
 
@@ -80,13 +87,31 @@ class Scheduler:
             return min(queued[0], heap[0][0])
         return queued[0] if queued else heap[0][0] if heap else None
 
+    def due_to_show(self, now: float, quiet_lag: float) -> bool:
+        """Whether something due by `now` may change what a request sees without asking for
+        it: anything but a quiet job's end, or a quiet end more than `quiet_lag` overdue.
+
+        A little too often rather than too seldom: with anything else queued, the first entry
+        due is enough, and anything due on the heap is.
+        """
+        queued = self._at
+        if queued:
+            first = queued[0]
+            if first <= now and (self._heard_queued or first <= now - quiet_lag):
+                return True
+        heap = self._heap
+        return bool(heap) and heap[0][0] <= now
+
     def pop_due(self, now: float, limit: int | None = None) -> list[Due]:
         """Everything due at or before `now`, earliest first; the first `limit` of it if given."""
         due: list[Due] = []
         queued, heap = self._at, self._heap
         while True:
             if queued and queued[0] <= now and (not heap or queued[0] <= heap[0][0]):
-                due.append(Due(queued.popleft(), self._kind.popleft(), self._ref.popleft()))
+                kind = self._kind.popleft()
+                if kind != QUIET_JOB_DUE:
+                    self._heard_queued -= 1
+                due.append(Due(queued.popleft(), kind, self._ref.popleft()))
             elif heap and heap[0][0] <= now:
                 at, _, kind, ref = heapq.heappop(heap)
                 due.append(Due(at, kind, ref))

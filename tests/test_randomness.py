@@ -78,3 +78,35 @@ def test_a_job_id_is_spelled_from_its_bits_as_every_other_token_is() -> None:
         for _ in range(2000):
             expected = spelled_pair_by_pair(bits.getrandbits(length * 6), length)
             assert drawing.token(length) == expected
+
+
+def test_a_stream_gives_its_last_position_until_a_draw_of_any_kind_moves_it() -> None:
+    stream = Randomness(3)
+    first = stream.position()
+    assert stream.position() is first  # nothing drawn: the same list, not made again
+    draws = [
+        stream.token,
+        lambda: stream.token(16),
+        lambda: stream.chance(0.5),
+        stream.webhook_secret,
+        stream.reset,
+    ]
+    for draw in draws:
+        before = stream.position()
+        draw()
+        after = stream.position()
+        assert after is not before
+        assert after == [*_state_of(stream)]
+
+
+def test_moving_a_stream_gives_the_position_it_was_moved_to() -> None:
+    stream, other = Randomness(3), Randomness(4)
+    stream.position()
+    other.token()
+    stream.move_to(other.position())
+    assert stream.position() == other.position() == [*_state_of(other)]
+
+
+def _state_of(stream: Randomness) -> tuple[object, list[object], object]:
+    version, internal, gauss = stream._random.getstate()
+    return version, list(internal), gauss

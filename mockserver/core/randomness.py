@@ -30,15 +30,23 @@ class Randomness:
         self.seed = seed if seed is not None else int.from_bytes(os.urandom(4), "big")
         self._random = random.Random(self.seed)
         self._faker: Faker | None = None
+        # The last `position`, until the stream moves: `serve --state` asks for every stream's
+        # at each commit, and most streams are not drawn from between two.
+        self._position: list[object] | None = None
 
     def reset(self) -> None:
         """Restart the stream from the seed (Faker's too: it is reseeded from it per secret)."""
         self._random.seed(self.seed)
+        self._position = None
 
     def position(self) -> list[object]:
-        """Where the stream stands, as JSON can hold it (`random.Random.getstate`)."""
-        version, internal, gauss = self._random.getstate()
-        return [version, list(internal), gauss]
+        """Where the stream stands, as JSON can hold it (`random.Random.getstate`): the same
+        list until the stream moves, so not to be changed."""
+        kept = self._position
+        if kept is None:
+            version, internal, gauss = self._random.getstate()
+            kept = self._position = [version, list(internal), gauss]
+        return kept
 
     def move_to(self, position: list[object]) -> None:
         """Stand where `position` said; ValueError if it is no state `position` gives."""
@@ -49,6 +57,7 @@ class Randomness:
             self._random.setstate((version, tuple(internal), gauss))
         except (TypeError, ValueError, OverflowError):
             raise ValueError("not a position of the random stream") from None
+        self._position = None
 
     def stream(self, name: str) -> Randomness:
         """A stream of its own, seeded from this one's seed and `name`: what is drawn from it
@@ -62,6 +71,7 @@ class Randomness:
         Two characters per step from one draw of random bits: base64's b32encode is written in
         Python and costs more than the rest of creating a job.
         """
+        self._position = None
         number = self._random.getrandbits(length * 6)  # 36**2 < 2**12: 12 bits per pair
         if length == JOB_ID_LENGTH:  # a job's id, on every create: the loop written out
             number, first = divmod(number, _PAIR_COUNT)
@@ -94,9 +104,11 @@ class Randomness:
     def webhook_secret(self) -> str:
         # Seeded per secret from the main stream, so secrets repeat with the seed, however
         # many were made before a reset and whenever Faker was first needed.
+        self._position = None
         self.faker.seed_instance(self._random.getrandbits(32))
         return "whsec_" + self.faker.sha256()[:32]
 
     def chance(self, probability: float) -> bool:
         """True with the given probability (0..1)."""
+        self._position = None
         return self._random.random() < probability

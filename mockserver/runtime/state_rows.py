@@ -182,11 +182,15 @@ class RestRow:
 
     def __init__(self) -> None:
         self._words: dict[str, list[Any]] = {}  # each stream's words as last handed out
+        # Each stream's last position and what it came to: a stream not drawn from since gives
+        # the same list (Randomness.position), with no 624 words to compare.
+        self._last: dict[str, tuple[list[Any], list[Any]]] = {}
 
     def forget(self) -> None:
         """Hand out every stream's words again: what was handed out may not be on disk (a
         commit failed, or one rewrites everything)."""
         self._words = {}
+        self._last = {}
 
     def rows(self, rest: dict[str, Any]) -> tuple[str, dict[str, str]]:
         """`rest` (state_document.rest_but_inbox) as one row, and the words rows (by name)
@@ -199,6 +203,14 @@ class RestRow:
         return encode({**rest, "randomness": compact}), words
 
     def _position(self, name: str, position: list[Any], words: dict[str, str]) -> list[Any]:
+        last = self._last.get(name)
+        if last is not None and last[0] is position:
+            return last[1]
+        compact = self._compact(name, position, words)
+        self._last[name] = (position, compact)
+        return compact
+
+    def _compact(self, name: str, position: list[Any], words: dict[str, str]) -> list[Any]:
         version, internal, gauss = position
         *state, index = internal
         if self._words.get(name) != state:

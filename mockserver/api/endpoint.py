@@ -1,6 +1,7 @@
 """The one path of every API-plane request, whichever transport carries it.
 
-For each request, in this order: find its runtime, bring that runtime up to the clock's present,
+For each request, in this order: find its runtime, bring that runtime up to the clock's present
+(all of it but quiet jobs' ends of the last moments, which a read of the job makes itself),
 read the body (bounded), let the transport say what the request asks, admit it (scripted fault
 -> key -> rate limit), answer a bad body only now (so a client without a valid key gets its 401
 first), let the transport act, and journal the outcome once: with what was sent (headers and

@@ -286,7 +286,7 @@ class DurableState:
 def _as_its_row_foretells(job: Job) -> bool:
     """Whether `job` ended as the row written at its creation says it will once the clock
     passes its due time: completed then, with no webhook to open. Loaded so, it completes
-    the same way on the clock (each route brings the mock up to the clock first), so its row
+    the same way on the clock (a read of a job past its time ends it first), so its row
     need not be written again: most jobs' second write, on a busy mock."""
     return (
         job.status is JobStatus.COMPLETED and job.completed_at == job.due_at and not job.webhook_url

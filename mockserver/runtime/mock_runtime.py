@@ -45,8 +45,9 @@ logger = logging.getLogger("mockserver")
 # never finished much later than its due time.
 MAX_TICK_SECONDS = 0.25
 # ...and at most this often: under load, when something falls due every few microseconds, a
-# ticker that woke for each would take a share of every request. Requests sync as they come in,
-# so no client ever reads a job that is this late; only an idle mock's webhooks wait this long.
+# ticker that woke for each would take a share of every request. Requests sync as they come in
+# (`sync_for_request`), so no client ever reads a job that is this late; only an idle mock's
+# webhooks wait this long.
 MIN_TICK_SECONDS = 0.005
 # How long a quiet job's end (no webhook, no refund) may wait for a request to sync, on a real
 # clock: under load a job falls due with nearly every request, and ending them a batch at a time

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import os
 import signal
 import socket
@@ -168,27 +167,7 @@ def serve_forever(
     """Serve in the foreground until stopped; `on_ready(url)` runs once it accepts requests,
     `on_stopping()` once it accepts no more."""
     config = uvicorn_config(app, host, port, access_log, timeouts)
-    collect_young_objects_less_often()
     _ReportingServer(config, on_ready, on_stopping).run()
-
-
-# Young objects the collector lets pile up before it looks at them (Python's default: 700).
-YOUNG_OBJECTS_BEFORE_A_COLLECTION = 50_000
-
-
-def collect_young_objects_less_often() -> None:
-    """Tune this process's garbage collector for a server whose heap is its job store.
-
-    Every job outlives the young collections that see it, so while the store fills up to
-    --max-jobs, the default threshold moves jobs to older generations a few hundred at a time,
-    and those generations' passes, and at last whole-heap ones, go over all the jobs kept. The
-    request path leaves no cycles to collect (tests/test_direct_http.py), so a pass every
-    50,000 young objects frees the same garbage, later, in far fewer passes over the jobs.
-    Only `serve` does this: an application or a test process that imports the mock keeps its
-    own settings.
-    """
-    _, middle, oldest = gc.get_threshold()
-    gc.set_threshold(YOUNG_OBJECTS_BEFORE_A_COLLECTION, middle, oldest)
 
 
 class ServerThread:

@@ -338,8 +338,10 @@ class Engine:
         if limit is None or self._running.count(account.api_key) < limit:
             return
         now = self.clock.now()
-        for job_id in list(self._running.of(account.api_key)):  # a few: the plan's limit
-            self.current_job(job_id)  # a quiet job past its time is not counted
+        # Only on the way to a refusal: the key's running jobs, as many as its limit (more
+        # only if the control plane lowered it). A quiet job past its time is not counted.
+        for job_id in list(self._running.of(account.api_key)):
+            self.current_job(job_id)
         if self._running.count(account.api_key) < limit:
             return
         headers = self.limiter.uncount(account, now)

@@ -104,7 +104,9 @@ def measure(pairs: int, seconds: float) -> None:
     rounds: multiprocessing.Queue[float] = context.Queue()
     page = context.Process(target=poller, args=(mock.port, open_page, stop, rounds))
     page.start()
-    closed_rates, open_rates, round_seconds = [], [], []
+    closed_rates: list[float] = []
+    open_rates: list[float] = []
+    round_seconds: list[float] = []
     # The server's CPU time per REST request served: on a shared machine the share of a core
     # the server gets swings from round to round, and its throughput with it, while the work
     # it does for each request (and for the page besides) does not.

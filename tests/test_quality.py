@@ -26,5 +26,5 @@ def test_ruff_format() -> None:
 
 
 def test_mypy_strict() -> None:
-    result = run("mypy", "--strict", "mockserver")
+    result = run("mypy", "--strict", "mockserver", "benchmarks")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -260,15 +260,22 @@ def throughput(seconds: float, with_wrk: bool) -> list[Row]:
     return rows
 
 
-def durable(seconds: float) -> list[Row]:
-    """REST create with `serve --state`: each answer committed (in group commits) first."""
+def durable(seconds: float, with_wrk: bool) -> list[Row]:
+    """REST create with `serve --state`: each answer committed (in group commits) first; by
+    each load generator, as the throughput rows are."""
     with tempfile.TemporaryDirectory() as state:
         base = start_baseline()
         mock = start_mock("--job-seconds", str(THROUGHPUT_JOB_SECONDS), "--state", state)
+        generators: list[tuple[str, Rates, int]] = [("", python_rates, 5)]
+        if with_wrk and wrk.available():
+            generators.append((" (wrk)", wrk.rates, WRK_ROUNDS))
         try:
             rest = creates()[0]
             load = Load("REST create with --state", rest.mock, rest.baseline, 0.5)
-            return [rate_row(load, "", *compare(load, (base, mock), seconds, python_rates, 5))]
+            return [
+                rate_row(load, suffix, *compare(load, (base, mock), seconds, rates, rounds))
+                for suffix, rates, rounds in generators
+            ]
         finally:
             base.stop()
             mock.stop()
@@ -495,7 +502,7 @@ def main() -> None:
     os.environ.setdefault("PYTHONHASHSEED", "0")
     sections: dict[str, Callable[[], list[Row]]] = {
         "throughput": lambda: throughput(args.seconds, not args.no_wrk),
-        "durable": lambda: durable(args.seconds),
+        "durable": lambda: durable(args.seconds, not args.no_wrk),
         "mixed": lambda: mixed(args.seconds),
         "cold": lambda: [cold_start()],
         "memory": lambda: memory(args.jobs),

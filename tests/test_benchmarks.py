@@ -42,6 +42,20 @@ def test_the_benchmark_command_prints_its_rows() -> None:
     assert "(wrk)" not in result.stdout
 
 
+def test_the_durable_row_is_measured_by_the_generators_asked_for() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--only", "durable", "--seconds", "0.5", "--no-wrk"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "REST create with --state, 16 connections, requests/s " in result.stdout
+    assert "(wrk)" not in result.stdout
+
+
 def test_the_mixed_load_sees_every_webhook_exactly_once() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--only", "mixed", "--seconds", "2"],

@@ -15,24 +15,20 @@ from benchmarks.loadgen import http_request
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_the_benchmark_command_prints_its_rows() -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks",
-            "--only",
-            "throughput",
-            "--seconds",
-            "0.3",
-            "--no-wrk",
-        ],
+def run_module(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """`python -m <arguments>` from the checkout, bounded, its output kept."""
+    return subprocess.run(
+        [sys.executable, "-m", *arguments],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def test_the_benchmark_command_prints_its_rows() -> None:
+    result = run_module("benchmarks", "--only", "throughput", "--seconds", "0.3", "--no-wrk")
     assert result.returncode == 0, result.stderr
     assert "REST create, 16 connections, requests/s" in result.stdout
     assert "GraphQL generate, 16 connections, requests/s" in result.stdout
@@ -43,28 +39,14 @@ def test_the_benchmark_command_prints_its_rows() -> None:
 
 
 def test_the_durable_row_is_measured_by_the_generators_asked_for() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--only", "durable", "--seconds", "0.5", "--no-wrk"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_module("benchmarks", "--only", "durable", "--seconds", "0.5", "--no-wrk")
     assert result.returncode == 0, result.stderr
     assert "REST create with --state, 16 connections, requests/s " in result.stdout
     assert "(wrk)" not in result.stdout
 
 
 def test_the_mixed_load_sees_every_webhook_exactly_once() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--only", "mixed", "--seconds", "2"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_module("benchmarks", "--only", "mixed", "--seconds", "2")
     assert result.returncode == 0, result.stderr
     rows = [line for line in result.stdout.splitlines() if line.startswith(("mixed", "..."))]
     assert len(rows) == 2 and all(row.rstrip().endswith("met") for row in rows), result.stdout
@@ -97,14 +79,7 @@ def sources_in_live_js() -> list[str]:
 
 
 def test_the_dashboard_benchmark_prints_its_figures() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.dashboard", "--pairs", "1", "--seconds", "0.2"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_module("benchmarks.dashboard", "--pairs", "1", "--seconds", "0.2")
     assert result.returncode == 0, result.stderr
     assert "cost, by the server's CPU per REST request" in result.stdout
     assert "of the server's one core" in result.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import ipaddress
 import json
 import logging
@@ -11,19 +12,42 @@ from typing import Any
 import click
 
 from .app import create_app
-from .contract.command import contract
 from .control.openapi import build_openapi
 from .core.catalog import FixtureError, load_fixtures
 from .core.clock import ClockLimitError
-from .receiver_check.command import check_receiver_command
 from .runtime.mock_runtime import MockRuntime
 from .serve_options import serve_options, settings_from
 from .server import ServerTimeouts, serve_forever
-from .state_command import state_command
 from .version import __version__
 
+# The commands that are clients of a running mock, each in a module of its own, by name:
+# loaded when named (or listed by --help), so that `serve` starts without them.
+CLIENT_COMMANDS = {
+    "contract": "mockserver.contract.command:contract",
+    "check-receiver": "mockserver.receiver_check.command:check_receiver_command",
+    "state": "mockserver.state_command:state_command",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class _Commands(click.Group):
+    """The group of commands, the client ones imported only when they are needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *CLIENT_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        where = CLIENT_COMMANDS.get(cmd_name)
+        if where is None:
+            return super().get_command(ctx, cmd_name)
+        module, _, name = where.partition(":")
+        command: click.Command = getattr(importlib.import_module(module), name)
+        return command
+
+
+@click.group(
+    cls=_Commands,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="mock-doitong")
 def main() -> None:
     """A local test double of the Doitong API's Hedra avatar service.
@@ -166,8 +190,3 @@ def openapi(fixtures_dir: Path | None) -> None:
     except FixtureError as error:
         raise click.ClickException(f"bad fixtures: {error}") from None
     click.echo(json.dumps(build_openapi(catalog), indent=2))
-
-
-main.add_command(contract)
-main.add_command(check_receiver_command)
-main.add_command(state_command)

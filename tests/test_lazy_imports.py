@@ -7,23 +7,51 @@ import sys
 
 import pytest
 
+HEAVY_LIBRARIES = ["httpx", "faker", "graphql", "ariadne"]
+# What only the other commands, snapshots or an audit use: `serve` starts without them.
+NOT_FOR_SERVING = [
+    "mockserver.contract.command",
+    "mockserver.receiver_check.command",
+    "mockserver.state_command",
+    "mockserver.core.state_document",
+    "mockserver.core.audit_journal",
+]
 
-@pytest.mark.parametrize("library", ["httpx", "faker", "graphql", "ariadne"])
+
+def loaded_by(statements: str, module: str) -> bool:
+    """Whether a fresh interpreter has `module` loaded after running `statements`."""
+    probe = f"import sys; {statements}; print({module!r} in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    return result.stdout.strip() == "True"
+
+
+@pytest.mark.parametrize("library", HEAVY_LIBRARIES)
 def test_building_the_app_loads_no_heavy_library(library: str) -> None:
-    probe = f"import sys, mockserver; mockserver.create_app(); print({library!r} in sys.modules)"
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "False", f"{library} is loaded by create_app()"
+    assert not loaded_by("import mockserver; mockserver.create_app()", library)
 
 
-@pytest.mark.parametrize("library", ["httpx", "faker", "graphql", "ariadne"])
+@pytest.mark.parametrize("library", HEAVY_LIBRARIES)
 def test_the_command_line_loads_no_heavy_library_before_it_serves(library: str) -> None:
-    probe = f"import sys, mockserver.cli; print({library!r} in sys.modules)"
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "False", f"{library} is loaded by importing the CLI"
+    assert not loaded_by("import mockserver.cli", library)
+
+
+@pytest.mark.parametrize("module", NOT_FOR_SERVING)
+def test_serve_starts_without_what_only_other_commands_and_snapshots_use(module: str) -> None:
+    statements = "import mockserver.cli, mockserver; mockserver.create_app()"
+    assert not loaded_by(statements, module)
+
+
+@pytest.mark.parametrize("command", ["contract", "check-receiver", "state"])
+def test_a_command_loaded_when_named_still_answers_its_help(command: str) -> None:
+    from click.testing import CliRunner  # noqa: PLC0415
+
+    from mockserver.cli import main  # noqa: PLC0415
+
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert f"Usage: main {command}" in result.output
 
 
 def test_the_receiver_check_is_still_importable_from_its_package() -> None:

@@ -13,8 +13,6 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..core import audit_journal
-from ..core.audit_model import AuditPolicy
 from ..core.catalog import FixtureError
 from ..core.clock import ClockLimitError, iso
 from ..core.errors import ApiError, bad_request, internal_error, shown, unauthorized
@@ -363,6 +361,10 @@ class AdminEndpoints:
 
     async def audit(self, request: Request, runtime: MockRuntime) -> Response:
         """What the client did that would hurt it on the real service; `?apiKey=` narrows it."""
+        # Its rules are loaded by the first audit: most runs of `serve` never ask for one.
+        from ..core import audit_journal  # noqa: PLC0415
+        from ..core.audit_model import AuditPolicy  # noqa: PLC0415
+
         query = ControlQuery(request.query_params)
         engine = runtime.engine
         policy = AuditPolicy(poll_floor_seconds=runtime.config.audit_poll_floor_seconds)

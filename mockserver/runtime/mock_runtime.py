@@ -20,7 +20,6 @@ import traceback
 from collections.abc import Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..core import state_document
 from ..core.catalog import Fixtures, load_fixtures
 from ..core.clock import Clock, ClockMode
 from ..core.engine import NOTHING_DUE, DueWork, Engine
@@ -320,11 +319,15 @@ class MockRuntime:
 
     def snapshot(self) -> dict[str, Any]:
         """The whole state as one JSON document (core.state_document)."""
+        from ..core import state_document  # noqa: PLC0415 - snapshots load it, not start-up
+
         return state_document.snapshot(self.engine)
 
     def restore(self, document: Any) -> None:
         """Hold what a snapshot says; StateError, nothing changed, if it is bad. Webhook
         attempts in flight belong to the state replaced, and are cancelled."""
+        from ..core import state_document  # noqa: PLC0415 - snapshots load it, not start-up
+
         state_document.restore(self.engine, document)
         for task in self._tasks:
             task.cancel()

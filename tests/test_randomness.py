@@ -110,3 +110,43 @@ def test_moving_a_stream_gives_the_position_it_was_moved_to() -> None:
 def _state_of(stream: Randomness) -> tuple[object, list[object], object]:
     version, internal, gauss = stream._random.getstate()
     return version, list(internal), gauss
+
+
+def test_a_position_counted_from_the_draws_is_the_twisters_own_across_many_regenerations() -> None:
+    """The words are captured once and the words each draw takes are counted: after every
+    kind of draw, through some twenty regenerations of the twister's words, the position is
+    what `getstate` says, and the words are the same tuple exactly until they change."""
+    stream, choose = Randomness(5), random.Random(6)
+    draws = [
+        stream.token,
+        lambda: stream.token(10),
+        lambda: stream.token(16),
+        lambda: stream.token(1),
+        lambda: stream.token(0),
+        lambda: stream.chance(0.3),
+        stream.webhook_secret,
+    ]
+    words, _ = stream.words_and_head()
+    regenerated = 0
+    for _ in range(6000):
+        choose.choice(draws)()
+        now, head = stream.words_and_head()
+        assert stream.position() == [*_state_of(stream)]
+        assert [head[0], [*now, head[1]], head[2]] == stream.position()
+        assert (now is words) == (list(now) == list(words))
+        regenerated += now is not words
+        words = now
+    assert regenerated >= 15
+
+
+def test_a_moved_or_reset_stream_counts_from_where_it_stands() -> None:
+    stream, other = Randomness(7), Randomness(8)
+    for _ in range(300):
+        stream.token()
+        other.chance(0.5)
+    stream.words_and_head()
+    stream.move_to(other.position())
+    stream.token()
+    assert stream.position() == [*_state_of(stream)]
+    stream.reset()
+    assert stream.position() == [*_state_of(Randomness(7))]

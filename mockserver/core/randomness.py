@@ -15,6 +15,7 @@ _ALPHABET = string.ascii_lowercase + string.digits
 _PAIRS = [first + second for first in _ALPHABET for second in _ALPHABET]
 _PAIR_COUNT = len(_PAIRS)
 JOB_ID_LENGTH = 12
+_WORDS = 624  # the Mersenne Twister's state: 624 words of 32 bits, and an index among them
 
 
 class Randomness:
@@ -30,23 +31,49 @@ class Randomness:
         self.seed = seed if seed is not None else int.from_bytes(os.urandom(4), "big")
         self._random = random.Random(self.seed)
         self._faker: Faker | None = None
-        # The last `position`, until the stream moves: `serve --state` asks for every stream's
-        # at each commit, and most streams are not drawn from between two.
+        # `serve --state` asks for every stream's position at each commit, and `getstate`
+        # copies all 624 words of the Mersenne Twister each time. Those words change only
+        # when the twister regenerates them, once in 624 words drawn; in between, the index
+        # alone moves, by the words each draw takes. So the words are captured (with the
+        # index and the Gaussian spare) and the words drawn since are counted: each method
+        # below that draws counts its own (tests/test_randomness.py holds the count to
+        # `getstate`), and so must any new one.
+        self._captured: tuple[int, tuple[int, ...], int, float | None] | None = None
+        self._drawn = 0
+        # The last positions handed out, until the stream moves: the same lists each time.
         self._position: list[object] | None = None
+        self._head: list[object] | None = None
 
     def reset(self) -> None:
         """Restart the stream from the seed (Faker's too: it is reseeded from it per secret)."""
         self._random.seed(self.seed)
-        self._position = None
+        self._lose_position()
 
     def position(self) -> list[object]:
         """Where the stream stands, as JSON can hold it (`random.Random.getstate`): the same
         list until the stream moves, so not to be changed."""
         kept = self._position
         if kept is None:
-            version, internal, gauss = self._random.getstate()
-            kept = self._position = [version, list(internal), gauss]
+            words, head = self.words_and_head()
+            version, index, gauss = head
+            kept = self._position = [version, [*words, index], gauss]
         return kept
+
+    def words_and_head(self) -> tuple[tuple[int, ...], list[object]]:
+        """The position in two parts: the twister's 624 words, the same tuple until they
+        change, and `[version, index, gauss]`, the same list until the stream moves (neither
+        to be changed)."""
+        captured = self._captured
+        if captured is None or captured[2] + self._drawn > _WORDS:
+            version, internal, gauss = self._random.getstate()
+            captured = self._captured = (version, internal[:-1], internal[-1], gauss)
+            self._drawn = 0
+            self._head = None
+        version, words, index, gauss = captured
+        head = self._head
+        if head is None:
+            head = self._head = [version, index + self._drawn, gauss]
+        return words, head
 
     def move_to(self, position: list[object]) -> None:
         """Stand where `position` said; ValueError if it is no state `position` gives."""
@@ -57,7 +84,17 @@ class Randomness:
             self._random.setstate((version, tuple(internal), gauss))
         except (TypeError, ValueError, OverflowError):
             raise ValueError("not a position of the random stream") from None
-        self._position = None
+        self._lose_position()
+
+    def _lose_position(self) -> None:
+        """Forget what was captured: the stream stands somewhere else altogether."""
+        self._captured = self._position = self._head = None
+        self._drawn = 0
+
+    def _drew(self, words: int) -> None:
+        """Count `words` of the twister drawn: the position moved."""
+        self._drawn += words
+        self._position = self._head = None
 
     def stream(self, name: str) -> Randomness:
         """A stream of its own, seeded from this one's seed and `name`: what is drawn from it
@@ -71,8 +108,12 @@ class Randomness:
         Two characters per step from one draw of random bits: base64's b32encode is written in
         Python and costs more than the rest of creating a job.
         """
-        self._position = None
-        number = self._random.getrandbits(length * 6)  # 36**2 < 2**12: 12 bits per pair
+        bits = length * 6  # 36**2 < 2**12: 12 bits per pair
+        # Written out, not `_drew`: on every create. `getrandbits` takes a word per 32 bits
+        # begun.
+        self._drawn += (bits + 31) >> 5
+        self._position = self._head = None
+        number = self._random.getrandbits(bits)
         if length == JOB_ID_LENGTH:  # a job's id, on every create: the loop written out
             number, first = divmod(number, _PAIR_COUNT)
             number, second = divmod(number, _PAIR_COUNT)
@@ -104,11 +145,11 @@ class Randomness:
     def webhook_secret(self) -> str:
         # Seeded per secret from the main stream, so secrets repeat with the seed, however
         # many were made before a reset and whenever Faker was first needed.
-        self._position = None
+        self._drew(1)
         self.faker.seed_instance(self._random.getrandbits(32))
         return "whsec_" + self.faker.sha256()[:32]
 
     def chance(self, probability: float) -> bool:
         """True with the given probability (0..1)."""
-        self._position = None
+        self._drew(2)  # `random()` takes two words, for its 53 bits
         return self._random.random() < probability

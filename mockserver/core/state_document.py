@@ -119,20 +119,28 @@ def snapshot_rest(engine: Engine) -> dict[str, Any]:
     return {**rest_but_inbox(engine), "inbox": [received_document(item) for item in inbox]}
 
 
-def rest_but_inbox(engine: Engine) -> dict[str, Any]:
-    """`snapshot_rest` without its last part, the inbox, which changes far less often."""
+def random_streams(engine: Engine) -> dict[str, Randomness]:
+    """The engine's random streams, by the names a document's `randomness` gives them."""
+    return {"position": engine.randomness, "webhookFaults": engine.webhook_faults.randomness}
+
+
+def rest_but_inbox(engine: Engine, positions: bool = True) -> dict[str, Any]:
+    """`snapshot_rest` without its last part, the inbox, which changes far less often.
+
+    `positions=False` leaves the random streams' positions out of `randomness` (its seed
+    alone), for a caller that writes them its own way (runtime.state_rows.RestRow)."""
     memory = memory_of(engine)
     now, offset = engine.clock.position()
     scenario = engine.scenario
+    randomness: dict[str, Any] = {"seed": engine.randomness.seed}
+    if positions:
+        for name, stream in random_streams(engine).items():
+            randomness[name] = stream.position()
     return {
         "format": FORMAT,
         "version": VERSION,
         "clock": {"mode": engine.clock.mode.value, "now": now, "offset": offset},
-        "randomness": {
-            "seed": engine.randomness.seed,
-            "position": engine.randomness.position(),
-            "webhookFaults": engine.webhook_faults.randomness.position(),
-        },
+        "randomness": randomness,
         "nextRequestId": engine.next_request_id,
         "jobSeconds": engine.job_seconds,
         "scenario": None if scenario is None else scenario.as_json(),

@@ -221,7 +221,7 @@ class DurableState:
         memory = self._memory
         if self._everything:
             self._rest.forget()  # the words rows last written may not be on disk
-        batch = Batch(*self._rest.rows(state_document.rest_but_inbox(engine)))
+        batch = Batch(*self._rest.rows(engine))
         if self._everything:
             self._renumber()
             batch.everything = True

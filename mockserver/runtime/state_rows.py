@@ -28,7 +28,9 @@ import json
 import struct
 from typing import Any
 
+from ..core import state_document
 from ..core.compact_json import compact_encoder
+from ..core.engine import Engine
 from ..core.inbox import Received
 from ..core.jobs import Job
 from ..core.journal import EntryValues
@@ -38,7 +40,7 @@ from ..core.state_records import ENTRY_FIELDS, JOB_FIELDS, NOTE_FIELDS, received
 # json.dumps(value, separators=(",", ":")) with its C encoder made once, not once per row.
 encode = compact_encoder(json.JSONEncoder(separators=(",", ":")))
 _WORDS = "<{}I"
-_STREAMS = ("position", "webhookFaults")
+_STREAMS = ("position", "webhookFaults")  # the names of the streams in `randomness`
 
 
 def _b64(data: bytes | None) -> str | None:
@@ -177,51 +179,33 @@ def words_row(stream: str) -> str:
 
 
 class RestRow:
-    """The small rest of the state as one row, re-encoding only the parts that changed, and
-    each random stream's words as a row of its own, written only when they changed."""
+    """The small rest of the state as one row, and each random stream's words as a row of its
+    own, written only when they changed."""
 
     def __init__(self) -> None:
-        self._words: dict[str, list[Any]] = {}  # each stream's words as last handed out
-        # Each stream's last position and what it came to: a stream not drawn from since gives
-        # the same list (Randomness.position), with no 624 words to compare.
-        self._last: dict[str, tuple[list[Any], list[Any]]] = {}
+        # Each stream's words as last handed out: the stream gives the same tuple until its
+        # words change (Randomness.words_and_head), so no 624 words are compared.
+        self._words: dict[str, tuple[int, ...]] = {}
 
     def forget(self) -> None:
         """Hand out every stream's words again: what was handed out may not be on disk (a
         commit failed, or one rewrites everything)."""
         self._words = {}
-        self._last = {}
 
-    def rows(self, rest: dict[str, Any]) -> tuple[str, dict[str, str]]:
-        """`rest` (state_document.rest_but_inbox) as one row, and the words rows (by name)
-        that changed since the last call."""
+    def rows(self, engine: Engine) -> tuple[str, dict[str, str]]:
+        """The engine's rest (state_document.rest_but_inbox) as one row, and the words rows
+        (by name) that changed since the last call."""
+        rest = state_document.rest_but_inbox(engine, positions=False)
         randomness = rest["randomness"]
-        compact = {**randomness}
-        words: dict[str, str] = {}
-        for name in _STREAMS:
-            compact[name] = self._position(name, randomness[name], words)
-        return encode({**rest, "randomness": compact}), words
-
-    def _position(self, name: str, position: list[Any], words: dict[str, str]) -> list[Any]:
-        last = self._last.get(name)
-        if last is not None and last[0] is position:
-            return last[1]
-        compact = self._compact(name, position, words)
-        self._last[name] = (position, compact)
-        return compact
-
-    def _compact(self, name: str, position: list[Any], words: dict[str, str]) -> list[Any]:
-        version, internal, gauss = position
-        *state, index = internal
-        if self._words.get(name) != state:
-            try:
-                packed = struct.pack(_WORDS.format(len(state)), *state)
-            except struct.error:  # not 32-bit words: kept as they are, in the rest row
-                self._words.pop(name, None)
-                return position
-            words[words_row(name)] = base64.b64encode(packed).decode("ascii")
-            self._words[name] = state
-        return [version, index, gauss]
+        words_rows: dict[str, str] = {}
+        for name, stream in state_document.random_streams(engine).items():
+            words, head = stream.words_and_head()
+            if words is not self._words.get(name):
+                packed = struct.pack(_WORDS.format(len(words)), *words)
+                words_rows[words_row(name)] = base64.b64encode(packed).decode("ascii")
+                self._words[name] = words
+            randomness[name] = head
+        return encode(rest), words_rows
 
 
 def inbox_row(received: Received) -> str:

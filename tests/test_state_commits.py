@@ -20,7 +20,7 @@ from mockserver.core.jobs import JobStatus
 from mockserver.runtime.config import MockConfig
 from mockserver.runtime.durable_state import _GATHER_TURNS, DurableState, keep_state
 from mockserver.runtime.mock_runtime import MockRuntime
-from mockserver.runtime.state_dir import DATABASE, Batch
+from mockserver.runtime.state_dir import CHECKPOINT_PAGES, DATABASE, Batch, StateDir
 
 KEY = "test_unlimited_key"
 WAIT = 10  # seconds: a bound on every wait, never reached when things work
@@ -324,3 +324,17 @@ def test_a_commit_sets_the_meta_rows_in_place(tmp_path: Path) -> None:
     first, *later = asyncio.run(scenario())
     assert {name for name, _ in first} >= {"rest", "version", "words.position"}
     assert later == [first, first]
+
+
+def test_the_log_grows_to_its_checkpoint_length_and_starts_over_there(tmp_path: Path) -> None:
+    """Checkpoints come every CHECKPOINT_PAGES pages of log, not SQLite's 1,000; once one has
+    copied the log it starts over from its beginning, so the file holds no more than that."""
+    directory = StateDir(tmp_path)
+    frame = 24 + 4096  # a page of log: its header and the page
+    log = tmp_path / f"{DATABASE}-wal"
+    largest = 0
+    for number in range(CHECKPOINT_PAGES):  # some three pages each: three checkpoints' worth
+        directory.write(Batch("{}", rows={"jobs": [(number, "x" * 3000)]}))
+        largest = max(largest, log.stat().st_size)
+    directory.close()
+    assert CHECKPOINT_PAGES * frame <= largest <= (CHECKPOINT_PAGES + 8) * frame

@@ -41,6 +41,8 @@ _IN_PLACE = "ON CONFLICT (name) DO UPDATE SET value = excluded.value"
 _SET_REST = f"INSERT INTO meta VALUES ('rest', ?), ('version', ?) {_IN_PLACE}"
 _SET_META = f"INSERT INTO meta VALUES (?, ?) {_IN_PLACE}"
 _WORDS_ROWS = "words.%"  # the meta rows of the random streams' words (state_rows.words_row)
+# Pages of log (4 KiB each) between two checkpoints; SQLite's default is 1,000.
+CHECKPOINT_PAGES = 4_000
 DATABASE = "state.sqlite3"
 LOCK = "lock"
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -117,6 +119,11 @@ class StateDir:
             # commits (never the database's consistency). FULL would wait for the disk at every
             # commit, which the promise, surviving the process, does not need.
             db.execute("PRAGMA synchronous=NORMAL")
+            # A checkpoint copies each page the log holds once, however many commits
+            # rewrote it (the rest row's, the tables' last pages): a longer log between two
+            # copies the pages rewritten most fewer times (README, Durable state). The log
+            # stays bounded: it starts over once a checkpoint has copied it all.
+            db.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
         except sqlite3.DatabaseError as error:
             db.close()
             raise StateDirError(

@@ -60,8 +60,9 @@ class Randomness:
         return kept
 
     def words_and_head(self) -> tuple[tuple[int, ...], list[object]]:
-        """The position in two parts: the twister's 624 words, the same tuple until they
-        change, and `[version, index, gauss]`, the same list until the stream moves (neither
+        """The position in two parts: the twister's 624 words, the same tuple as long as they
+        cannot have changed (a new one once they may have: regenerated, or the stream moved or
+        reset), and `[version, index, gauss]`, the same list until the stream moves (neither
         to be changed)."""
         captured = self._captured
         if captured is None or captured[2] + self._drawn > _WORDS:
@@ -84,7 +85,10 @@ class Randomness:
             self._random.setstate((version, tuple(internal), gauss))
         except (TypeError, ValueError, OverflowError):
             raise ValueError("not a position of the random stream") from None
-        self._lose_position()
+        finally:
+            # Even a refused state may have changed the stream: `setstate` takes the Gaussian
+            # spare before it checks the words.
+            self._lose_position()
 
     def _lose_position(self) -> None:
         """Forget what was captured: the stream stands somewhere else altogether."""
@@ -109,11 +113,11 @@ class Randomness:
         Python and costs more than the rest of creating a job.
         """
         bits = length * 6  # 36**2 < 2**12: 12 bits per pair
-        # Written out, not `_drew`: on every create. `getrandbits` takes a word per 32 bits
-        # begun.
+        number = self._random.getrandbits(bits)
+        # Counted once drawn (a refused length draws nothing), and written out, not `_drew`:
+        # on every create. `getrandbits` takes a word per 32 bits begun.
         self._drawn += (bits + 31) >> 5
         self._position = self._head = None
-        number = self._random.getrandbits(bits)
         if length == JOB_ID_LENGTH:  # a job's id, on every create: the loop written out
             number, first = divmod(number, _PAIR_COUNT)
             number, second = divmod(number, _PAIR_COUNT)
@@ -145,11 +149,14 @@ class Randomness:
     def webhook_secret(self) -> str:
         # Seeded per secret from the main stream, so secrets repeat with the seed, however
         # many were made before a reset and whenever Faker was first needed.
+        faker = self.faker  # imported first: a failed import draws nothing
+        seed = self._random.getrandbits(32)
         self._drew(1)
-        self.faker.seed_instance(self._random.getrandbits(32))
+        faker.seed_instance(seed)
         return "whsec_" + self.faker.sha256()[:32]
 
     def chance(self, probability: float) -> bool:
         """True with the given probability (0..1)."""
+        drawn = self._random.random()
         self._drew(2)  # `random()` takes two words, for its 53 bits
-        return self._random.random() < probability
+        return drawn < probability

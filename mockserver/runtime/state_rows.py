@@ -26,21 +26,23 @@ import base64
 import binascii
 import json
 import struct
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core import state_document
 from ..core.compact_json import compact_encoder
-from ..core.engine import Engine
 from ..core.inbox import Received
 from ..core.jobs import Job
 from ..core.journal import EntryValues
 from ..core.journal_entry import NO_NOTES, Entry, Notes
 from ..core.state_records import ENTRY_FIELDS, JOB_FIELDS, NOTE_FIELDS, received_document
 
+if TYPE_CHECKING:
+    from ..core.engine import Engine
+
 # json.dumps(value, separators=(",", ":")) with its C encoder made once, not once per row.
 encode = compact_encoder(json.JSONEncoder(separators=(",", ":")))
 _WORDS = "<{}I"
-_STREAMS = ("position", "webhookFaults")  # the names of the streams in `randomness`
+_STREAMS = ("position", "webhookFaults")  # state_document.random_streams, by name
 
 
 def _b64(data: bytes | None) -> str | None:
@@ -183,8 +185,8 @@ class RestRow:
     own, written only when they changed."""
 
     def __init__(self) -> None:
-        # Each stream's words as last handed out: the stream gives the same tuple until its
-        # words change (Randomness.words_and_head), so no 624 words are compared.
+        # Each stream's words as last handed out: a stream gives the same tuple only while its
+        # words cannot have changed (Randomness.words_and_head), so no 624 words are compared.
         self._words: dict[str, tuple[int, ...]] = {}
 
     def forget(self) -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 
+import click
 import pytest
+
+from mockserver.cli import CLIENT_COMMANDS
 
 HEAVY_LIBRARIES = ["httpx", "faker", "graphql", "ariadne"]
 # What only the other commands, snapshots or an audit use: `serve` starts without them.
@@ -66,3 +70,11 @@ def test_the_control_client_is_still_importable_from_the_package() -> None:
     from mockserver.control.client import MockControl as Client  # noqa: PLC0415
 
     assert MockControl is Client
+
+
+@pytest.mark.parametrize("name", sorted(CLIENT_COMMANDS))
+def test_each_command_loaded_when_named_is_the_command_of_that_name(name: str) -> None:
+    module, _, attribute = CLIENT_COMMANDS[name].partition(":")
+    command = getattr(importlib.import_module(module), attribute)
+    assert isinstance(command, click.Command)
+    assert command.name == name

@@ -22,7 +22,6 @@ from mockserver.core.inbox import Received
 from mockserver.core.journal import Journal
 from mockserver.core.journal_entry import NO_NOTES, Notes
 from mockserver.core.state_records import entry_document
-from mockserver.runtime import state_rows
 from mockserver.runtime.config import MockConfig
 from mockserver.runtime.durable_state import DurableState, keep_state
 from mockserver.runtime.mock_runtime import MockRuntime
@@ -378,4 +377,5 @@ def test_the_inbox_is_a_row_per_webhook_written_once_and_let_go_of_with_it(
 
 def test_the_rows_read_the_random_streams_the_rest_row_writes(api: Api) -> None:
     """The reader names the streams apart from the engine (it has none); both lists agree."""
-    assert set(state_rows._STREAMS) == set(state_document.random_streams(engine_of(api)))
+    streams = state_document.random_streams(engine_of(api))
+    assert set(state_document.RANDOM_STREAMS) == set(streams)

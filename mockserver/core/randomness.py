@@ -15,7 +15,7 @@ _ALPHABET = string.ascii_lowercase + string.digits
 _PAIRS = [first + second for first in _ALPHABET for second in _ALPHABET]
 _PAIR_COUNT = len(_PAIRS)
 JOB_ID_LENGTH = 12
-_WORDS = 624  # the Mersenne Twister's state: 624 words of 32 bits, and an index among them
+_TWISTER_WORDS = 624  # the Mersenne Twister's state: 624 words of 32 bits, and an index among them
 
 
 class Randomness:
@@ -65,7 +65,7 @@ class Randomness:
         reset), and `[version, index, gauss]`, the same list until the stream moves (neither
         to be changed)."""
         captured = self._captured
-        if captured is None or captured[2] + self._drawn > _WORDS:
+        if captured is None or captured[2] + self._drawn > _TWISTER_WORDS:
             version, internal, gauss = self._random.getstate()
             captured = self._captured = (version, internal[:-1], internal[-1], gauss)
             self._drawn = 0
@@ -153,7 +153,7 @@ class Randomness:
         seed = self._random.getrandbits(32)
         self._drew(1)
         faker.seed_instance(seed)
-        return "whsec_" + self.faker.sha256()[:32]
+        return "whsec_" + faker.sha256()[:32]
 
     def chance(self, probability: float) -> bool:
         """True with the given probability (0..1)."""

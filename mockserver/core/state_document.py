@@ -119,9 +119,15 @@ def snapshot_rest(engine: Engine) -> dict[str, Any]:
     return {**rest_but_inbox(engine), "inbox": [received_document(item) for item in inbox]}
 
 
+# The names a document's `randomness` gives the engine's random streams: the main one, and
+# the webhook faults' own.
+RANDOM_STREAMS = ("position", "webhookFaults")
+
+
 def random_streams(engine: Engine) -> dict[str, Randomness]:
-    """The engine's random streams, by the names a document's `randomness` gives them."""
-    return {"position": engine.randomness, "webhookFaults": engine.webhook_faults.randomness}
+    """The engine's random streams, by their names in RANDOM_STREAMS."""
+    main, faults = RANDOM_STREAMS
+    return {main: engine.randomness, faults: engine.webhook_faults.randomness}
 
 
 def rest_but_inbox(engine: Engine, positions: bool = True) -> dict[str, Any]:

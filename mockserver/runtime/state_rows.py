@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 # json.dumps(value, separators=(",", ":")) with its C encoder made once, not once per row.
 encode = compact_encoder(json.JSONEncoder(separators=(",", ":")))
 _WORDS = "<{}I"
-_STREAMS = ("position", "webhookFaults")  # state_document.random_streams, by name
 
 
 def _b64(data: bytes | None) -> str | None:
@@ -222,7 +221,7 @@ def rest_document(row: str, words: dict[str, str]) -> dict[str, Any]:
     rest: dict[str, Any] = json.loads(row)
     randomness = rest.get("randomness")
     if type(randomness) is dict:
-        for name in _STREAMS:
+        for name in state_document.RANDOM_STREAMS:
             position = randomness.get(name)
             if type(position) is not list or len(position) != 3:
                 continue

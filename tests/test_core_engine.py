@@ -26,6 +26,7 @@ from mockserver.core.engine import NOTHING_DUE, Engine
 from mockserver.core.errors import ApiError
 from mockserver.core.jobs import Job, JobStatus
 from mockserver.core.scenarios import parse_scenario
+from mockserver.core.scripted_refusals import header_fault
 from mockserver.core.webhooks import Attempt, DeliveryStatus
 
 # -- jobs ------------------------------------------------------------------------------------
@@ -227,7 +228,7 @@ def test_a_scripted_402_claims_more_than_the_balance_holds() -> None:
 
 def test_a_scripted_failed_outcome_rides_on_the_admission_and_fails_the_job_with_a_refund() -> None:
     engine = make_engine()
-    fault = engine.one_off_fault("failed")
+    fault = header_fault("failed")
     admission = engine.admit(KEY, HEADER, fault)
     assert admission.planned_failure == "Avatar generation failed"
     job = engine.create_job(admission, job_request())
@@ -257,7 +258,7 @@ def test_a_latency_only_fault_admits_the_request_as_usual() -> None:
 def test_the_fault_header_asks_for_a_status_or_an_outcome(
     value: str, status: int | None, outcome: str | None
 ) -> None:
-    fault = make_engine().one_off_fault(value)
+    fault = header_fault(value)
     assert (fault.status, fault.outcome) == (status, outcome)
     assert (fault.times, fault.probability, fault.operation, fault.api_key) == (
         None,
@@ -270,7 +271,7 @@ def test_the_fault_header_asks_for_a_status_or_an_outcome(
 @pytest.mark.parametrize("value", ["999", "418", "explode", "", "5000"])
 def test_a_bad_fault_header_is_400_naming_the_header(value: str) -> None:
     with pytest.raises(ApiError) as refused:
-        make_engine().one_off_fault(value)
+        header_fault(value)
     assert refused.value.status == 400
     assert refused.value.extensions == {"field": "X-Mock-Fault"}
     assert refused.value.message.startswith("X-Mock-Fault: ")

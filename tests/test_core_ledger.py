@@ -22,6 +22,7 @@ from mockserver.core.engine import Engine
 from mockserver.core.errors import ApiError
 from mockserver.core.jobs import Job, JobStatus
 from mockserver.core.ledger import DEBIT, REFUND, Ledger, Movement
+from mockserver.core.scripted_refusals import header_fault
 from mockserver.core.spend import Spend
 
 PRICE = 53  # the five-word text of core_engine
@@ -30,7 +31,7 @@ OTHER = "ledger_other_key"
 
 def create(engine: Engine, key: str = KEY, failed: bool = False, text: str | None = None) -> Job:
     """A create as the API plane makes one: with a request id, and a scripted failure if asked."""
-    fault = engine.one_off_fault("failed") if failed else None
+    fault = header_fault("failed") if failed else None
     admission = engine.admit(key, HEADER, fault, request_id=engine.new_request_id())
     return engine.create_job(admission, job_request() if text is None else job_request(text))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from ..core.engine import Admission
+from ..core.scripted_refusals import header_fault
 from ..runtime.mock_runtime import MockRuntime
 from .request import ApiRequest
 from .transport import Ask
@@ -23,7 +24,7 @@ async def admit(runtime: MockRuntime, request: ApiRequest, ask: Ask, header: str
     `header` names where the transport expects the key, for the 401."""
     engine = runtime.engine
     asked = request.header(b"x-mock-fault")
-    fault = engine.one_off_fault(asked.strip().lower()) if asked else None
+    fault = header_fault(asked.strip().lower()) if asked else None
     fault = fault or engine.take_fault(ask.operation, ask.api_key)
     account = ask.account
     if fault is not None:

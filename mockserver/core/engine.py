@@ -7,7 +7,6 @@ writes what comes back (or the ApiError raised) in its own way.
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,7 +17,6 @@ from .catalog import Fixtures
 from .changes import Changes
 from .clock import Clock
 from .errors import (
-    ApiError,
     bad_request,
     insufficient_credits,
     not_found,
@@ -26,16 +24,17 @@ from .errors import (
     shown,
     unauthorized,
 )
-from .faults import DEFAULT_FAILURE, Fault, FaultBook, parse_fault, scripted_error
+from .faults import DEFAULT_FAILURE, Fault, FaultBook, parse_fault
 from .faulty_deliveries import FaultyDeliveries
 from .job_request import JobRequest
 from .jobs import Job, JobStatus
 from .ledger import Movement
 from .randomness import Randomness
-from .ratelimit import MINUTE, RateLimiter
+from .ratelimit import RateLimiter
 from .running_jobs import RunningJobs
 from .scenarios import Scenario
 from .scheduler import COPY_DUE, JOB_DUE, QUIET_JOB_DUE, WEBHOOK_DUE, Due, Scheduler
+from .scripted_refusals import refusal
 from .shared_strings import SharedStrings
 from .spend import Spend
 from .stores import Stores, memory_stores
@@ -43,7 +42,6 @@ from .webhook_chaos import in_reverse_by_key, reorders
 from .webhook_faults import WebhookFault, is_webhook_fault
 from .webhook_policy import WebhookPolicy
 from .webhooks import Attempt, Delivery
-from .whole_numbers import whole_number
 
 DEFAULT_MAX_JOBS = 100_000
 # Read once: off the enum class, a member costs ten times a module name, on every job's end.
@@ -202,7 +200,7 @@ class Engine:
         computes a keyed digest, and once per request is enough.
         """
         if fault is not None and fault.status is not None:
-            raise self._scripted(fault, api_key)
+            raise refusal(fault, self.find_account(api_key), self.limiter, self.clock.now())
         if account is None:
             account = self.authenticate(api_key, header)
         headers = self.limiter.admit(account, self.clock.now())
@@ -237,39 +235,8 @@ class Engine:
         self.faults.clear()
         self.webhook_faults.clear()
 
-    def one_off_fault(self, value: str) -> Fault:
-        """The fault an `X-Mock-Fault` header asks for: a status, `failed` or `drop`."""
-        status = whole_number(value, 3)
-        body: dict[str, Any] = {"outcome": value} if status is None else {"status": status}
-        try:
-            return parse_fault("header", body)
-        except ApiError as error:  # the same check as a fault's body, named after the header
-            raise bad_request(f"X-Mock-Fault: {error.message}", "X-Mock-Fault") from None
-
     def _fault_id(self) -> str:
         return "flt_" + self.randomness.token(10)
-
-    def _scripted(self, fault: Fault, api_key: str | None) -> ApiError:
-        account = self.find_account(api_key)
-        error = scripted_error(fault, account.credits if account else None)
-        if fault.status == 429:
-            return self._scripted_rate_limit(error.message, account)
-        if account is None or fault.status == 401:
-            return error
-        error.headers.update(self.limiter.count(account, self.clock.now()))
-        return error
-
-    def _scripted_rate_limit(self, message: str, account: Account | None) -> ApiError:
-        """The per-minute limit's own 429, whether or not there is a key to count against:
-        `limit`, `retryAfter` and `Retry-After` to the end of the clock's minute, and the
-        window's headers (spent) only when the key has one."""
-        now = self.clock.now()
-        retry = max(math.ceil((now // MINUTE + 1) * MINUTE - now), 1)
-        headers = self.limiter.headers(account, now) if account is not None else {}
-        if headers:
-            headers["X-RateLimit-Remaining"] = "0"
-        limited = rate_limited("requests_per_minute", retry, headers)
-        return ApiError(429, limited.code, message, limited.extensions, limited.headers)
 
     # -- operations --------------------------------------------------------------------------
 

@@ -253,7 +253,13 @@ def test_a_latency_only_fault_admits_the_request_as_usual() -> None:
 
 @pytest.mark.parametrize(
     ("value", "status", "outcome"),
-    [("500", 500, None), ("429", 429, None), ("failed", None, "failed"), ("drop", None, "drop")],
+    [
+        ("500", 500, None),
+        ("429", 429, None),
+        ("failed", None, "failed"),
+        ("drop", None, "drop"),
+        (" Drop\t", None, "drop"),  # as a header's value may come: any case, any spacing
+    ],
 )
 def test_the_fault_header_asks_for_a_status_or_an_outcome(
     value: str, status: int | None, outcome: str | None

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 
 from ..core.engine import Admission
-from ..core.scripted_refusals import header_fault
+from ..core.scripted_refusals import FAULT_HEADER, header_fault
 from ..runtime.mock_runtime import MockRuntime
 from .request import ApiRequest
 from .transport import Ask
+
+_FAULT_HEADER = FAULT_HEADER.lower().encode("latin-1")  # as ASGI names headers
 
 
 class DropConnection(BaseException):
@@ -23,8 +25,8 @@ async def admit(runtime: MockRuntime, request: ApiRequest, ask: Ask, header: str
 
     `header` names where the transport expects the key, for the 401."""
     engine = runtime.engine
-    asked = request.header(b"x-mock-fault")
-    fault = header_fault(asked.strip().lower()) if asked else None
+    asked = request.header(_FAULT_HEADER)
+    fault = header_fault(asked) if asked else None
     fault = fault or engine.take_fault(ask.operation, ask.api_key)
     account = ask.account
     if fault is not None:

@@ -20,8 +20,9 @@ FAULT_HEADER = "X-Mock-Fault"
 
 
 def header_fault(value: str) -> Fault:
-    """The fault an `X-Mock-Fault` header asks for (its value trimmed and lower-cased): a
-    status, `failed` or `drop`; a 400 naming the header for anything else."""
+    """The fault an `X-Mock-Fault` header's value asks for, in any case and spacing: a status,
+    `failed` or `drop`; a 400 naming the header for anything else."""
+    value = value.strip().lower()
     status = whole_number(value, 3)
     body: dict[str, Any] = {"outcome": value} if status is None else {"status": status}
     try:

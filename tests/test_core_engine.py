@@ -283,6 +283,18 @@ def test_a_bad_fault_header_is_400_naming_the_header(value: str) -> None:
     assert refused.value.message.startswith("X-Mock-Fault: ")
 
 
+@pytest.mark.parametrize("operation", ["rest.get", "avatar", "generation"])
+def test_the_fault_header_failed_is_refused_on_a_request_that_creates_no_job(
+    operation: str,
+) -> None:
+    with pytest.raises(ApiError) as refused:
+        header_fault("failed", operation)
+    assert refused.value.extensions == {"field": "X-Mock-Fault"}
+    assert operation in refused.value.message
+    for making_a_job in ("rest.create", "generate", "generateAvatar"):
+        assert header_fault("failed", making_a_job).outcome == "failed"
+
+
 # -- concurrency and credits -----------------------------------------------------------------
 
 

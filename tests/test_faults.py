@@ -213,6 +213,9 @@ def test_x_mock_fault_failed_on_graphql(api: Api) -> None:
         ({"status": 500, "outcome": "drop"}, "outcome"),
         ({}, "status"),
         ({"status": 500, "colour": "red"}, "colour"),
+        # `failed` ends a job: a fault of it for an operation that creates none never fires.
+        ({"outcome": "failed", "operation": "rest.get"}, "operation"),
+        ({"outcome": "failed", "operation": "avatar"}, "operation"),
     ],
 )
 def test_bad_faults_are_400_naming_the_field(api: Api, fault: dict[str, Any], field: str) -> None:
@@ -225,6 +228,16 @@ def test_bad_x_mock_fault_header_is_400(api: Api) -> None:
     response = api.rest_create(**{"X-Mock-Fault": "999"})
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["field"] == "X-Mock-Fault"
+
+
+def test_x_mock_fault_failed_on_a_request_that_creates_no_job_is_400(api: Api) -> None:
+    job_id = api.rest_create().json()["data"]["avatar"]["id"]
+    response = api.rest_get(job_id, **{"X-Mock-Fault": "failed"})
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["extensions"]["field"] == "X-Mock-Fault"
+    assert "rest.get" in error["message"]
+    assert api.rest_get(job_id).json()["data"]["avatar"]["status"] == "processing"
 
 
 @pytest.mark.parametrize("transport", ["rest", "graphql"])

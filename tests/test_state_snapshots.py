@@ -116,6 +116,20 @@ def test_an_idempotent_replay_after_loading_returns_the_job_it_made(pair: tuple[
     assert next(a for a in balance if a["apiKey"] == KEY)["credits"] == 100_000 - 53
 
 
+def test_a_state_holding_a_fault_that_could_never_fire_still_loads(api: Api) -> None:
+    # Earlier versions accepted `failed` for an operation that makes no job (it never fires);
+    # a state they wrote loads as it was, though such a fault is refused when scripted now.
+    busy_day(api)
+    document = api.client.get("/__mock/state").json()
+    fault = {**document["faults"][0], "status": None, "outcome": "failed", "operation": "rest.get"}
+    document["faults"].append({**fault, "id": "flt_older"})
+    assert api.client.put("/__mock/state", json=document).status_code == 200
+    loaded = api.client.get("/__mock/faults").json()["faults"]
+    assert {"id": "flt_older", "outcome": "failed", "operation": "rest.get"}.items() <= next(
+        fault for fault in loaded if fault["id"] == "flt_older"
+    ).items()
+
+
 @pytest.mark.parametrize(
     ("change", "field", "says"),
     [

@@ -26,7 +26,7 @@ async def admit(runtime: MockRuntime, request: ApiRequest, ask: Ask, header: str
     `header` names where the transport expects the key, for the 401."""
     engine = runtime.engine
     asked = request.header(_FAULT_HEADER)
-    fault = header_fault(asked) if asked else None
+    fault = header_fault(asked, ask.operation) if asked else None
     fault = fault or engine.take_fault(ask.operation, ask.api_key)
     account = ask.account
     if fault is not None:

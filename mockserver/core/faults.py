@@ -114,8 +114,11 @@ def _message(body: dict[str, Any]) -> str | None:
     return message
 
 
-def parse_fault(fault_id: str, body: Any) -> Fault:
-    """A Fault from a control-plane or scenario body; a 400 naming the field otherwise."""
+def parse_fault(fault_id: str, body: Any, *, scripted: bool = True) -> Fault:
+    """A Fault from a control-plane or scenario body; a 400 naming the field otherwise.
+
+    `scripted`: a fault scripted now, refused if it could never fire. False for one restored
+    from a state, which an earlier version may have written with such a fault in it."""
     if not isinstance(body, dict):
         raise bad_request("A fault must be a JSON object")
     unknown = sorted(set(body) - _FIELDS)
@@ -141,6 +144,13 @@ def parse_fault(fault_id: str, body: Any) -> Fault:
         choices = ", ".join(OPERATIONS)
         raise bad_request(
             f"operation must be one of {choices}, got {shown(operation)}", "operation"
+        )
+    if scripted and outcome == "failed" and operation not in (None, *CREATE_OPERATIONS):
+        creates = ", ".join(name for name in OPERATIONS if name in CREATE_OPERATIONS)
+        raise bad_request(
+            f"outcome failed ends the job a create makes: operation must be one of {creates},"
+            f" got {shown(operation)}",
+            "operation",
         )
     api_key = read_text(body, "apiKey")
     times = read_times(body)

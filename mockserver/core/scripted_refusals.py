@@ -19,12 +19,15 @@ from .whole_numbers import whole_number
 FAULT_HEADER = "X-Mock-Fault"
 
 
-def header_fault(value: str) -> Fault:
+def header_fault(value: str, operation: str | None = None) -> Fault:
     """The fault an `X-Mock-Fault` header's value asks for, in any case and spacing: a status,
-    `failed` or `drop`; a 400 naming the header for anything else."""
+    `failed` (on a create: `operation` is the request's) or `drop`; a 400 naming the header
+    for anything else."""
     value = value.strip().lower()
     status = whole_number(value, 3)
     body: dict[str, Any] = {"outcome": value} if status is None else {"status": status}
+    if operation is not None:
+        body["operation"] = operation  # so that `failed` is refused where no job is made
     try:
         return parse_fault("header", body)
     except ApiError as error:  # the same check as a fault's body, named after the header

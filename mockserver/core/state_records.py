@@ -306,7 +306,7 @@ def read_fault(raw: Any, path: str) -> Fault | WebhookFault:
     try:
         if "webhook" in body:
             return parse_webhook_fault(fault_id, body)
-        fault = parse_fault(fault_id, body)
+        fault = parse_fault(fault_id, body, scripted=False)
     except ApiError as error:
         name = error.extensions.get("field")
         raise StateError(fields.where(name) if name else path, error.message) from None

@@ -280,7 +280,16 @@ def test_a_bad_fault_header_is_400_naming_the_header(value: str) -> None:
         header_fault(value)
     assert refused.value.status == 400
     assert refused.value.extensions == {"field": "X-Mock-Fault"}
-    assert refused.value.message.startswith("X-Mock-Fault: ")
+    assert refused.value.message.startswith("X-Mock-Fault ")
+
+
+@pytest.mark.parametrize("value", ["4O4", " Explode "])
+def test_a_bad_fault_header_is_quoted_as_sent_with_what_it_may_be(value: str) -> None:
+    with pytest.raises(ApiError) as refused:
+        header_fault(value)
+    message = refused.value.message
+    assert repr(value.strip()) in message
+    assert all(allowed in message for allowed in ("400", "429", "500", "failed", "drop"))
 
 
 @pytest.mark.parametrize("operation", ["rest.get", "avatar", "generation"])

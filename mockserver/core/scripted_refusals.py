@@ -11,27 +11,35 @@ import math
 from typing import Any
 
 from .accounts import Account
-from .errors import ApiError, bad_request, rate_limited
-from .faults import Fault, parse_fault, scripted_error
+from .errors import ApiError, bad_request, rate_limited, shown
+from .faults import CREATE_OPERATIONS, ERROR_CODES, OUTCOMES, Fault, parse_fault, scripted_error
 from .ratelimit import MINUTE, RateLimiter
 from .whole_numbers import whole_number
 
 FAULT_HEADER = "X-Mock-Fault"
 
 
+# What the header may say, as its 400 lists it.
+_HEADER_VALUES = ", ".join([*(str(status) for status in sorted(ERROR_CODES)), *OUTCOMES])
+
+
 def header_fault(value: str, operation: str | None = None) -> Fault:
     """The fault an `X-Mock-Fault` header's value asks for, in any case and spacing: a status,
     `failed` (on a create: `operation` is the request's) or `drop`; a 400 naming the header
-    for anything else."""
-    value = value.strip().lower()
-    status = whole_number(value, 3)
-    body: dict[str, Any] = {"outcome": value} if status is None else {"status": status}
-    if operation is not None:
-        body["operation"] = operation  # so that `failed` is refused where no job is made
+    for anything else, quoting the value as it was sent."""
+    sent = value.strip()
+    asked = sent.lower()
+    status = whole_number(asked, 3)
+    body: dict[str, Any] = {"outcome": asked} if status is None else {"status": status}
     try:
-        return parse_fault("header", body)
-    except ApiError as error:  # the same check as a fault's body, named after the header
-        raise bad_request(f"{FAULT_HEADER}: {error.message}", FAULT_HEADER) from None
+        fault = parse_fault("header", body)  # the same check as a fault's body
+    except ApiError:
+        message = f"{FAULT_HEADER} must be one of {_HEADER_VALUES}, got {shown(sent)}"
+        raise bad_request(message, FAULT_HEADER) from None
+    if fault.outcome == "failed" and operation not in (None, *CREATE_OPERATIONS):
+        message = f"{FAULT_HEADER}: failed ends the job a create makes, and {operation} makes none"
+        raise bad_request(message, FAULT_HEADER)
+    return fault
 
 
 def refusal(fault: Fault, account: Account | None, limiter: RateLimiter, now: float) -> ApiError:

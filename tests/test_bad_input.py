@@ -94,10 +94,11 @@ def test_generate_avatar_rejects_a_bad_service(api: Api) -> None:
         ("{ " * 5000 + "}" * 5000, ""),
     ],
 )
-def test_graphql_syntax_and_validation_errors_are_400(
+def test_graphql_syntax_and_validation_errors_are_400_naming_the_query(
     api: Api, document: str, fragment: str
 ) -> None:
-    assert_bad_request(api.graphql(document), fragment)
+    error = assert_bad_request(api.graphql(document), fragment)
+    assert error["extensions"]["field"] == "query"  # the part of the request to fix
 
 
 @pytest.mark.parametrize(

@@ -312,5 +312,7 @@ class GraphQLExecutor:
 
 
 def _validation_entry(error: GraphQLError) -> dict[str, Any]:
+    """An error of the document itself: its field is `query`, as for a syntax error, unless
+    the error names one of its own."""
     field = (error.extensions or {}).get("field")
-    return bad_request_entry(error.message, field if isinstance(field, str) else None)
+    return bad_request_entry(error.message, field if isinstance(field, str) else "query")

@@ -32,7 +32,7 @@ from .deferred_reset import DeferredReset
 from .runtime.config import MockConfig, field_default
 from .runtime.mock_runtime import MockRuntime
 from .server import ServerThread
-from .session_spend import SessionSpend, spend_text
+from .session_spend import SessionSpend, ledger_spend, spend_text
 
 T = TypeVar("T")
 MARKER = "mock_doitong"
@@ -262,6 +262,8 @@ def _in_a_session(request: pytest.FixtureRequest, url: str) -> Iterator[MockDoit
     session_id = created["id"]
     api_key = session_key(options.get("api_key") or DEFAULT_API_KEY, session_id)
     handle = MockDoitong(url, None, api_key=api_key, session_id=session_id)
+    _check_max_credits(options.get("max_credits"))
+    request.config.stash[SESSION_SPEND].tests += 1
     try:
         if options.get("plan") is not None or options.get("credits") is not None:
             handle.set_account(plan=options.get("plan"), credits=options.get("credits"))
@@ -269,7 +271,10 @@ def _in_a_session(request: pytest.FixtureRequest, url: str) -> Iterator[MockDoit
         if audit == "fail":
             _fail_on_findings(handle)
     finally:
-        handle.end()
+        try:
+            _add_session_spend(request.config, handle)
+        finally:
+            handle.end()
 
 
 def _marker_options(marker: pytest.Mark | None) -> dict[str, Any]:
@@ -378,6 +383,16 @@ def _add_spend(config: pytest.Config, runtime: MockRuntime) -> None:
     config.stash[SESSION_SPEND].add(engine.spend(), plan_of)
 
 
+def _add_session_spend(config: pytest.Config, handle: MockDoitong) -> None:
+    """Add to the session's tally what the test's own session of a mock elsewhere spent, as
+    its ledger says; a key counts under the plan it has at the end of the test."""
+    entries = handle.ledger()
+    if not entries:
+        return
+    plans = {account["apiKey"]: account["plan"] for account in handle.accounts()}
+    config.stash[SESSION_SPEND].add(ledger_spend(entries), lambda key: plans.get(key, "unknown"))
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """A pytest-xdist worker hands its tally to the controller, which prints the summary."""
@@ -425,10 +440,13 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     limit = marker.kwargs.get("max_credits") if marker else None
     fixtures: dict[str, Any] = getattr(item, "funcargs", {})
     handle = fixtures.get("mock_doitong")
-    front = handle._front if isinstance(handle, MockDoitong) else None
-    if limit is None or not isinstance(handle, MockDoitong) or front is None:
+    if limit is None or not isinstance(handle, MockDoitong):
         return result
-    by_key = _on_the_loop(handle, _runtime(front.app).engine.spend)
+    front = handle._front
+    if front is None:  # the mock runs elsewhere: the test's session's ledger is all its own
+        by_key = ledger_spend(handle.ledger())
+    else:
+        by_key = _on_the_loop(handle, _runtime(front.app).engine.spend)
     spent = total_spend(by_key.values()).spent
     if spent > limit:
         pytest.fail(_over_budget(limit, spent, by_key), pytrace=False)

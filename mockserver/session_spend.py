@@ -7,10 +7,11 @@ pytest-xdist each worker keeps its own, and the controller merges them (`as_json
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .control.client import LedgerEntry
 from .core.accounts import PLANS
 from .core.spend import Spend, total_spend
 
@@ -52,6 +53,20 @@ class SessionSpend:
         for plan in known + sorted(set(self.by_plan) - set(known)):
             lines.append(f"  {plan:<10} {spend_text(self.by_plan[plan])}")
         return lines
+
+
+def ledger_spend(entries: Iterable[LedgerEntry]) -> dict[str, Spend]:
+    """Spend by API key from a ledger read over the control plane: for a mock that runs
+    elsewhere (`--mock-doitong-url`), whose engine the plugin cannot ask."""
+    by_key: dict[str, Spend] = {}
+    for entry in entries:
+        spend = by_key.setdefault(entry.api_key, Spend())
+        if entry.kind == "debit":
+            spend.jobs += 1
+            spend.debited += entry.amount
+        else:
+            spend.refunded += entry.amount
+    return by_key
 
 
 def spend_text(spend: Spend) -> str:

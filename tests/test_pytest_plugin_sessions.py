@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -72,3 +74,58 @@ def test_the_ini_option_names_the_server_too(pytester: pytest.Pytester) -> None:
         pytester.makeini(f"[pytest]\nmock_doitong_url = {served.url}\n")
         result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", "marker")
     result.assert_outcomes(passed=1)
+
+
+# What each test spends, read from its session's ledger: the mock runs elsewhere, so the spend
+# check and the run's summary ask its control plane rather than skip.
+BUDGETED = """
+import httpx
+import pytest
+
+def create(mock, **headers):
+    return httpx.post(mock.rest_url, headers={"X-API-Key": mock.api_key, **headers},
+        json={"service": "hedra", "text": "Hello, welcome to our platform!",
+              "avatarId": "professional-1"})
+
+@pytest.mark.mock_doitong(max_credits=100)
+def test_spends_too_much(mock_doitong):
+    for _ in range(2):
+        assert create(mock_doitong).status_code == 200
+
+@pytest.mark.mock_doitong(max_credits=60)
+def test_refunds_count_back(mock_doitong):
+    assert create(mock_doitong).status_code == 200
+    assert create(mock_doitong, **{"X-Mock-Fault": "failed"}).status_code == 200
+    mock_doitong.advance(30)
+
+@pytest.mark.mock_doitong(api_key="test_free_key")
+def test_on_the_free_plan(mock_doitong):
+    assert create(mock_doitong).status_code == 200
+"""
+
+
+def test_max_credits_and_the_spend_summary_hold_with_a_shared_server(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(BUDGETED)
+    with ServeProcess("--port", "0") as served:
+        result = pytester.runpytest_subprocess(
+            "-p", "no:cacheprovider", f"--mock-doitong-url={served.url}"
+        )
+    result.assert_outcomes(passed=2, failed=1)
+    output = result.stdout.str()
+    assert re.search(r"FAILED \S+::test_spends_too_much", output)
+    result.stdout.fnmatch_lines(
+        [
+            "*mock_doitong(max_credits=100): this test spent 106 credits, more than 100: "
+            "2 jobs, 106 credits on YOUR_API_KEY.ses_*",
+        ]
+    )
+    result.stdout.re_match_lines(
+        [
+            r"=+ mock-doitong: what this run would have spent =+$",
+            r"3 tests used the mock: 5 jobs, 212 credits \(265 debited, 53 refunded\)$",
+            r"  free +1 job, 53 credits$",
+            r"  pro +4 jobs, 159 credits \(212 debited, 53 refunded\)$",
+        ]
+    )

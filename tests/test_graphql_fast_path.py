@@ -6,6 +6,8 @@ one without; every answer (status, headers, body) must match byte for byte.
 
 from __future__ import annotations
 
+import gc
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -297,3 +299,24 @@ def test_selections_the_plan_writes_answer_as_the_executor_does(pair: Pair) -> N
                 " webhookUrl", " createdAt"
             )
         same_answer(pair, {"query": document, "variables": variables})
+
+
+class _Held:
+    """Something a request's caller holds: kept alive by a give-up, it would leak with it."""
+
+
+def test_a_value_the_plan_gives_up_on_keeps_nothing_of_the_request_alive() -> None:
+    fast = plan(executable_schema(), parse(AVATAR), None)
+    assert fast is not None and fast.arguments is not None
+    arguments = fast.arguments
+    held = _Held()
+    kept = weakref.ref(held)
+
+    def poll(request: _Held) -> dict[str, Any] | None:
+        return arguments.coerce({"id": 12})  # a number for an ID: given up on
+
+    for _ in range(3):
+        assert poll(held) is None
+    del held
+    gc.collect()
+    assert kept() is None  # no traceback of an earlier give-up holds its caller's frames

@@ -38,10 +38,13 @@ MAX_INPUT_DEPTH = 8
 
 
 class GiveUp(Exception):
-    """A value the plan does not take as it is: graphql-core coerces the variables instead."""
+    """A value the plan does not take as it is: graphql-core coerces the variables instead.
+
+    Raised anew each time, never one instance again and again: an exception raised again adds
+    to the traceback it already carries, which holds every frame it was raised through, with
+    their callers' (a request, its body), for as long as the instance lives."""
 
 
-_GIVE_UP = GiveUp()
 Coerce = Callable[[Any], Any]
 
 
@@ -50,7 +53,7 @@ def _string(value: Any) -> Any:
     # which is graphql-core's to do.
     if type(value) is str:
         return value
-    raise _GIVE_UP
+    raise GiveUp
 
 
 def _nullable(inner: Coerce) -> Coerce:
@@ -63,7 +66,7 @@ def _nullable(inner: Coerce) -> Coerce:
 def _non_null(inner: Coerce) -> Coerce:
     def coerce(value: Any) -> Any:
         if value is None:
-            raise _GIVE_UP
+            raise GiveUp
         return inner(value)
 
     return coerce
@@ -86,13 +89,13 @@ def _input_object(type_: GraphQLInputObjectType, depth: int) -> Coerce | None:
 
     def coerce(value: Any) -> Any:
         if type(value) is not dict or not value.keys() <= names:
-            raise _GIVE_UP
+            raise GiveUp
         coerced: dict[str, Any] = {}
         for name, out_name, coerce_field, required in plan:
             if name in value:
                 coerced[out_name] = coerce_field(value[name])
             elif required:
-                raise _GIVE_UP
+                raise GiveUp
         return coerced
 
     return coerce

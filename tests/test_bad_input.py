@@ -440,6 +440,16 @@ def test_the_inbox_takes_any_body_and_still_lists_one_with_a_lone_surrogate(api:
     assert received["bodyBase64"] == "eyJhIjogIlx1ZDgwMCJ9"
 
 
+@pytest.mark.parametrize("body", [b"[" * 100_000, b"[" * 980 + b"]" * 980, b"[" * 500 + b"]" * 500])
+def test_the_inbox_still_lists_a_body_nested_too_deeply_to_read_as_json(
+    api: Api, body: bytes
+) -> None:
+    assert api.client.post("/__mock/inbox/hook", content=body).status_code == 200
+    (received,) = api.client.get("/__mock/inbox").json()["webhooks"]
+    assert received["json"] is None
+    assert received["bodyBase64"].startswith("W1tb")  # its bytes, as they came
+
+
 def test_advance_by_an_integer_too_large_for_a_float_is_a_400(api: Api) -> None:
     body = b'{"seconds": 1' + b"0" * 400 + b"}"
     error = assert_bad_request(api.client.post("/__mock/clock/advance", content=body))

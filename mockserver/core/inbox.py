@@ -14,6 +14,9 @@ from . import json_values
 from .clock import iso
 
 CAPACITY = 10_000
+# Deeper than any webhook: a body nested past it is listed by its bytes alone. Encoding the answer
+# recurses once per level, and the interpreter's stack has room for about a thousand.
+MAX_JSON_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -26,8 +29,10 @@ class Received:
     def as_json(self) -> dict[str, Any]:
         try:
             parsed: Any = json.loads(self.body)
-        except ValueError:  # not JSON, or an integer of thousands of digits
-            parsed = None
+        except (ValueError, RecursionError):  # not JSON, a number of thousands of digits, or
+            parsed = None  # nested past what the interpreter's stack can decode
+        if json_values.nesting_depth(parsed, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+            parsed = None  # decoded, but an answer holding it could not be encoded
         if json_values.surrogate_path(parsed) is not None:
             parsed = None  # "\ud800" decodes, but this answer could not be encoded with it
         return {

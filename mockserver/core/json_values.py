@@ -1,4 +1,5 @@
-"""What a well-formed JSON body may still not hold: text UTF-8 cannot encode, numbers too long.
+"""What a well-formed JSON body may still not hold: text UTF-8 cannot encode, numbers too long,
+nesting too deep to walk.
 
 `json` decodes `"\\ud800"` (half of a surrogate pair, alone) without complaint, but no answer or
 stored value can hold one: encoding it to UTF-8 later raises, long after the request that brought
@@ -90,3 +91,24 @@ def long_integer_path(text: str) -> list[str] | None:
 
 def max_integer_digits() -> int:
     return sys.get_int_max_str_digits()
+
+
+def nesting_depth(value: Any, limit: int) -> int:
+    """How deeply containers nest in `value`, counted without recursion; once past `limit`, a
+    depth past it (the walk stops there)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if depth <= limit:
+            stack.extend((child, depth + 1) for child in children)
+        else:
+            return depth
+    return deepest

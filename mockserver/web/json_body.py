@@ -50,7 +50,8 @@ def parse_json(body: bytes, check_depth: bool = True) -> Any:
     except ValueError:  # only int() raises a ValueError that is not a JSONDecodeError
         raise _too_many_digits(text) from None
     else:
-        depth = json_depth(value) if check_depth and _may_nest_deeply(text) else 0
+        deep = check_depth and _may_nest_deeply(text)
+        depth = json_values.nesting_depth(value, MAX_JSON_DEPTH) if deep else 0
     if depth > MAX_JSON_DEPTH:
         raise bad_request(f"JSON is nested more than {MAX_JSON_DEPTH} levels deep")
     if json_values.may_hold_surrogates(text):
@@ -82,23 +83,3 @@ def _may_nest_deeply(text: str) -> bool:
     its own, so it has at least as many brackets as levels (those in strings only add to the
     count). Counting them costs far less than walking the decoded value."""
     return text.count("{") + text.count("[") > MAX_JSON_DEPTH
-
-
-def json_depth(value: Any) -> int:
-    """How deeply containers nest in `value`, counted without recursion."""
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        deepest = max(deepest, depth)
-        if depth <= MAX_JSON_DEPTH:
-            stack.extend((child, depth + 1) for child in children)
-        else:
-            return depth
-    return deepest

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from .core.clock import DEFAULT_VIRTUAL_START, EARLIEST, LATEST, ClockMode, iso, parse_iso
+from .core.randomness import MAX_SEED
 from .core.webhook_policy import parse_host_rules
 from .runtime.config import DEFAULT_HOST, DEFAULT_PORT, MockConfig, field_default
 from .server import ServerTimeouts
@@ -134,7 +135,7 @@ OPTIONS = (
         "seed",
         "Seed for ids and secrets, so a run can be repeated exactly.",
         shown_default="random",
-        click_options={"type": int},
+        click_options={"type": click.IntRange(0, MAX_SEED)},
     ),
     Option(
         "--clock",

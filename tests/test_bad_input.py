@@ -455,3 +455,22 @@ def test_advance_by_an_integer_too_large_for_a_float_is_a_400(api: Api) -> None:
     error = assert_bad_request(api.client.post("/__mock/clock/advance", content=body))
     assert error["extensions"]["field"] == "seconds"
     assert len(error["message"]) < 200
+
+
+# -- a seed a saved state could not hold ------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [-5, 2**63, 10**50])
+def test_a_seed_a_state_could_not_hold_is_a_400_naming_it(api: Api, seed: int) -> None:
+    before = api.client.get("/__mock/state").json()["randomness"]["seed"]
+    for path in ("/__mock/reset", "/__mock/sessions"):
+        error = assert_bad_request(api.client.post(path, json={"seed": seed}), "seed", "0")
+        assert error["extensions"]["field"] == "seed"
+    assert api.client.get("/__mock/sessions").json()["sessions"] == []
+    assert api.client.get("/__mock/state").json()["randomness"]["seed"] == before
+
+
+def test_the_largest_seed_is_taken_and_its_state_loads_back(api: Api) -> None:
+    assert api.client.post("/__mock/reset", json={"seed": 2**63 - 1}).status_code == 200
+    document = api.client.get("/__mock/state").json()
+    assert api.client.put("/__mock/state", json=document).status_code == 200

@@ -33,6 +33,7 @@ from .index import control_index
 from .newest import newest
 from .openapi import build_openapi
 from .query import ControlQuery, entry_id, journal_filters
+from .session_body import read_seed
 from .session_routes import SessionRoutes
 from .webhook_send import read_send
 
@@ -205,9 +206,7 @@ class AdminEndpoints:
     async def reset(self, request: Request, runtime: MockRuntime) -> Response:
         """Back to the fixtures and the active scenario; `{"scenario": null}` drops the scenario."""
         body = await self._body(request)
-        seed = body.get("seed") if isinstance(body, dict) else None
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise bad_request(f"seed must be a whole number, got {shown(seed)}", "seed")
+        seed = read_seed(body.get("seed") if isinstance(body, dict) else None)
         if isinstance(body, dict) and "scenario" in body:
             # One reset, into the scenario, with the seed.
             self._activate(runtime, body["scenario"], seed)

@@ -12,6 +12,7 @@ from typing import Any
 from ..core.catalog import FixtureError, Fixtures
 from ..core.clock import ClockMode
 from ..core.errors import bad_request, shown
+from ..core.randomness import MAX_SEED
 from ..core.scenarios import MAX_JOB_SECONDS, Scenario, load_scenario
 from ..core.whole_numbers import finite_number
 from ..runtime.sessions import SessionOptions
@@ -30,7 +31,7 @@ def read_session_options(body: Any, fixtures: Fixtures) -> SessionOptions:
         raise bad_request(f"Unknown field {shown(unknown[0])}; known: {list(FIELDS)}", unknown[0])
     return SessionOptions(
         scenario=_scenario(body.get("scenario"), fixtures),
-        seed=_seed(body.get("seed")),
+        seed=read_seed(body.get("seed")),
         accounts=_accounts(body.get("accounts")),
         clock=_clock(body.get("clock")),
         job_seconds=_job_seconds(body.get("jobSeconds")),
@@ -50,9 +51,12 @@ def _scenario(name: Any, fixtures: Fixtures) -> Scenario | None:
         raise bad_request(f"scenario: {error}", "scenario") from None
 
 
-def _seed(seed: Any) -> int | None:
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise bad_request(f"seed must be a whole number, got {shown(seed)}", "seed")
+def read_seed(seed: Any) -> int | None:
+    """A body's `seed` (None: none given); a 400 naming it unless a whole number a saved state
+    can hold."""
+    if seed is not None and (type(seed) is not int or not 0 <= seed <= MAX_SEED):
+        message = f"seed must be a whole number from 0 to {MAX_SEED}, got {shown(seed)}"
+        raise bad_request(message, "seed")
     return seed
 
 

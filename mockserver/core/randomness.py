@@ -15,6 +15,8 @@ _ALPHABET = string.ascii_lowercase + string.digits
 _PAIRS = [first + second for first in _ALPHABET for second in _ALPHABET]
 _PAIR_COUNT = len(_PAIRS)
 JOB_ID_LENGTH = 12
+# The seeds a mock takes: those a saved state holds (state_document reads one back within these).
+MAX_SEED = 2**63 - 1
 _TWISTER_WORDS = 624  # the Mersenne Twister's state: 624 words of 32 bits, and an index among them
 
 

@@ -29,7 +29,7 @@ from .jobs import Job, JobStatus
 from .journal import Journal
 from .journal_entry import Entry
 from .ledger import BalanceSet, Ledger, LedgerHistory, Refund
-from .randomness import Randomness
+from .randomness import MAX_SEED, Randomness
 from .scenarios import Scenario, parse_scenario
 from .scheduler import COPY_DUE, JOB_DUE, WEBHOOK_DUE, Due
 from .state_fields import Fields, StateError
@@ -242,7 +242,7 @@ def _parse(engine: Engine, raw: dict[str, Any]) -> _Parsed:
     clock = document.object("clock").only("mode", "now", "offset")
     mode = ClockMode(clock.choice("mode", tuple(m.value for m in ClockMode)))
     randomness = document.object("randomness").only("seed", "position", "webhookFaults")
-    seed = randomness.whole("seed")
+    seed = randomness.whole("seed", 0, MAX_SEED)
     main = Randomness(seed)
     faults_stream = main.stream("webhook-faults")
     for stream, name in ((main, "position"), (faults_stream, "webhookFaults")):

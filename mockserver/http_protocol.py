@@ -1,10 +1,13 @@
-"""uvicorn's httptools protocol, with the two bounds uvicorn does not have: read deadlines and a
-pipeline that cannot grow while answers pile up.
+"""uvicorn's httptools protocol, with the bounds uvicorn does not have: read deadlines, a size
+for a request's head, and a pipeline that cannot grow while answers pile up.
 
 - A request's headers must arrive within `header_seconds` of the connection opening (or of the
   first byte after an answer), and its body within `body_seconds` of its headers; past either
   the client gets a 408 and the connection is closed. Without this a client that stops half way
   holds its connection, and the mock's graceful stop, for as long as it likes.
+- A request's line and headers may take MAX_HEAD_BYTES; past that the client gets a 431 and the
+  connection is closed. uvicorn's parser keeps every header it reads, so without this one
+  request could hold as much memory as its client sends within the header deadline.
 - uvicorn resumes reading after every answer even when pipelined requests are still queued, so a
   client that sends requests and never reads the answers grows that queue without bound. Here
   reading resumes only once the queue is empty: at most one read's worth of requests waits.
@@ -20,6 +23,7 @@ costs a few clock readings and no timer.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -28,6 +32,26 @@ TIMEOUT_RESPONSE = (
     b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
     b"content-length: 16\r\nconnection: close\r\n\r\nRequest Timeout\n"
 )
+
+# What a request's line and headers may take together, well past any client's: uvicorn's parser
+# has no bound of its own and keeps every header it reads.
+MAX_HEAD_BYTES = 64 * 1024
+
+
+def _head_too_large_response() -> bytes:
+    error = {
+        "message": f"The request line and headers are larger than {MAX_HEAD_BYTES:,} bytes",
+        "extensions": {"code": "REQUEST_HEADERS_TOO_LARGE"},
+    }
+    body = json.dumps({"errors": [error]}, separators=(",", ":")).encode()
+    head = (
+        "HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+HEAD_TOO_LARGE_RESPONSE = _head_too_large_response()
 
 
 class ReadDeadlines(HttpToolsProtocol):
@@ -41,6 +65,7 @@ class ReadDeadlines(HttpToolsProtocol):
         self._headers_since: float | None = None  # waiting for a request's headers since then
         self._body_since: float | None = None  # waiting for the rest of its body since then
         self._idle_since: float | None = None  # answered everything, nothing new since then
+        self._head_bytes = 0  # of the request whose headers are still coming, so far
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
@@ -48,17 +73,34 @@ class ReadDeadlines(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         self._idle_since = None
+        before = self.cycle
+        body_was_in = before is not None and not before.more_body
         super().data_received(data)
         cycle = self.cycle
         if cycle is not self._seen_cycle:  # a new request's headers are complete
             self._seen_cycle = cycle
             self._headers_since = None
             self._body_since = self.loop.time() if cycle.more_body else None
-        elif cycle is None or cycle.response_complete:
-            if self._headers_since is None:  # bytes of the next request
+            self._head_bytes = 0
+            return
+        waiting_for_answer = not (cycle is None or cycle.response_complete)
+        if not waiting_for_answer or body_was_in:  # bytes of the next request's head
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEAD_BYTES:
+                self._refuse_head(waiting_for_answer)
+                return
+        if not waiting_for_answer:
+            if self._headers_since is None:
                 self._headers_since = self.loop.time()
         elif not cycle.more_body:
             self._body_since = None
+
+    def _refuse_head(self, waiting_for_answer: bool) -> None:
+        """A 431 and the connection closed; only closed while an answer before it is due, which
+        must not be cut into."""
+        if not waiting_for_answer:
+            self.transport.write(HEAD_TOO_LARGE_RESPONSE)
+        self.transport.close()
 
     def on_response_complete(self) -> None:
         """uvicorn's, with two changes: reading resumes only once no pipelined request waits,

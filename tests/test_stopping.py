@@ -6,6 +6,7 @@ The timeouts are real time, so they are short here and the bounds around them ge
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
 import time
@@ -77,6 +78,58 @@ def test_a_client_that_stalls_in_its_headers_gets_a_408_and_is_disconnected() ->
         client.sendall(b"GET /__mock/clock HTTP/1.1\r\nHost: mock\r\n")
         answer = read_to_end(client)
     assert answer.startswith(b"HTTP/1.1 408 ")
+
+
+def send_until_refused(client: socket.socket, head: bytes, line: bytes, total: int) -> None:
+    """`head`, then `line` again and again up to `total` bytes, or until the server hangs up."""
+    try:
+        client.sendall(head)
+        for _ in range(total // len(line)):
+            client.sendall(line)
+    except OSError:  # it answered and closed: what follows tells what it said
+        pass
+
+
+def answer_to(head: bytes, line: bytes, total: int) -> bytes:
+    with strict_server(header_seconds=10) as server, closing(connect(server.url)) as client:
+        send_until_refused(client, head, line, total)
+        return read_to_end(client)
+
+
+@pytest.mark.parametrize(
+    ("head", "line"),
+    [
+        (b"GET /__mock/clock HTTP/1.1\r\nHost: mock\r\n", b"X-Pad: " + b"p" * 90 + b"\r\n"),
+        (b"GET /v1/avatar/abc HTTP/1.1\r\nHost: mock\r\nX-Big: ", b"b" * 1000),
+        (b"GET /__mock/clock?q=", b"q" * 1000),
+    ],
+    ids=["many headers", "one long header", "a long query"],
+)
+def test_a_request_head_past_its_limit_gets_a_431_and_is_disconnected(
+    head: bytes, line: bytes
+) -> None:
+    answer = answer_to(head, line, 4 * 1024 * 1024)
+    assert answer.startswith(b"HTTP/1.1 431 ")
+    error = json.loads(answer.split(b"\r\n\r\n", 1)[1])["errors"][0]
+    assert error["extensions"]["code"] == "REQUEST_HEADERS_TOO_LARGE"
+    assert "65,536" in error["message"]
+
+
+def test_a_head_within_the_limit_is_answered_and_the_next_one_counts_afresh() -> None:
+    padding = b"".join(b"X-Pad-%d: %s\r\n" % (n, b"p" * 90) for n in range(500))  # ~50 KB
+    request = b"GET /__mock/clock HTTP/1.1\r\nHost: mock\r\n" + padding + b"\r\n"
+    with strict_server(header_seconds=10) as server, closing(connect(server.url)) as client:
+        for _ in range(3):
+            client.sendall(request)
+            assert read_response(client).startswith(b"HTTP/1.1 200 ")
+        pipelined = b"GET /__mock/clock HTTP/1.1\r\nHost: mock\r\n\r\n" * 2000  # ~90 KB
+        client.sendall(pipelined)
+        answers = b""
+        while answers.count(b"HTTP/1.1 ") < 2000:
+            chunk = client.recv(65536)
+            assert chunk, answers[-300:]
+            answers += chunk
+        assert answers.count(b"HTTP/1.1 200 ") == 2000
 
 
 def test_a_silent_connection_is_closed_after_the_header_timeout() -> None:

@@ -21,7 +21,7 @@ from .api.media import Video
 from .api.rest import RestCreate, RestGet
 from .api.runtime_finder import RuntimeFinder
 from .control.routes import AdminEndpoints
-from .core.errors import ApiError, internal_error
+from .core.errors import ApiError, clipped, internal_error
 from .graphql.endpoint import GraphQLEndpoint
 from .runtime.config import MockConfig
 from .runtime.mock_runtime import MockRuntime
@@ -35,7 +35,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     """Unknown routes and methods in the documented envelope instead of plain text."""
     assert isinstance(exc, HTTPException)
     code = _HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
-    message = f"{request.method} {request.url.path}: {exc.detail}"
+    message = f"{request.method} {clipped(request.url.path)}: {exc.detail}"
     return error_response(ApiError(exc.status_code, code, message), dict(exc.headers or {}))
 
 

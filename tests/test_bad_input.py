@@ -474,3 +474,36 @@ def test_the_largest_seed_is_taken_and_its_state_loads_back(api: Api) -> None:
     assert api.client.post("/__mock/reset", json={"seed": 2**63 - 1}).status_code == 200
     document = api.client.get("/__mock/state").json()
     assert api.client.put("/__mock/state", json=document).status_code == 200
+
+
+# -- what an error quotes of what it was sent stays short, whatever made it ------------------
+
+LONG = "a" * 60_000
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", f"/{LONG}", None),
+        ("GET", f"/__mock/ui/{LONG}", None),
+        ("POST", f"/__mock/scenarios/{LONG}", None),
+        ("POST", "/__mock/reset", {"scenario": LONG}),
+        ("POST", "/graphql", {"query": "{" + LONG[:30_000] + "}"}),
+        ("POST", "/graphql", {"query": "query Q($v: " + LONG[:30_000] + ") { __typename }"}),
+        (
+            "POST",
+            "/graphql",
+            {"query": GENERATE_AVATAR, "variables": {"input": {LONG[:30_000]: 1}}},
+        ),
+    ],
+    ids=["route", "dashboard file", "scenario path", "scenario name", "field", "type", "key"],
+)
+def test_no_error_quotes_much_of_what_it_was_sent(
+    api: Api, method: str, path: str, body: Any
+) -> None:
+    response = api.client.request(method, path, json=body, headers=BEARER)
+    assert 400 <= response.status_code < 500
+    for error in response.json()["errors"]:
+        assert len(error["message"]) <= 1003, error["message"][:100]
+        assert len(error["extensions"].get("field") or "") <= 203
+        assert "a" * 100 not in error["message"]

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from ..core.errors import ApiError
+from ..core.errors import ApiError, shown
 from ..web.package_files import PackageFiles
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -41,7 +41,7 @@ class Dashboard:
     def _file(self, name: str) -> Response:
         response = self.files.response(name)
         if response is None:
-            raise ApiError(404, "NOT_FOUND", f"The dashboard has no file {name!r}")
+            raise ApiError(404, "NOT_FOUND", f"The dashboard has no file {shown(name)}")
         return response
 
 

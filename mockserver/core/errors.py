@@ -22,6 +22,13 @@ class ApiError(Exception):
     headers: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # Whatever made it, the answer stays small: a message or field that would echo most of
+        # a huge value back is cut short (the places that quote values use `shown`).
+        if len(self.message) > MAX_MESSAGE_CHARS:
+            self.message = self.message[:MAX_MESSAGE_CHARS] + "..."
+        field_path = self.extensions.get("field")
+        if isinstance(field_path, str) and len(field_path) > MAX_FIELD_CHARS:
+            self.extensions["field"] = field_path[:MAX_FIELD_CHARS] + "..."
         super().__init__(self.message)
 
     def as_answer(self) -> ApiError:
@@ -45,6 +52,13 @@ MAX_FIELD_CHARS = 200
 MAX_MESSAGE_CHARS = 1000
 
 
+def clipped(text: str) -> str:
+    """`text` for a message as it is, cut to a short prefix when long (see `shown`)."""
+    if len(text) > SHOWN_CHARS:
+        return f"{text[:SHOWN_CHARS]}... ({len(text)} characters)"
+    return text
+
+
 def shown(value: Any) -> str:
     """`repr(value)` for a message, cut to a short prefix: a bad value may be a megabyte long,
     and the client who sent it gains nothing from having it sent back."""
@@ -57,15 +71,7 @@ def shown(value: Any) -> str:
 
 
 def bad_request(message: str, field_path: str | None = None) -> ApiError:
-    """400 naming the field at fault, so the person fixing the request knows where to look.
-
-    Whatever the message quotes, the answer stays small: a message or field that would echo
-    most of a huge value back is cut short (the places that quote values use `shown`).
-    """
-    if len(message) > MAX_MESSAGE_CHARS:
-        message = message[:MAX_MESSAGE_CHARS] + "..."
-    if field_path is not None and len(field_path) > MAX_FIELD_CHARS:
-        field_path = field_path[:MAX_FIELD_CHARS] + "..."
+    """400 naming the field at fault, so the person fixing the request knows where to look."""
     extensions = {"field": field_path} if field_path else {}
     return ApiError(400, "BAD_REQUEST", message, extensions)
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from .accounts import Account, change_account
 from .catalog import FixtureError, Fixtures
-from .errors import ApiError
+from .errors import ApiError, shown
 from .webhook_faults import parse_any_fault
 
 _FIELDS = frozenset({"description", "jobSeconds", "accounts", "faults"})
@@ -136,7 +136,7 @@ def load_scenario(name_or_path: str, fixtures: Fixtures, *, bundled_only: bool =
         path = Path(name_or_path)
     if path is None:
         available = ", ".join(available_scenarios(scenarios_dir)) or "none"
-        raise ScenarioNotFound(f"no scenario {name_or_path!r} (available: {available})")
+        raise ScenarioNotFound(f"no scenario {shown(name_or_path)} (available: {available})")
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:

@@ -18,6 +18,7 @@ from mockserver.core import stores
 from mockserver.core.catalog import load_fixtures
 from mockserver.core.clock import Clock, ClockMode
 from mockserver.core.engine import Engine
+from mockserver.core.inbox import Inbox, Received
 from mockserver.core.job_request import from_avatar_input
 from mockserver.core.jobs import JobStatus
 from mockserver.core.randomness import Randomness
@@ -147,3 +148,17 @@ def test_both_planes_work_on_stores_that_have_only_the_protocol_methods(
         api.reset()
         assert client.get("/__mock/jobs").json()["jobs"] == []
         assert client.get("/__mock/inbox").json()["webhooks"] == []
+
+
+def test_the_inbox_keeps_its_newest_webhooks_within_its_byte_budget() -> None:
+    inbox = Inbox(capacity=10, body_budget=100)
+    for number in range(5):
+        inbox.record(Received(at=0.0, path="/hook", headers={}, body=b"%d" % number * 30))
+    assert [received.body[:1] for received in inbox] == [b"2", b"3", b"4"]  # 90 bytes
+    assert inbox.recorded == 5
+    assert [received.body[:1] for received in inbox.recorded_since(3)] == [b"3", b"4"]
+    inbox.record(Received(at=0.0, path="/hook", headers={}, body=b"w" * 500))
+    assert [received.body[:1] for received in inbox] == [b"w"]  # the newest stays, alone
+    for number in range(12):
+        inbox.record(Received(at=0.0, path="/hook", headers={}, body=b"%d" % (number % 10)))
+    assert len(inbox) == 10  # and the count's bound holds beside the budget's

@@ -14,6 +14,7 @@ from . import json_values
 from .clock import iso
 
 CAPACITY = 10_000
+BODY_BUDGET = 32 * 1024 * 1024  # bytes of bodies held, all webhooks together
 # Deeper than any webhook: a body nested past it is listed by its bytes alone. Encoding the answer
 # recurses once per level, and the interpreter's stack has room for about a thousand.
 MAX_JSON_DEPTH = 64
@@ -46,8 +47,15 @@ class Received:
 
 
 class Inbox:
-    def __init__(self, capacity: int = CAPACITY) -> None:
-        self._received: deque[Received] = deque(maxlen=capacity)
+    """The newest webhooks received: at most `capacity` of them, and of `body_budget` bytes of
+    bodies together (the newest is kept whatever its size). Anyone may post to it, so a count
+    alone would let 10,000 bodies of a megabyte each take ten gigabytes."""
+
+    def __init__(self, capacity: int = CAPACITY, body_budget: int = BODY_BUDGET) -> None:
+        self.capacity = capacity
+        self.body_budget = body_budget
+        self._received: deque[Received] = deque()
+        self._body_bytes = 0
         # Webhooks recorded since the inbox was made, those let go of and cleared included:
         # each one's sequence number, by which a durable store writes only the new ones and
         # lets go of the rows of those no longer kept.
@@ -60,11 +68,16 @@ class Inbox:
         return len(self._received)
 
     def record(self, received: Received) -> None:
-        self._received.append(received)
+        kept = self._received
+        kept.append(received)
+        self._body_bytes += len(received.body)
         self.recorded += 1
+        while len(kept) > self.capacity or (self._body_bytes > self.body_budget and len(kept) > 1):
+            self._body_bytes -= len(kept.popleft().body)
 
     def clear(self) -> None:
         self._received.clear()
+        self._body_bytes = 0
 
     def recorded_since(self, count: int) -> list[Received]:
         """The webhooks recorded after the first `count` (those still kept), oldest first."""

@@ -201,6 +201,13 @@ BAD_FIELDS = [
     ({"url": "{hook}", "jobId": "{job}", "apiKey": "test_pro_key"}, "apiKey", "made-up event"),
     ({"url": "{hook}", "status": "completed", "apiKey": "nobody"}, "apiKey", "no account"),
     ({"url": "{hook}", "status": "completed", "payload": [1]}, "payload", "JSON object"),
+    # The delivery log keeps each body for its replays: one of a megabyte each would make its
+    # 10,000 deliveries ten gigabytes.
+    (
+        {"url": "{hook}", "status": "completed", "payload": {"pad": "x" * 70_000}},
+        "payload",
+        "65,536 bytes",
+    ),
     ({"url": "{hook}", "status": "completed", "fault": "resend"}, "fault", "must be one of"),
     ({"url": "{hook}", "status": "completed", "fault": 7}, "fault", "a webhook fault's kind"),
     ({"url": "{hook}", "status": "completed", "fault": {"copies": 2}}, "fault", "kind"),

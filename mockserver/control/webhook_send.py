@@ -18,8 +18,12 @@ from ..core.jobs import Job, JobStatus
 from ..core.webhook_faults import DELAY, REORDER, WebhookFault, parse_webhook_fault
 from ..core.webhook_policy import parse_webhook_url
 from ..core.webhooks import made_up_job
+from ..web.answers import encode_json
 
 FIELDS = ("url", "jobId", "status", "apiKey", "payload", "fault")
+# What `payload` may add to a delivery's body, far past any real one's: the delivery log keeps
+# each body for its replays, 10,000 deliveries of them.
+MAX_PAYLOAD_BYTES = 64 * 1024
 MADE_UP_STATUSES = (JobStatus.COMPLETED.value, JobStatus.FAILED.value)
 DEFAULT_API_KEY = "YOUR_API_KEY"
 # Kinds that make no sense for one delivery sent now, and what to do instead.
@@ -56,6 +60,9 @@ def read_send(body: Any, engine: Engine, base_url: str) -> WebhookSend:
         over = {}
     if not isinstance(over, dict):
         raise bad_request(f"payload must be a JSON object, got {shown(over)}", "payload")
+    if len(encode_json(over).encode()) > MAX_PAYLOAD_BYTES:
+        message = f"payload must be at most {MAX_PAYLOAD_BYTES:,} bytes of JSON"
+        raise bad_request(message, "payload")
     if body.get("jobId") is not None:
         job, secret = _existing(body, engine)
     else:

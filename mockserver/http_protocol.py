@@ -38,20 +38,24 @@ TIMEOUT_RESPONSE = (
 MAX_HEAD_BYTES = 64 * 1024
 
 
-def _head_too_large_response() -> bytes:
-    error = {
-        "message": f"The request line and headers are larger than {MAX_HEAD_BYTES:,} bytes",
-        "extensions": {"code": "REQUEST_HEADERS_TOO_LARGE"},
-    }
-    body = json.dumps({"errors": [error]}, separators=(",", ":")).encode()
-    head = (
-        "HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: application/json\r\n"
-        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
-    )
-    return head.encode() + body
+def refusal(status_line: str, code: str, message: str, headers: list[tuple[bytes, bytes]]) -> bytes:
+    """An answer the protocol gives before any application sees the request, in the documented
+    envelope, and the connection's end: `headers` are the server's own (date, server)."""
+    body = json.dumps(
+        {"errors": [{"message": message, "extensions": {"code": code}}]}, separators=(",", ":")
+    ).encode()
+    head = [f"HTTP/1.1 {status_line}\r\n".encode()]
+    head += [name + b": " + value + b"\r\n" for name, value in headers]
+    head.append(b"content-type: application/json\r\ncontent-length: %d\r\n" % len(body))
+    head.append(b"connection: close\r\n\r\n")
+    return b"".join(head) + body
 
 
-HEAD_TOO_LARGE_RESPONSE = _head_too_large_response()
+HEAD_TOO_LARGE = (
+    "431 Request Header Fields Too Large",
+    "REQUEST_HEADERS_TOO_LARGE",
+    f"The request line and headers are larger than {MAX_HEAD_BYTES:,} bytes",
+)
 
 
 class ReadDeadlines(HttpToolsProtocol):
@@ -99,7 +103,14 @@ class ReadDeadlines(HttpToolsProtocol):
         """A 431 and the connection closed; only closed while an answer before it is due, which
         must not be cut into."""
         if not waiting_for_answer:
-            self.transport.write(HEAD_TOO_LARGE_RESPONSE)
+            self.transport.write(refusal(*HEAD_TOO_LARGE, self.server_state.default_headers))
+        self.transport.close()
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to bytes its parser cannot read as HTTP, in the documented envelope
+        rather than plain text."""
+        bad = refusal("400 Bad Request", "BAD_REQUEST", msg, self.server_state.default_headers)
+        self.transport.write(bad)
         self.transport.close()
 
     def on_response_complete(self) -> None:

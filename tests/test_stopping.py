@@ -115,6 +115,28 @@ def test_a_request_head_past_its_limit_gets_a_431_and_is_disconnected(
     assert "65,536" in error["message"]
 
 
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"GET /__mock/clock HTTP/1.1\r\nHost: mock\r\nX-Bad\x01: y\r\n\r\n",
+        b"POST /v1/avatar HTTP/1.1\r\nHost: mock\r\n"
+        b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+        b"GET /caf\xc3\xa9 HTTP/1.1\r\nHost: mock\r\n\r\n",
+    ],
+    ids=["control byte in a header", "two lengths", "non-ASCII path"],
+)
+def test_a_request_http_cannot_parse_is_a_400_in_the_envelope(request_bytes: bytes) -> None:
+    with strict_server() as server, closing(connect(server.url)) as client:
+        client.sendall(request_bytes)
+        answer = read_to_end(client)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert b"content-type: application/json" in head.lower()
+    (error,) = json.loads(body)["errors"]
+    assert error["extensions"] == {"code": "BAD_REQUEST"}
+    assert "HTTP" in error["message"]
+
+
 def test_a_head_within_the_limit_is_answered_and_the_next_one_counts_afresh() -> None:
     padding = b"".join(b"X-Pad-%d: %s\r\n" % (n, b"p" * 90) for n in range(500))  # ~50 KB
     request = b"GET /__mock/clock HTTP/1.1\r\nHost: mock\r\n" + padding + b"\r\n"

@@ -105,6 +105,7 @@ def test_graphql_syntax_and_validation_errors_are_400_naming_the_query(
     ("body", "fragment"),
     [
         (b"{not json", "Malformed JSON"),
+        (b'{"query": "{ __typ', "Unterminated string starting at (line 1, column 11)"),
         (b"\xff\xfe{}", "UTF-8"),
         (b"", "Malformed JSON"),
         (b"[1, 2]", "JSON object"),

@@ -42,7 +42,7 @@ def parse_json(body: bytes, check_depth: bool = True) -> Any:
         value = decode_json(text)
     except json.JSONDecodeError as error:
         raise bad_request(
-            f"Malformed JSON: {error.msg} at line {error.lineno} column {error.colno}"
+            f"Malformed JSON: {error.msg} (line {error.lineno}, column {error.colno})"
         ) from None
     except RecursionError:
         value = None

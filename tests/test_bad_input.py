@@ -489,6 +489,7 @@ LONG = "a" * 60_000
         ("GET", f"/__mock/ui/{LONG}", None),
         ("POST", f"/__mock/scenarios/{LONG}", None),
         ("POST", "/__mock/reset", {"scenario": LONG}),
+        ("GET", f"/outputs/{LONG[:8_000]}.mp4", None),
         ("POST", "/graphql", {"query": "{" + LONG[:30_000] + "}"}),
         ("POST", "/graphql", {"query": "query Q($v: " + LONG[:30_000] + ") { __typename }"}),
         (
@@ -497,7 +498,16 @@ LONG = "a" * 60_000
             {"query": GENERATE_AVATAR, "variables": {"input": {LONG[:30_000]: 1}}},
         ),
     ],
-    ids=["route", "dashboard file", "scenario path", "scenario name", "field", "type", "key"],
+    ids=[
+        "route",
+        "dashboard file",
+        "scenario path",
+        "scenario name",
+        "video",
+        "field",
+        "type",
+        "key",
+    ],
 )
 def test_no_error_quotes_much_of_what_it_was_sent(
     api: Api, method: str, path: str, body: Any

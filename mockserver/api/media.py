@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.responses import FileResponse, Response
 
 from ..core.engine import Admission
-from ..core.errors import ApiError
+from ..core.errors import ApiError, clipped
 from ..core.jobs import JobStatus
 from ..runtime.mock_runtime import MockRuntime
 from ..web.answers import error_response
@@ -31,7 +31,7 @@ class Video:
         job_id = request.job_id = request.path_param("job_id")
         job = runtime.engine.current_job(job_id)
         if job is None or job.status is not JobStatus.COMPLETED:
-            raise ApiError(404, "NOT_FOUND", f"No finished video {job_id}.mp4")
+            raise ApiError(404, "NOT_FOUND", f"No finished video {clipped(job_id + '.mp4')}")
         return FileResponse(
             runtime.engine.fixtures.sample_video,
             media_type="video/mp4",

@@ -135,6 +135,7 @@ class DirectProtocol(ReadDeadlines):
         self._endpoint_first = under is self.direct_app and under is not None
 
     def on_headers_complete(self) -> None:
+        self.check_head()
         exchange = self._direct_exchange()
         if exchange is None:
             super().on_headers_complete()

@@ -51,6 +51,10 @@ def refusal(status_line: str, code: str, message: str, headers: list[tuple[bytes
     return b"".join(head) + body
 
 
+class HeadTooLarge(Exception):
+    """Raised inside the parser's callback: it stops the parse there."""
+
+
 HEAD_TOO_LARGE = (
     "431 Request Header Fields Too Large",
     "REQUEST_HEADERS_TOO_LARGE",
@@ -70,6 +74,8 @@ class ReadDeadlines(HttpToolsProtocol):
         self._body_since: float | None = None  # waiting for the rest of its body since then
         self._idle_since: float | None = None  # answered everything, nothing new since then
         self._head_bytes = 0  # of the request whose headers are still coming, so far
+        self._reading = 0  # bytes of the read being parsed
+        self._head_refused = False  # the parse stopped at a head too large (send_400_response)
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
@@ -79,6 +85,7 @@ class ReadDeadlines(HttpToolsProtocol):
         self._idle_since = None
         before = self.cycle
         body_was_in = before is not None and not before.more_body
+        self._reading = len(data)
         super().data_received(data)
         cycle = self.cycle
         if cycle is not self._seen_cycle:  # a new request's headers are complete
@@ -99,6 +106,22 @@ class ReadDeadlines(HttpToolsProtocol):
         elif not cycle.more_body:
             self._body_since = None
 
+    def on_headers_complete(self) -> None:
+        self.check_head()
+        super().on_headers_complete()
+
+    def check_head(self) -> None:
+        """Stop the parse at a request whose line and headers, now complete, take more than
+        MAX_HEAD_BYTES, before anything answers it (uvicorn's parser answers a callback's
+        error with `send_400_response`, which gives the 431). Counted only when the bytes read
+        while they came could hold that many: the request line and headers as parsed."""
+        if self._head_bytes + self._reading <= MAX_HEAD_BYTES:
+            return
+        size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
+        if size > MAX_HEAD_BYTES:
+            self._head_refused = True
+            raise HeadTooLarge
+
     def _refuse_head(self, waiting_for_answer: bool) -> None:
         """A 431 and the connection closed; only closed while an answer before it is due, which
         must not be cut into."""
@@ -108,9 +131,14 @@ class ReadDeadlines(HttpToolsProtocol):
 
     def send_400_response(self, msg: str) -> None:
         """uvicorn's answer to bytes its parser cannot read as HTTP, in the documented envelope
-        rather than plain text."""
-        bad = refusal("400 Bad Request", "BAD_REQUEST", msg, self.server_state.default_headers)
-        self.transport.write(bad)
+        rather than plain text; a 431 when it was `check_head` that stopped the parse."""
+        if self._head_refused:
+            refused = refusal(*HEAD_TOO_LARGE, self.server_state.default_headers)
+        else:
+            refused = refusal(
+                "400 Bad Request", "BAD_REQUEST", msg, self.server_state.default_headers
+            )
+        self.transport.write(refused)
         self.transport.close()
 
     def on_response_complete(self) -> None:

@@ -137,6 +137,18 @@ def test_a_request_http_cannot_parse_is_a_400_in_the_envelope(request_bytes: byt
     assert "HTTP" in error["message"]
 
 
+@pytest.mark.parametrize("path", [b"/__mock/clock", b"/v1/avatar/abc"], ids=["uvicorn's", "direct"])
+def test_a_whole_head_past_its_limit_in_one_read_gets_a_431(path: bytes) -> None:
+    big = b"GET " + path + b" HTTP/1.1\r\nHost: mock\r\nX-Big: " + b"b" * 100_000 + b"\r\n\r\n"
+    with strict_server() as server, closing(connect(server.url)) as client:
+        client.sendall(big)
+        answer = read_to_end(client)
+        runtime = server.app.state.runtime  # type: ignore[attr-defined]
+        assert runtime.engine.journal.select() == []  # refused before anything answered it
+    assert answer.startswith(b"HTTP/1.1 431 ")
+    assert answer.count(b"HTTP/1.1 ") == 1
+
+
 def test_a_head_within_the_limit_is_answered_and_the_next_one_counts_afresh() -> None:
     padding = b"".join(b"X-Pad-%d: %s\r\n" % (n, b"p" * 90) for n in range(500))  # ~50 KB
     request = b"GET /__mock/clock HTTP/1.1\r\nHost: mock\r\n" + padding + b"\r\n"

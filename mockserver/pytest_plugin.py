@@ -25,6 +25,7 @@ from .app import create_app
 from .control.client import DEFAULT_API_KEY, ControlError, MockControl
 from .core.catalog import FixtureError
 from .core.clock import ClockMode
+from .core.randomness import MAX_SEED
 from .core.scenarios import load_scenario
 from .core.session_keys import session_key
 from .core.spend import Spend, total_spend
@@ -93,6 +94,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SESSION_SPEND] = SessionSpend()
     for name in SECONDS_INI:  # a bad value stops the run before any test, naming the option
         _seconds_ini(config, name)
+    problem = _seed_problem(_seed(config))
+    if problem:
+        raise pytest.UsageError(f"--mock-doitong-seed (or mock_doitong_seed): {problem}")
 
 
 class MockDoitong(MockControl):
@@ -151,9 +155,32 @@ def _option(config: pytest.Config, name: str) -> str | None:
     return ini or None
 
 
+def _seed_problem(seed: object) -> str | None:
+    """What is wrong with `seed`, if anything: the mock takes the seeds a saved state holds."""
+    if type(seed) is int and 0 <= seed <= MAX_SEED:
+        return None
+    return f"seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}"
+
+
+def _marker_seed(options: dict[str, Any], config: pytest.Config) -> int:
+    """The marker's `seed`, else the run's; a bad one fails the test's setup, naming it."""
+    seed = options.get("seed")
+    if seed is None:
+        return _seed(config)
+    problem = _seed_problem(seed)
+    if problem:
+        pytest.fail(f"@pytest.mark.{MARKER}: {problem}", pytrace=False)
+    return int(seed)
+
+
 def _seed(config: pytest.Config) -> int:
     seed = _option(config, "seed")
-    return int(seed) if seed else DEFAULT_SEED
+    if not seed:
+        return DEFAULT_SEED
+    try:
+        return int(seed)
+    except ValueError:  # the ini file's: the option's own type is int
+        raise pytest.UsageError(f"mock_doitong_seed must be a whole number, got {seed!r}") from None
 
 
 @pytest.fixture(scope="session")
@@ -248,12 +275,12 @@ def _in_a_session(request: pytest.FixtureRequest, url: str) -> Iterator[MockDoit
     marker = request.node.get_closest_marker(MARKER)
     options = _marker_options(marker)
     audit = _audit_mode(marker, request.config)
-    seed = options.get("seed")
+    seed = _marker_seed(options, request.config)
     with MockControl(url) as server:
         try:
             created = server.create_session(
                 scenario=options.get("scenario"),
-                seed=int(seed) if seed is not None else _seed(request.config),
+                seed=seed,
                 clock=ClockMode.VIRTUAL.value,
                 job_seconds=float(request.config.getini("mock_doitong_job_seconds")),
             )
@@ -333,8 +360,7 @@ def _prepare(
     """
     options = _marker_options(marker)
     handle.api_key = options.get("api_key") or DEFAULT_API_KEY
-    seed = options.get("seed")
-    seed = int(seed) if seed is not None else _seed(config)
+    seed = _marker_seed(options, config)
     runtime = _runtime(front.app)
     _check_max_credits(options.get("max_credits"))
     config.stash[SESSION_SPEND].tests += 1

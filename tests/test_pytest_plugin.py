@@ -339,6 +339,26 @@ def test_max_credits_fails_a_test_that_spends_more_and_passes_one_that_does_not(
     assert "ERROR" not in output
 
 
+def test_a_seed_a_saved_state_could_not_hold_is_refused_by_marker_and_option(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.mock_doitong(seed=-1)
+        def test_bad(mock_doitong):
+            pass
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*seed must be a whole number from 0 to 9223372036854775807*"])
+    option = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--mock-doitong-seed={2**63}")
+    assert option.ret != 0
+    option.stderr.fnmatch_lines(["*seed must be a whole number from 0 to 9223372036854775807*"])
+
+
 def test_max_credits_must_be_a_whole_number(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """

@@ -25,7 +25,7 @@ from .app import create_app
 from .control.client import DEFAULT_API_KEY, ControlError, MockControl
 from .core.catalog import FixtureError
 from .core.clock import ClockMode
-from .core.randomness import MAX_SEED
+from .core.randomness import seed_problem
 from .core.scenarios import load_scenario
 from .core.session_keys import session_key
 from .core.spend import Spend, total_spend
@@ -94,7 +94,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SESSION_SPEND] = SessionSpend()
     for name in SECONDS_INI:  # a bad value stops the run before any test, naming the option
         _seconds_ini(config, name)
-    problem = _seed_problem(_seed(config))
+    problem = seed_problem(_seed(config))
     if problem:
         raise pytest.UsageError(f"--mock-doitong-seed (or mock_doitong_seed): {problem}")
 
@@ -155,19 +155,12 @@ def _option(config: pytest.Config, name: str) -> str | None:
     return ini or None
 
 
-def _seed_problem(seed: object) -> str | None:
-    """What is wrong with `seed`, if anything: the mock takes the seeds a saved state holds."""
-    if type(seed) is int and 0 <= seed <= MAX_SEED:
-        return None
-    return f"seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}"
-
-
 def _marker_seed(options: dict[str, Any], config: pytest.Config) -> int:
     """The marker's `seed`, else the run's; a bad one fails the test's setup, naming it."""
     seed = options.get("seed")
     if seed is None:
         return _seed(config)
-    problem = _seed_problem(seed)
+    problem = seed_problem(seed)
     if problem:
         pytest.fail(f"@pytest.mark.{MARKER}: {problem}", pytrace=False)
     return int(seed)

@@ -12,7 +12,7 @@ from typing import Any
 from ..core.catalog import FixtureError, Fixtures
 from ..core.clock import ClockMode
 from ..core.errors import bad_request, shown
-from ..core.randomness import MAX_SEED
+from ..core.randomness import seed_problem
 from ..core.scenarios import MAX_JOB_SECONDS, Scenario, load_scenario
 from ..core.whole_numbers import finite_number
 from ..runtime.sessions import SessionOptions
@@ -54,10 +54,12 @@ def _scenario(name: Any, fixtures: Fixtures) -> Scenario | None:
 def read_seed(seed: Any) -> int | None:
     """A body's `seed` (None: none given); a 400 naming it unless a whole number a saved state
     can hold."""
-    if seed is not None and (type(seed) is not int or not 0 <= seed <= MAX_SEED):
-        message = f"seed must be a whole number from 0 to {MAX_SEED}, got {shown(seed)}"
-        raise bad_request(message, "seed")
-    return seed
+    if seed is None:
+        return None
+    problem = seed_problem(seed)
+    if problem:
+        raise bad_request(problem, "seed")
+    return int(seed)
 
 
 def _accounts(accounts: Any) -> tuple[dict[str, Any], ...]:

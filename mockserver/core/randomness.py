@@ -8,6 +8,8 @@ import random
 import string
 from typing import TYPE_CHECKING
 
+from .errors import shown
+
 if TYPE_CHECKING:
     from faker import Faker
 
@@ -17,6 +19,15 @@ _PAIR_COUNT = len(_PAIRS)
 JOB_ID_LENGTH = 12
 # The seeds a mock takes: those a saved state holds (state_document reads one back within these).
 MAX_SEED = 2**63 - 1
+
+
+def seed_problem(seed: object) -> str | None:
+    """What is wrong with `seed` as a mock's seed, if anything (None: nothing)."""
+    if type(seed) is int and 0 <= seed <= MAX_SEED:
+        return None
+    return f"seed must be a whole number from 0 to {MAX_SEED}, got {shown(seed)}"
+
+
 _TWISTER_WORDS = 624  # the Mersenne Twister's state: 624 words of 32 bits, and an index among them
 
 

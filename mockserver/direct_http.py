@@ -134,11 +134,10 @@ class DirectProtocol(ReadDeadlines):
         under = app.app if type(app) is ProxyHeadersMiddleware else app
         self._endpoint_first = under is self.direct_app and under is not None
 
-    def on_headers_complete(self) -> None:
-        self.check_head()
+    def start_request(self) -> None:
         exchange = self._direct_exchange()
         if exchange is None:
-            super().on_headers_complete()
+            super().start_request()
         else:
             self.cycle = exchange  # type: ignore[assignment]
 

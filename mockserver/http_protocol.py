@@ -24,9 +24,12 @@ costs a few clock readings and no timer.
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from .core.errors import ApiError, bad_request, headers_too_large
 
 TIMEOUT_RESPONSE = (
     b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
@@ -38,13 +41,11 @@ TIMEOUT_RESPONSE = (
 MAX_HEAD_BYTES = 64 * 1024
 
 
-def refusal(status_line: str, code: str, message: str, headers: list[tuple[bytes, bytes]]) -> bytes:
-    """An answer the protocol gives before any application sees the request, in the documented
-    envelope, and the connection's end: `headers` are the server's own (date, server)."""
-    body = json.dumps(
-        {"errors": [{"message": message, "extensions": {"code": code}}]}, separators=(",", ":")
-    ).encode()
-    head = [f"HTTP/1.1 {status_line}\r\n".encode()]
+def refusal(error: ApiError, headers: list[tuple[bytes, bytes]]) -> bytes:
+    """`error` as an answer the protocol gives before any application sees the request, and the
+    connection's end: `headers` are the server's own (date, server)."""
+    body = json.dumps(error.body(), separators=(",", ":")).encode()
+    head = [f"HTTP/1.1 {error.status} {HTTPStatus(error.status).phrase}\r\n".encode()]
     head += [name + b": " + value + b"\r\n" for name, value in headers]
     head.append(b"content-type: application/json\r\ncontent-length: %d\r\n" % len(body))
     head.append(b"connection: close\r\n\r\n")
@@ -53,13 +54,6 @@ def refusal(status_line: str, code: str, message: str, headers: list[tuple[bytes
 
 class HeadTooLarge(Exception):
     """Raised inside the parser's callback: it stops the parse there."""
-
-
-HEAD_TOO_LARGE = (
-    "431 Request Header Fields Too Large",
-    "REQUEST_HEADERS_TOO_LARGE",
-    f"The request line and headers are larger than {MAX_HEAD_BYTES:,} bytes",
-)
 
 
 class ReadDeadlines(HttpToolsProtocol):
@@ -107,10 +101,15 @@ class ReadDeadlines(HttpToolsProtocol):
             self._body_since = None
 
     def on_headers_complete(self) -> None:
-        self.check_head()
+        self._check_head()
+        self.start_request()
+
+    def start_request(self) -> None:
+        """What follows a request's headers, once they are within bounds: uvicorn's cycle and
+        its task (direct_http answers some requests itself)."""
         super().on_headers_complete()
 
-    def check_head(self) -> None:
+    def _check_head(self) -> None:
         """Stop the parse at a request whose line and headers, now complete, take more than
         MAX_HEAD_BYTES, before anything answers it (uvicorn's parser answers a callback's
         error with `send_400_response`, which gives the 431). Counted only when the bytes read
@@ -126,19 +125,16 @@ class ReadDeadlines(HttpToolsProtocol):
         """A 431 and the connection closed; only closed while an answer before it is due, which
         must not be cut into."""
         if not waiting_for_answer:
-            self.transport.write(refusal(*HEAD_TOO_LARGE, self.server_state.default_headers))
+            self.transport.write(
+                refusal(headers_too_large(MAX_HEAD_BYTES), self.server_state.default_headers)
+            )
         self.transport.close()
 
     def send_400_response(self, msg: str) -> None:
         """uvicorn's answer to bytes its parser cannot read as HTTP, in the documented envelope
-        rather than plain text; a 431 when it was `check_head` that stopped the parse."""
-        if self._head_refused:
-            refused = refusal(*HEAD_TOO_LARGE, self.server_state.default_headers)
-        else:
-            refused = refusal(
-                "400 Bad Request", "BAD_REQUEST", msg, self.server_state.default_headers
-            )
-        self.transport.write(refused)
+        rather than plain text; a 431 when it was `_check_head` that stopped the parse."""
+        error = headers_too_large(MAX_HEAD_BYTES) if self._head_refused else bad_request(msg)
+        self.transport.write(refusal(error, self.server_state.default_headers))
         self.transport.close()
 
     def on_response_complete(self) -> None:

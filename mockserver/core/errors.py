@@ -97,6 +97,11 @@ def payload_too_large(limit: int) -> ApiError:
     return ApiError(413, "PAYLOAD_TOO_LARGE", f"Request body is larger than {limit} bytes")
 
 
+def headers_too_large(limit: int) -> ApiError:
+    message = f"The request line and headers are larger than {limit:,} bytes"
+    return ApiError(431, "REQUEST_HEADERS_TOO_LARGE", message)
+
+
 def rate_limited(limit_name: str, retry_after: int, headers: dict[str, str]) -> ApiError:
     return ApiError(
         429,

@@ -101,7 +101,10 @@ class ReadDeadlines(HttpToolsProtocol):
             self._body_since = None
 
     def on_headers_complete(self) -> None:
-        self._check_head()
+        # Only when the bytes read while the headers came could hold more than the bound is
+        # the head counted: on every request that test is all there is.
+        if self._head_bytes + self._reading > MAX_HEAD_BYTES:
+            self._check_head()
         self.start_request()
 
     def start_request(self) -> None:
@@ -112,10 +115,8 @@ class ReadDeadlines(HttpToolsProtocol):
     def _check_head(self) -> None:
         """Stop the parse at a request whose line and headers, now complete, take more than
         MAX_HEAD_BYTES, before anything answers it (uvicorn's parser answers a callback's
-        error with `send_400_response`, which gives the 431). Counted only when the bytes read
-        while they came could hold that many: the request line and headers as parsed."""
-        if self._head_bytes + self._reading <= MAX_HEAD_BYTES:
-            return
+        error with `send_400_response`, which gives the 431), by the request line and
+        headers as parsed."""
         size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
         if size > MAX_HEAD_BYTES:
             self._head_refused = True
